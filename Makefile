@@ -1,0 +1,44 @@
+# The two commands a newcomer needs: `make run` and `make test`. Both work on a fresh machine with only python3.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+# DEBUG=1 allows the development secret key and serves static files from the installed packages.
+export DEBUG ?= 1
+DEMO_PASSWORD ?= demo-Pass-2023
+
+.PHONY: run test install install-dev lint messages clean bench
+
+$(PY):
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed-run: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e .
+	touch $@
+
+$(VENV)/.installed-dev: pyproject.toml | $(PY)
+	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@ $(VENV)/.installed-run
+
+install: $(VENV)/.installed-run
+install-dev: $(VENV)/.installed-dev
+
+run: $(VENV)/.installed-run
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py seed_demo --if-empty --password $(DEMO_PASSWORD)
+	@echo "Starting web (http://127.0.0.1:8000), worker and scheduler. Stop all with Ctrl-C."
+	$(VENV)/bin/honcho --procfile Procfile start
+
+test: $(VENV)/.installed-dev
+	$(PY) -m pytest $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+
+# Rebuild the Chinese catalogue after changing source strings (needs GNU gettext for makemessages only;
+# the compiled .mo is committed so that nobody else needs it).
+messages: $(VENV)/.installed-dev
+	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location
+	$(PY) -m tasks.i18n_compile
+
+clean:
+	rm -rf $(VENV) var

@@ -1,0 +1,3 @@
+from partybuild.celery import app as celery_app
+
+__all__ = ("celery_app",)

@@ -1,0 +1,155 @@
+"""Who may see and change what. Every view, list, export and job asks here; nothing else decides.
+
+- Committee members (党委委员 / 党建办) see everything and review, urge and decide extensions.
+- A secretary or party-affairs worker sees and reports for their unit and all units below it.
+- A member sees and reports on the assignments they own.
+- Draft plans are visible to the committee only.
+An object outside a user's scope is answered with the same 404 as an id that does not exist.
+"""
+
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from tasks.models import AnnualPlan, Assignment, Evidence, KeyTask, Membership, OrgUnit, ProgressReport
+
+_SCOPE_ATTR = "_partybuild_scope"
+
+
+@dataclass(frozen=True)
+class Scope:
+    user_id: int | None
+    is_committee: bool
+    unit_ids: frozenset[int]  # units (with descendants) the user works for as secretary or worker
+    own_unit_ids: frozenset[int]  # units the user belongs to in any role, without descendants
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+
+def descendant_unit_ids(unit_ids) -> set[int]:
+    """The given units and every unit below them (one query; the tree is small)."""
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in OrgUnit.objects.values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(unit_id)
+    found, stack = set(), list(unit_ids)
+    while stack:
+        unit_id = stack.pop()
+        if unit_id not in found:
+            found.add(unit_id)
+            stack.extend(children.get(unit_id, ()))
+    return found
+
+
+def scope_for(user) -> Scope:
+    """The user's scope, computed once per request (cached on the user object)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return Scope(None, False, frozenset(), frozenset())
+    cached = getattr(user, _SCOPE_ATTR, None)
+    if cached is not None:
+        return cached
+    memberships = list(Membership.objects.filter(user=user).values_list("unit_id", "role"))
+    is_committee = any(role == Membership.Role.COMMITTEE for _, role in memberships)
+    managed = [unit_id for unit_id, role in memberships if role in (Membership.Role.SECRETARY, Membership.Role.WORKER)]
+    scope = Scope(
+        user_id=user.pk,
+        is_committee=is_committee,
+        unit_ids=frozenset(descendant_unit_ids(managed)) if managed else frozenset(),
+        own_unit_ids=frozenset(unit_id for unit_id, _ in memberships),
+    )
+    setattr(user, _SCOPE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user) -> None:
+    if hasattr(user, _SCOPE_ATTR):
+        delattr(user, _SCOPE_ATTR)
+
+
+# --- Queries ----------------------------------------------------------------------------------------
+
+def visible_assignments(user, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = Assignment.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.is_anonymous:
+        return queryset.none()
+    if scope.is_committee:
+        return queryset
+    return queryset.filter(Q(unit_id__in=scope.unit_ids) | Q(owner_id=scope.user_id)).exclude(
+        key_task__plan__status=AnnualPlan.Status.DRAFT
+    )
+
+
+def visible_key_tasks(user, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = KeyTask.objects.all() if queryset is None else queryset
+    scope = scope_for(user)
+    if scope.is_anonymous:
+        return queryset.none()
+    if scope.is_committee:
+        return queryset
+    return queryset.filter(pk__in=visible_assignments(user).values("key_task_id"))
+
+
+def visible_reports(user, queryset: QuerySet | None = None) -> QuerySet:
+    queryset = ProgressReport.objects.all() if queryset is None else queryset
+    if scope_for(user).is_committee:
+        return queryset
+    return queryset.filter(assignment__in=visible_assignments(user))
+
+
+def visible_evidence(user) -> QuerySet:
+    return Evidence.objects.filter(report__in=visible_reports(user))
+
+
+def visible_plans(user) -> QuerySet:
+    scope = scope_for(user)
+    if scope.is_anonymous:
+        return AnnualPlan.objects.none()
+    if scope.is_committee:
+        return AnnualPlan.objects.all()
+    return AnnualPlan.objects.exclude(status=AnnualPlan.Status.DRAFT)
+
+
+def visible_units(user) -> QuerySet:
+    scope = scope_for(user)
+    if scope.is_committee:
+        return OrgUnit.objects.all()
+    return OrgUnit.objects.filter(pk__in=scope.unit_ids | scope.own_unit_ids)
+
+
+def get_visible_or_404(queryset: QuerySet, **lookup):
+    """Same 404 for "does not exist" and "not yours": the answer must not reveal which."""
+    try:
+        return queryset.get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise Http404 from None
+
+
+# --- Decisions --------------------------------------------------------------------------------------
+
+def is_committee(user) -> bool:
+    return scope_for(user).is_committee
+
+
+def can_report(user, assignment: Assignment) -> bool:
+    """Report progress or ask for an extension: the owner, or a secretary/worker of the unit."""
+    scope = scope_for(user)
+    if scope.is_anonymous:
+        return False
+    return assignment.owner_id == scope.user_id or assignment.unit_id in scope.unit_ids
+
+
+def can_review(user) -> bool:
+    scope = scope_for(user)
+    return scope.is_committee or (not scope.is_anonymous and user.get_username() in settings.EXTRA_REVIEWERS)
+
+
+def can_urge(user) -> bool:
+    return scope_for(user).is_committee
+
+
+def can_decide_extension(user) -> bool:
+    return scope_for(user).is_committee

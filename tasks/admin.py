@@ -1,0 +1,189 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.utils.translation import gettext_lazy as _
+from simple_history.admin import SimpleHistoryAdmin
+
+from tasks.models import (
+    AnnualPlan,
+    Area,
+    Assignment,
+    Comment,
+    Evidence,
+    ExtensionRequest,
+    InboxMessage,
+    KeyTask,
+    Membership,
+    OrgUnit,
+    ProgressReport,
+    Reminder,
+    Urge,
+    User,
+    WorkdayOverride,
+)
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 0
+    autocomplete_fields = ["unit"]
+
+
+@admin.register(User)
+class UserAdmin(DjangoUserAdmin):
+    fieldsets = (
+        *DjangoUserAdmin.fieldsets,
+        (_("PartyBuild"), {"fields": ("full_name", "phone", "notify_by_email")}),
+    )
+    list_display = ["username", "full_name", "email", "is_active", "is_staff", "last_login"]
+    search_fields = ["username", "full_name", "email", "phone"]
+    inlines = [MembershipInline]
+
+
+@admin.register(OrgUnit)
+class OrgUnitAdmin(admin.ModelAdmin):
+    list_display = ["name", "short_name", "kind", "parent", "sort_order", "is_active", "robot_kind"]
+    list_filter = ["kind", "is_active", "robot_kind"]
+    search_fields = ["name", "short_name"]
+    autocomplete_fields = ["parent"]
+    inlines = [MembershipInline]
+
+
+@admin.register(Membership)
+class MembershipAdmin(admin.ModelAdmin):
+    list_display = ["user", "unit", "role"]
+    list_filter = ["role", "unit__kind"]
+    search_fields = ["user__username", "user__full_name", "unit__name"]
+    autocomplete_fields = ["user", "unit"]
+
+
+class AreaInline(admin.TabularInline):
+    model = Area
+    extra = 0
+
+
+@admin.register(AnnualPlan)
+class AnnualPlanAdmin(SimpleHistoryAdmin):
+    list_display = ["year", "title", "status", "created_at"]
+    list_filter = ["status"]
+    search_fields = ["title", "year"]
+    inlines = [AreaInline]
+
+
+@admin.register(Area)
+class AreaAdmin(admin.ModelAdmin):
+    list_display = ["name", "plan", "code", "sort_order"]
+    list_filter = ["plan", "code"]
+    search_fields = ["name"]
+
+
+class AssignmentInline(admin.TabularInline):
+    model = Assignment
+    extra = 0
+    fields = ["unit", "owner", "deadline", "weight", "progress", "status"]
+    readonly_fields = ["progress", "status"]
+    autocomplete_fields = ["unit", "owner"]
+
+
+@admin.register(KeyTask)
+class KeyTaskAdmin(SimpleHistoryAdmin):
+    list_display = ["number", "title", "plan", "area", "lead_unit", "responsible_leader", "deadline", "cadence"]
+    list_filter = ["plan", "area__code", "cadence", "lead_unit"]
+    search_fields = ["number", "title", "description"]
+    autocomplete_fields = ["lead_unit", "cooperating_units", "responsible_leader"]
+    date_hierarchy = "deadline"
+    inlines = [AssignmentInline]
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(SimpleHistoryAdmin):
+    list_display = ["key_task", "unit", "owner", "deadline", "original_deadline", "progress", "status", "completed_at"]
+    list_filter = ["status", "key_task__plan", "key_task__area__code", "unit"]
+    search_fields = ["key_task__number", "key_task__title", "unit__name", "owner__full_name", "owner__username"]
+    autocomplete_fields = ["key_task", "unit", "owner"]
+    # Progress moves only through approved reports (tasks.services.reports).
+    readonly_fields = ["progress", "actual_value", "status", "completed_at", "last_approved_report", "last_approved_at",
+                       "original_deadline"]
+    date_hierarchy = "deadline"
+
+
+class EvidenceInline(admin.TabularInline):
+    model = Evidence
+    extra = 0
+    fields = ["original_name", "content_type", "size", "sha256", "uploaded_at"]
+    readonly_fields = fields
+    can_delete = False
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(ProgressReport)
+class ProgressReportAdmin(SimpleHistoryAdmin):
+    list_display = ["assignment", "author", "percent", "state", "submitted_at", "reviewer", "reviewed_at"]
+    list_filter = ["state", "assignment__key_task__plan", "assignment__unit"]
+    search_fields = ["narrative", "obstacles", "assignment__key_task__title", "author__full_name", "author__username"]
+    date_hierarchy = "submitted_at"
+    inlines = [EvidenceInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Reports are facts: written and reviewed through the app's services, never edited here.
+        return [field.name for field in self.model._meta.fields]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Evidence)
+class EvidenceAdmin(admin.ModelAdmin):
+    list_display = ["original_name", "report", "content_type", "size", "uploaded_at"]
+    search_fields = ["original_name", "sha256"]
+    readonly_fields = ["report", "original_name", "stored_name", "content_type", "size", "sha256", "uploaded_at"]
+
+    def has_add_permission(self, request):
+        return False
+
+
+@admin.register(Comment)
+class CommentAdmin(admin.ModelAdmin):
+    list_display = ["key_task", "assignment", "author", "created_at"]
+    search_fields = ["body", "author__username", "key_task__title"]
+    list_filter = ["key_task__plan"]
+
+
+@admin.register(ExtensionRequest)
+class ExtensionRequestAdmin(SimpleHistoryAdmin):
+    list_display = ["assignment", "requested_by", "current_deadline", "requested_deadline", "state", "decided_by"]
+    list_filter = ["state"]
+    search_fields = ["reason", "assignment__key_task__title", "assignment__unit__name"]
+    readonly_fields = ["assignment", "requested_by", "current_deadline", "requested_deadline", "current_progress",
+                       "state", "decided_by", "decided_at", "created_at"]
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    list_display = ["kind", "channel", "recipient", "recipient_unit", "assignment", "period", "state", "attempts", "sent_at"]
+    list_filter = ["state", "kind", "channel"]
+    search_fields = ["subject", "recipient__username", "recipient__full_name", "last_error"]
+    readonly_fields = ["dedup_key", "created_at", "claimed_at", "sent_at", "attempts", "last_error"]
+    date_hierarchy = "created_at"
+
+
+@admin.register(Urge)
+class UrgeAdmin(admin.ModelAdmin):
+    list_display = ["assignment", "urged_by", "created_at"]
+    search_fields = ["message", "assignment__key_task__title"]
+
+
+@admin.register(InboxMessage)
+class InboxMessageAdmin(admin.ModelAdmin):
+    list_display = ["title", "user", "created_at", "read_at"]
+    list_filter = ["read_at"]
+    search_fields = ["title", "body", "user__username"]
+
+
+@admin.register(WorkdayOverride)
+class WorkdayOverrideAdmin(admin.ModelAdmin):
+    list_display = ["date", "is_workday", "note"]
+    list_filter = ["is_workday"]
+    search_fields = ["note"]
+    date_hierarchy = "date"

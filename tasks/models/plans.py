@@ -1,0 +1,215 @@
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from tasks.models.history import IPAddressHistoricalModel
+from tasks.models.org import OrgUnit
+
+
+class AnnualPlan(models.Model):
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("draft")
+        PUBLISHED = "published", _("published")
+        CLOSED = "closed", _("closed")
+
+    year = models.PositiveIntegerField(_("year"), unique=True, validators=[MinValueValidator(2000)])
+    title = models.CharField(_("title"), max_length=200)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords(bases=[IPAddressHistoricalModel])
+
+    class Meta:
+        ordering = ["-year"]
+        verbose_name = _("annual plan")
+        verbose_name_plural = _("annual plans")
+
+    def __str__(self):
+        return self.title or str(self.year)
+
+
+class Area(models.Model):
+    class Code(models.TextChoices):
+        POLITICAL = "political", _("political work")
+        IDEOLOGICAL = "ideological", _("ideological work")
+        ORGANIZATIONAL = "organizational", _("organizational work")
+        DISCIPLINE = "discipline", _("discipline and style work")
+        OTHER = "other", _("other")
+
+    plan = models.ForeignKey(AnnualPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="areas")
+    code = models.CharField(_("kind"), max_length=20, choices=Code.choices, default=Code.OTHER)
+    name = models.CharField(_("name"), max_length=50)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["plan", "sort_order", "id"]
+        verbose_name = _("area")
+        verbose_name_plural = _("areas")
+        constraints = [models.UniqueConstraint(fields=["plan", "name"], name="area_unique_name_per_plan")]
+
+    def __str__(self):
+        return self.name
+
+
+def number_sort_key(number: str) -> str:
+    """'2.10' sorts after '2.9': each numeric part is zero-padded."""
+    parts = []
+    for part in number.split("."):
+        parts.append(part.zfill(4) if part.isdigit() else part)
+    return ".".join(parts)
+
+
+class KeyTask(models.Model):
+    class Cadence(models.TextChoices):
+        MONTHLY = "monthly", _("monthly")
+        QUARTERLY = "quarterly", _("quarterly")
+        ONCE = "once", _("once")
+
+    plan = models.ForeignKey(AnnualPlan, verbose_name=_("plan"), on_delete=models.CASCADE, related_name="key_tasks")
+    area = models.ForeignKey(Area, verbose_name=_("area"), on_delete=models.PROTECT, related_name="key_tasks")
+    number = models.CharField(_("number"), max_length=20, help_text=_("e.g. 2.3"))
+    number_sort = models.CharField(max_length=60, editable=False, db_index=True)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    lead_unit = models.ForeignKey(
+        OrgUnit, verbose_name=_("lead unit"), on_delete=models.PROTECT, related_name="led_key_tasks"
+    )
+    cooperating_units = models.ManyToManyField(
+        OrgUnit, verbose_name=_("cooperating units"), blank=True, related_name="cooperating_key_tasks"
+    )
+    responsible_leader = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("responsible leader"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="led_key_tasks",
+    )
+    start_date = models.DateField(_("start date"))
+    deadline = models.DateField(_("deadline"))
+    metric_name = models.CharField(_("metric"), max_length=50, blank=True, help_text=_("e.g. 中心组学习"))
+    metric_unit = models.CharField(_("metric unit"), max_length=10, blank=True, help_text=_("e.g. 次"))
+    target_value = models.DecimalField(
+        _("target value"), max_digits=12, decimal_places=2, null=True, blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    weight = models.DecimalField(
+        _("weight"), max_digits=6, decimal_places=2, default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    cadence = models.CharField(_("reporting cadence"), max_length=10, choices=Cadence.choices, default=Cadence.QUARTERLY)
+    evidence_required = models.BooleanField(_("evidence required"), default=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords(bases=[IPAddressHistoricalModel], m2m_fields=[cooperating_units])
+
+    class Meta:
+        ordering = ["plan", "number_sort"]
+        verbose_name = _("key task")
+        verbose_name_plural = _("key tasks")
+        constraints = [
+            models.UniqueConstraint(fields=["plan", "number"], name="keytask_unique_number_per_plan"),
+            models.CheckConstraint(condition=models.Q(deadline__gte=models.F("start_date")), name="keytask_deadline_after_start"),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="keytask_weight_positive"),
+            models.CheckConstraint(
+                condition=models.Q(target_value__isnull=True) | models.Q(target_value__gte=0),
+                name="keytask_target_not_negative",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    def save(self, *args, **kwargs):
+        self.number_sort = number_sort_key(self.number)
+        if kwargs.get("update_fields") is not None and "number" in kwargs["update_fields"]:
+            kwargs["update_fields"] = {*kwargs["update_fields"], "number_sort"}
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("key_task_detail", args=[self.pk])
+
+    @property
+    def has_target(self) -> bool:
+        return self.target_value is not None
+
+
+class Assignment(models.Model):
+    """A key task as one unit carries it (任务分解 / 承办)."""
+
+    class Status(models.TextChoices):
+        IN_PROGRESS = "in_progress", _("in progress")
+        COMPLETED = "completed", _("completed")
+
+    key_task = models.ForeignKey(KeyTask, verbose_name=_("key task"), on_delete=models.CASCADE, related_name="assignments")
+    unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments")
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="owned_assignments",
+    )
+    deadline = models.DateField(_("deadline"))
+    # The deadline before any approved extension: assessments may count against it.
+    original_deadline = models.DateField(_("original deadline"))
+    progress = models.PositiveSmallIntegerField(
+        _("approved progress (%)"), default=0, validators=[MaxValueValidator(100)]
+    )
+    actual_value = models.DecimalField(_("actual value"), max_digits=12, decimal_places=2, null=True, blank=True)
+    # Share of this unit in the key task's progress (a lead unit may weigh more than a cooperating one).
+    weight = models.DecimalField(
+        _("weight"), max_digits=6, decimal_places=2, default=Decimal("1"),
+        validators=[MinValueValidator(Decimal("0.01"))],
+    )
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
+    completed_at = models.DateField(_("completed on"), null=True, blank=True)
+    last_approved_report = models.ForeignKey(
+        "tasks.ProgressReport", verbose_name=_("last approved report"), null=True, blank=True,
+        on_delete=models.SET_NULL, related_name="+",
+    )
+    last_approved_at = models.DateField(_("last approved on"), null=True, blank=True)
+    # Optimistic locking: every write goes through a service that bumps this and refuses a stale one.
+    version = models.PositiveIntegerField(default=1, editable=False)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    history = HistoricalRecords(bases=[IPAddressHistoricalModel])
+
+    class Meta:
+        ordering = ["deadline", "id"]
+        verbose_name = _("assignment")
+        verbose_name_plural = _("assignments")
+        constraints = [
+            models.UniqueConstraint(fields=["key_task", "unit"], name="assignment_unique_unit_per_task"),
+            models.CheckConstraint(condition=models.Q(progress__gte=0, progress__lte=100), name="assignment_progress_0_100"),
+            models.CheckConstraint(
+                condition=models.Q(status="completed", completed_at__isnull=False)
+                | models.Q(status="in_progress", completed_at__isnull=True),
+                name="assignment_completed_has_date",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(actual_value__isnull=True) | models.Q(actual_value__gte=0),
+                name="assignment_actual_not_negative",
+            ),
+            models.CheckConstraint(condition=models.Q(weight__gt=0), name="assignment_weight_positive"),
+        ]
+        indexes = [models.Index(fields=["unit", "deadline"]), models.Index(fields=["status", "deadline"])]
+
+    def __str__(self):
+        return f"{self.key_task.number} · {self.unit.label}"
+
+    def save(self, *args, **kwargs):
+        if self.deadline is None and self.key_task_id:
+            self.deadline = self.key_task.deadline
+        if self.original_deadline is None:
+            self.original_deadline = self.deadline
+        super().save(*args, **kwargs)
+
+    def get_absolute_url(self):
+        return reverse("assignment_detail", args=[self.pk])
+
+    @property
+    def is_completed(self) -> bool:
+        return self.status == self.Status.COMPLETED
+
+    @property
+    def start_date(self):
+        return self.key_task.start_date

@@ -1,0 +1,150 @@
+from django.conf import settings
+from django.core.validators import MaxValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from tasks.models.history import IPAddressHistoricalModel
+from tasks.models.plans import Assignment, KeyTask
+
+
+class ProgressReport(models.Model):
+    """进展反馈: one unit's report on one assignment; moves progress only once approved."""
+
+    class State(models.TextChoices):
+        SUBMITTED = "submitted", _("submitted")
+        APPROVED = "approved", _("approved")
+        RETURNED = "returned", _("returned")
+
+    assignment = models.ForeignKey(Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="reports")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="progress_reports"
+    )
+    percent = models.PositiveSmallIntegerField(_("progress (%)"), validators=[MaxValueValidator(100)])
+    actual_value = models.DecimalField(_("actual value"), max_digits=12, decimal_places=2, null=True, blank=True)
+    narrative = models.TextField(_("progress description"), max_length=5000)
+    obstacles = models.TextField(_("difficulties and help needed"), max_length=3000, blank=True)
+    decrease_reason = models.CharField(_("reason for lower progress"), max_length=500, blank=True)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED)
+    # A resubmission after a return points at the report it corrects; both stay in the history.
+    corrects = models.ForeignKey(
+        "self", verbose_name=_("corrects report"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="corrections",
+    )
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="reviewed_reports",
+    )
+    review_comment = models.TextField(_("review comment"), max_length=2000, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
+
+    history = HistoricalRecords(bases=[IPAddressHistoricalModel])
+
+    class Meta:
+        ordering = ["-submitted_at", "-id"]
+        verbose_name = _("progress report")
+        verbose_name_plural = _("progress reports")
+        constraints = [
+            models.CheckConstraint(condition=models.Q(percent__gte=0, percent__lte=100), name="report_percent_0_100"),
+            models.CheckConstraint(
+                condition=models.Q(actual_value__isnull=True) | models.Q(actual_value__gte=0),
+                name="report_actual_not_negative",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(state="submitted") | models.Q(reviewer__isnull=False, reviewed_at__isnull=False),
+                name="report_reviewed_has_reviewer",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "submitted_at"]), models.Index(fields=["assignment", "state"])]
+
+    def __str__(self):
+        return f"{self.assignment} · {self.percent}%"
+
+
+class Evidence(models.Model):
+    """佐证材料: stored under settings.EVIDENCE_ROOT with a generated name, served only after an access check."""
+
+    report = models.ForeignKey(ProgressReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="evidence")
+    original_name = models.CharField(_("file name"), max_length=255)
+    stored_name = models.CharField(max_length=100, unique=True, editable=False)
+    content_type = models.CharField(_("type"), max_length=100)
+    size = models.PositiveIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("evidence file")
+        verbose_name_plural = _("evidence files")
+
+    def __str__(self):
+        return self.original_name
+
+
+class Comment(models.Model):
+    key_task = models.ForeignKey(KeyTask, verbose_name=_("key task"), on_delete=models.CASCADE, related_name="comments")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT)
+    body = models.TextField(_("comment"), max_length=2000)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self):
+        return self.body[:40]
+
+
+class ExtensionRequest(models.Model):
+    """延期申请: only an approved request moves the assignment's deadline."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", _("pending")
+        APPROVED = "approved", _("approved")
+        REFUSED = "refused", _("refused")
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="extension_requests"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.TextField(_("reason"), max_length=2000)
+    current_deadline = models.DateField(_("current deadline"))
+    requested_deadline = models.DateField(_("requested deadline"))
+    current_progress = models.PositiveSmallIntegerField(_("current progress (%)"), validators=[MaxValueValidator(100)])
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision_comment = models.TextField(_("decision comment"), max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("requested at"), default=timezone.now)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+
+    history = HistoricalRecords(bases=[IPAddressHistoricalModel])
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("extension request")
+        verbose_name_plural = _("extension requests")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(requested_deadline__gt=models.F("current_deadline")),
+                name="extension_moves_deadline_later",
+            ),
+            models.CheckConstraint(
+                condition=models.Q(current_progress__gte=0, current_progress__lte=100),
+                name="extension_progress_0_100",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment} → {self.requested_deadline}"

@@ -1,0 +1,95 @@
+"""Reads. Every list starts from tasks.access so that one place decides who sees what."""
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Prefetch, QuerySet
+
+from tasks import access
+from tasks.lights import Light, LightRules, assignment_light, local_today
+from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport
+from tasks.workdays import WorkCalendar
+
+
+@dataclass
+class AssignmentRow:
+    """An assignment with what a list shows about it, computed once."""
+
+    assignment: Assignment
+    light: Light
+    workdays_left: int
+    latest_report: ProgressReport | None
+
+    @property
+    def overdue_workdays(self) -> int:
+        return max(0, -self.workdays_left)
+
+
+def assignment_rows(
+    assignments, *, today: dt.date | None = None, calendar: WorkCalendar | None = None
+) -> list[AssignmentRow]:
+    """Lights and working days left for assignments that were loaded with key_task (and latest_reports)."""
+    today = today or local_today()
+    calendar = calendar or WorkCalendar.load()
+    rules = LightRules.from_settings()
+    rows = []
+    for assignment in assignments:
+        latest = getattr(assignment, "latest_reports", None)
+        rows.append(
+            AssignmentRow(
+                assignment=assignment,
+                light=assignment_light(assignment, today=today, calendar=calendar, rules=rules),
+                workdays_left=calendar.workdays_between(today, assignment.deadline),
+                latest_report=latest[0] if latest else None,
+            )
+        )
+    return rows
+
+
+def sort_most_urgent_first(rows: list[AssignmentRow]) -> list[AssignmentRow]:
+    return sorted(rows, key=lambda row: (row.light.urgency, row.assignment.deadline, row.assignment.pk))
+
+
+def assignments_for_lists(user) -> QuerySet:
+    """Visible assignments with what list rows need, in a fixed number of queries."""
+    return access.visible_assignments(user).select_related(
+        "key_task", "key_task__area", "key_task__plan", "unit", "owner"
+    ).prefetch_related(
+        Prefetch(
+            "reports",
+            queryset=ProgressReport.objects.order_by("-submitted_at", "-id").select_related("reviewer"),
+            to_attr="latest_reports",
+        )
+    )
+
+
+def current_plan(user, year: int | None = None) -> AnnualPlan | None:
+    plans = access.visible_plans(user)
+    year = year or local_today().year
+    return plans.filter(year=year).first() or plans.exclude(status=AnnualPlan.Status.DRAFT).first() or plans.first()
+
+
+def home_rows(user, *, plan: AnnualPlan | None) -> list[AssignmentRow]:
+    if plan is None:
+        return []
+    queryset = assignments_for_lists(user).filter(key_task__plan=plan)
+    scope = access.scope_for(user)
+    if scope.is_committee and not scope.unit_ids:
+        # The committee's home shows what needs attention; the full list lives on the lists page.
+        queryset = queryset.filter(status=Assignment.Status.IN_PROGRESS)
+    return sort_most_urgent_first(assignment_rows(queryset))
+
+
+def weighted_progress(pairs) -> Decimal:
+    """Weighted mean of (progress, weight) pairs, rounded to one decimal place."""
+    total_weight = sum((Decimal(weight) for _, weight in pairs), Decimal(0))
+    if not total_weight:
+        return Decimal(0)
+    total = sum((Decimal(progress) * Decimal(weight) for progress, weight in pairs), Decimal(0))
+    return (total / total_weight).quantize(Decimal("0.1"))
+
+
+def key_task_progress(key_task: KeyTask) -> Decimal:
+    """A key task's progress: the weighted mean of its assignments' approved progress (DOMAIN.md)."""
+    return weighted_progress(list(key_task.assignments.values_list("progress", "weight")))

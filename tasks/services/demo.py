@@ -1,0 +1,187 @@
+"""Builds the demo from tasks.demo_data through the same services the app uses, replaying history."""
+
+import datetime as dt
+import random
+import secrets
+from decimal import Decimal
+
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from tasks import demo_data as data
+from tasks.lights import expected_progress, local_today
+from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, ProgressReport, User
+from tasks.services.reports import (
+    progress_report_approve,
+    progress_report_return,
+    progress_report_submit,
+    report_needs_obstacles,
+)
+from tasks.workdays import WorkCalendar
+
+# The smallest valid PDF: enough for the evidence list and download to work in the demo.
+DEMO_PDF = (
+    b"%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj "
+    b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
+)
+DEMO_YEAR = 2023
+
+
+def _at(day: dt.date, hour: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
+
+
+def demo_units_create() -> dict[str, OrgUnit]:
+    units = {}
+    for order, (name, short_name, kind, parent) in enumerate(data.UNITS):
+        unit, _ = OrgUnit.objects.update_or_create(
+            name=name,
+            defaults={"short_name": short_name, "kind": kind, "parent": units.get(parent), "sort_order": order},
+        )
+        units[name] = unit
+    return units
+
+
+def demo_users_create(*, units: dict[str, OrgUnit], password: str | None) -> dict[str, str | None]:
+    """Create the demo accounts. Returns each printed account's new password (None when unchanged).
+
+    All accounts share one password, hashed once: hashing is deliberately slow."""
+    from django.contrib.auth.hashers import make_password
+
+    new_password = password or secrets.token_urlsafe(9)
+    hashed = make_password(new_password)
+    passwords: dict[str, str | None] = {}
+    for username, full_name, memberships, is_staff, is_superuser in data.USERS:
+        user, created = User.objects.get_or_create(
+            username=username,
+            defaults={"full_name": full_name, "email": f"{username}@example.org", "is_staff": is_staff,
+                      "is_superuser": is_superuser},
+        )
+        if created or password:
+            user.password = hashed
+            user.save(update_fields=["password"])
+            passwords[username] = new_password
+        else:
+            passwords[username] = None
+        for unit_name, role in memberships:
+            Membership.objects.get_or_create(user=user, unit=units[unit_name], role=role)
+    return {name: passwords[name] for name in data.PRINTED_ACCOUNTS}
+
+
+def _report_dates(cadence: str, start: dt.date, deadline: dt.date, rng: random.Random) -> list[dt.date]:
+    if cadence == KeyTask.Cadence.ONCE:
+        middle = start + (deadline - start) / 2
+        return [middle, deadline - dt.timedelta(days=rng.randint(1, 6))]
+    months = range(start.month, deadline.month + 1)
+    if cadence == KeyTask.Cadence.QUARTERLY:
+        months = [m for m in months if m % 3 == 0] or [deadline.month]
+    dates = [dt.date(start.year, month, 25) for month in months]
+    dates = [day for day in dates if start < day < deadline] + [deadline - dt.timedelta(days=rng.randint(1, 5))]
+    return sorted(set(dates))
+
+
+def _replay_history(
+    *, assignment: Assignment, pace: float, as_of: dt.date, reviewer: User, rng: random.Random, calendar: WorkCalendar
+) -> None:
+    key_task = assignment.key_task
+    author = assignment.owner
+    dates = _report_dates(key_task.cadence, key_task.start_date, assignment.deadline, rng)
+    if pace < 0.9 and as_of > assignment.deadline + dt.timedelta(days=20):
+        # Slow units finish late, if at all.
+        dates.append(assignment.deadline + dt.timedelta(days=rng.randint(8, 20)))
+    approved = 0
+    for index, day in enumerate(dates):
+        if day > as_of or assignment.is_completed:
+            break
+        is_last_date = index == len(dates) - 1
+        if is_last_date and pace >= 0.9:
+            percent = 100
+        elif day > assignment.deadline:
+            percent = 100 if rng.random() < 0.6 else 90
+        else:
+            expected = expected_progress(start=key_task.start_date, deadline=assignment.deadline, today=day, calendar=calendar)
+            percent = min(95, round(expected * pace / 5) * 5)
+        percent = max(percent, approved)
+        actual = None
+        if key_task.has_target:
+            actual = (key_task.target_value * Decimal(percent) / 100).quantize(Decimal("1"))
+        now = _at(day, 19)
+        obstacles = rng.choice(data.OBSTACLES) if report_needs_obstacles(assignment, today=day) else ""
+        report = progress_report_submit(
+            assignment=assignment, author=author, percent=percent, actual_value=actual,
+            narrative=rng.choice(data.NARRATIVES).format(rate=rng.randint(90, 100)), obstacles=obstacles,
+            files=[SimpleUploadedFile(f"{key_task.title[:12]}-{day:%m%d}.pdf", DEMO_PDF)] if rng.random() < 0.3 else [],
+            now=now,
+        )
+        review_day = calendar.add_workdays(day, rng.randint(1, 2))
+        if review_day > as_of:
+            break  # still in the review queue
+        if rng.random() < 0.08:
+            progress_report_return(
+                report=report, reviewer=reviewer, reason="佐证材料不完整，请补充会议记录后重新提交。", now=_at(review_day, 10)
+            )
+            if not obstacles and report_needs_obstacles(assignment, today=review_day):
+                obstacles = rng.choice(data.OBSTACLES)
+            report = progress_report_submit(
+                assignment=assignment, author=author, percent=percent, actual_value=actual,
+                narrative=report.narrative + "（已补充会议记录）", obstacles=obstacles, corrects=report,
+                files=[SimpleUploadedFile("会议记录.pdf", DEMO_PDF)], now=_at(review_day, 20),
+            )
+            review_day = calendar.add_workdays(review_day, 1)
+            if review_day > as_of:
+                break
+        progress_report_approve(report=report, reviewer=reviewer, comment="", now=_at(review_day, 10))
+        assignment.refresh_from_db()
+        approved = percent
+
+
+def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, seed: int) -> AnnualPlan:
+    rng = random.Random(seed)
+    calendar = WorkCalendar.load()
+    status = AnnualPlan.Status.CLOSED if as_of.year > year or as_of >= dt.date(year, 12, 31) else AnnualPlan.Status.PUBLISHED
+    plan = AnnualPlan.objects.create(year=year, title=f"{year}年度党建工作要点", status=status)
+    areas = {
+        code: Area.objects.create(plan=plan, code=code, name=name, sort_order=order)
+        for order, (code, name) in enumerate(data.AREAS, start=1)
+    }
+    users = {user.username: user for user in User.objects.all()}
+    secretaries = {
+        membership.unit_id: membership.user
+        for membership in Membership.objects.filter(role=Membership.Role.SECRETARY).select_related("user")
+    }
+    reviewer = users["committee"]
+    for (area, number, title, description, lead, assigned, leader, start, deadline, metric, metric_unit, target,
+         cadence, weight) in data.KEY_TASKS:
+        key_task = KeyTask.objects.create(
+            plan=plan, area=areas[area], number=number, title=title, description=description, lead_unit=units[lead],
+            responsible_leader=users[leader], start_date=dt.date.fromisoformat(f"{year}-{start}"),
+            deadline=dt.date.fromisoformat(f"{year}-{deadline}"), metric_name=metric, metric_unit=metric_unit,
+            target_value=Decimal(target) if target is not None else None, weight=Decimal(weight), cadence=cadence,
+        )
+        unit_names = data.BRANCHES if assigned == data.ALL_BRANCHES else assigned
+        key_task.cooperating_units.set([units[name] for name in unit_names if name != lead])
+        for unit_name in unit_names:
+            unit = units[unit_name]
+            assignment = Assignment.objects.create(
+                key_task=key_task, unit=unit, owner=secretaries.get(unit.pk), deadline=key_task.deadline,
+                weight=Decimal(2 if unit_name == lead else 1),
+            )
+            pace = data.UNIT_PACE.get(unit_name, 1.0) * rng.uniform(0.9, 1.1)
+            _replay_history(assignment=assignment, pace=pace, as_of=as_of, reviewer=reviewer, rng=rng, calendar=calendar)
+    return plan
+
+
+def demo_build(*, password: str | None = None, today: dt.date | None = None) -> tuple[dict[str, str | None], list[int]]:
+    """Build the demo: the 2023 plan of the reference report, closed, and the same plan for the current
+    year, half-way through its history, so that every screen has something to show. Idempotent."""
+    today = today or local_today()
+    built = []
+    with transaction.atomic():
+        units = demo_units_create()
+        passwords = demo_users_create(units=units, password=password)
+        for year in sorted({DEMO_YEAR, today.year}):
+            if not AnnualPlan.objects.filter(year=year).exists():
+                demo_plan_create(year=year, units=units, as_of=min(today, dt.date(year, 12, 31)), seed=year)
+                built.append(year)
+    return passwords, built

@@ -1,0 +1,168 @@
+"""Progress reports (进展反馈): submit, approve, return. Only approval moves an assignment's progress."""
+
+from decimal import Decimal
+from pathlib import Path
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tasks import access
+from tasks.lights import Light, assignment_light
+from tasks.models import Assignment, ProgressReport
+from tasks.services.common import StaleWriteError, require
+from tasks.services.evidence import evidence_store, evidence_validate
+
+
+def _locked_assignment(assignment_id: int, expected_version: int | None) -> Assignment:
+    assignment = Assignment.objects.select_for_update().select_related("key_task").get(pk=assignment_id)
+    if expected_version is not None and assignment.version != expected_version:
+        raise StaleWriteError
+    return assignment
+
+
+def report_needs_obstacles(assignment: Assignment, *, today=None) -> bool:
+    """A report on a yellow or red assignment says what is in the way and what help is needed."""
+    return assignment_light(assignment, today=today) in (Light.YELLOW, Light.RED)
+
+
+def progress_report_submit(
+    *,
+    assignment: Assignment,
+    author,
+    percent: int,
+    narrative: str,
+    actual_value: Decimal | None = None,
+    obstacles: str = "",
+    decrease_reason: str = "",
+    files=(),
+    corrects: ProgressReport | None = None,
+    expected_version: int | None = None,
+    now=None,
+) -> ProgressReport:
+    """`now` is for replaying history (the demo); everyone else reports in the present."""
+    require(access.can_report(author, assignment))
+    now = now or timezone.now()
+    files = list(files)
+    kinds = evidence_validate(files)
+    written: list[Path] = []
+    try:
+        with transaction.atomic():
+            assignment = _locked_assignment(assignment.pk, expected_version)
+            errors: dict[str, list[str]] = {}
+            if assignment.is_completed:
+                raise ValidationError(_("This assignment is already completed; no more reports are needed."))
+            if assignment.reports.filter(state=ProgressReport.State.SUBMITTED).exists():
+                raise ValidationError(
+                    _("A report on this assignment is waiting for review. Wait for the review before reporting again.")
+                )
+            if percent is None or not 0 <= percent <= 100:
+                errors.setdefault("percent", []).append(_("Progress must be between 0 and 100."))
+            elif percent < assignment.progress and not decrease_reason.strip():
+                errors.setdefault("decrease_reason", []).append(
+                    _("Progress is lower than the approved %(progress)d%%: say why.") % {"progress": assignment.progress}
+                )
+            if not narrative.strip():
+                errors.setdefault("narrative", []).append(_("Describe the progress made."))
+            if actual_value is not None and actual_value < 0:
+                errors.setdefault("actual_value", []).append(_("The actual value cannot be negative."))
+            if report_needs_obstacles(assignment, today=timezone.localdate(now)) and not obstacles.strip():
+                errors.setdefault("obstacles", []).append(
+                    _("This assignment is behind: say what is in the way and what help is needed.")
+                )
+            if assignment.key_task.evidence_required and not files:
+                errors.setdefault("evidence", []).append(_("This key task asks for evidence: attach at least one file."))
+            if corrects is not None:
+                corrects = ProgressReport.objects.filter(pk=corrects.pk).first()
+            if corrects is not None and (
+                corrects.assignment_id != assignment.pk or corrects.state != ProgressReport.State.RETURNED
+            ):
+                errors.setdefault("__all__", []).append(_("Only a returned report of this assignment can be corrected."))
+            if errors:
+                raise ValidationError(errors)
+            report = ProgressReport.objects.create(
+                assignment=assignment,
+                author=author,
+                percent=percent,
+                actual_value=actual_value if assignment.key_task.has_target else None,
+                narrative=narrative.strip(),
+                obstacles=obstacles.strip(),
+                decrease_reason=decrease_reason.strip(),
+                corrects=corrects,
+                submitted_at=now,
+            )
+            evidence_store(report=report, files=files, kinds=kinds, written=written)
+            # Another writer holding the old version must now fail (a report changes what reviewers see).
+            Assignment.objects.filter(pk=assignment.pk).update(version=assignment.version + 1)
+    except BaseException:
+        for path in written:
+            path.unlink(missing_ok=True)
+        raise
+    return report
+
+
+def _locked_submitted_report(report_id: int, expected_version: int | None) -> ProgressReport:
+    report = ProgressReport.objects.select_for_update().get(pk=report_id)
+    if report.state != ProgressReport.State.SUBMITTED:
+        raise ValidationError(_("This report has already been reviewed."), code="stale")
+    if expected_version is not None and report.version != expected_version:
+        raise StaleWriteError
+    return report
+
+
+def progress_report_approve(
+    *, report: ProgressReport, reviewer, comment: str = "", expected_version: int | None = None, now=None
+) -> ProgressReport:
+    require(access.can_review(reviewer))
+    with transaction.atomic():
+        # Lock order everywhere: assignment, then report. A submission racing this review waits.
+        assignment = _locked_assignment(report.assignment_id, None)
+        report = _locked_submitted_report(report.pk, expected_version)
+        now = now or timezone.now()
+        today = timezone.localdate(now)
+        report.state = ProgressReport.State.APPROVED
+        report.reviewer = reviewer
+        report.review_comment = comment.strip()
+        report.reviewed_at = now
+        report.version += 1
+        report.save()
+        assignment.progress = report.percent
+        if report.actual_value is not None:
+            assignment.actual_value = report.actual_value
+        assignment.last_approved_report = report
+        assignment.last_approved_at = today
+        if report.percent == 100:
+            assignment.status = Assignment.Status.COMPLETED
+            assignment.completed_at = today
+        assignment.version += 1
+        assignment.save()
+    return report
+
+
+def progress_report_return(
+    *, report: ProgressReport, reviewer, reason: str, expected_version: int | None = None, now=None
+) -> ProgressReport:
+    require(access.can_review(reviewer))
+    if not reason.strip():
+        raise ValidationError({"review_comment": [_("Say why the report is returned.")]})
+    with transaction.atomic():
+        assignment = _locked_assignment(report.assignment_id, None)
+        report = _locked_submitted_report(report.pk, expected_version)
+        report.state = ProgressReport.State.RETURNED
+        report.reviewer = reviewer
+        report.review_comment = reason.strip()
+        report.reviewed_at = now or timezone.now()
+        report.version += 1
+        report.save()
+        assignment.version += 1
+        assignment.save(update_fields=["version"])
+        from tasks.services.reminders import reminder_returned_notify
+
+        reminder_returned_notify(report=report)
+    return report
+
+
+def report_url(report: ProgressReport) -> str:
+    return reverse("assignment_detail", args=[report.assignment_id]) + f"#report-{report.pk}"

@@ -1,0 +1,72 @@
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from tasks import access, selectors
+from tasks.lights import local_today
+from tasks.models import AnnualPlan
+
+
+@login_required
+def home(request):
+    plans = access.visible_plans(request.user)
+    year = request.GET.get("year")
+    plan = selectors.current_plan(request.user, int(year) if year and year.isdigit() else None)
+    rows = selectors.home_rows(request.user, plan=plan)
+    return render(
+        request,
+        "tasks/home.html",
+        {"plan": plan, "plans": plans, "rows": rows[:200], "row_count": len(rows), "today": local_today()},
+    )
+
+
+@login_required
+def key_task_detail(request, pk):
+    key_task = access.get_visible_or_404(
+        access.visible_key_tasks(request.user).select_related("plan", "area", "lead_unit", "responsible_leader"), pk=pk
+    )
+    rows = selectors.assignment_rows(selectors.assignments_for_lists(request.user).filter(key_task=key_task))
+    return render(
+        request,
+        "tasks/key_task_detail.html",
+        {"key_task": key_task, "rows": rows, "progress": selectors.key_task_progress(key_task)},
+    )
+
+
+@login_required
+def assignment_detail(request, pk):
+    assignment = access.get_visible_or_404(selectors.assignments_for_lists(request.user), pk=pk)
+    row = selectors.assignment_rows([assignment])[0]
+    return render(request, "tasks/assignment_detail.html", {"assignment": assignment, "row": row})
+
+
+def _broker_status() -> str:
+    from partybuild.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+    except Exception as error:  # noqa: BLE001 - any failure is reported, never raised
+        return f"error: {type(error).__name__}"
+    return "ok"
+
+
+def _database_status() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+        AnnualPlan.objects.exists()
+    except Exception as error:  # noqa: BLE001
+        return f"error: {type(error).__name__}"
+    return "ok"
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    body = {"database": _database_status(), "broker": _broker_status()}
+    body["status"] = "ok" if all(value == "ok" for value in body.values()) else "error"
+    return JsonResponse(body, status=200 if body["status"] == "ok" else 503)
