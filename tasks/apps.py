@@ -6,3 +6,6 @@ class TasksConfig(AppConfig):
     name = "tasks"
     verbose_name = _("Party-building key tasks")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self):
+        from tasks import signals  # noqa: F401 - connects the receivers

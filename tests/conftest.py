@@ -1,0 +1,129 @@
+"""Personas (STYLE.md): `committee` sees all; `secretary_a` runs branch A (and its sub-branch A1);
+`secretary_b` runs branch B; `outsider` belongs nowhere; `member_a` is a plain member of branch A."""
+
+import datetime as dt
+import os
+from dataclasses import dataclass
+
+import pytest
+from django.db import connection
+
+from tasks.models import Membership, OrgUnit
+from tests.factories import (
+    AreaFactory,
+    AssignmentFactory,
+    KeyTaskFactory,
+    MembershipFactory,
+    OrgUnitFactory,
+    PlanFactory,
+    UserFactory,
+)
+
+
+def require_service(reason: str) -> None:
+    """Skip a test that needs something this machine lacks, except in CI, where that is a failure."""
+    if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+        pytest.fail(f"CI must run this test but: {reason}")
+    pytest.skip(reason)
+
+
+def is_postgres() -> bool:
+    return connection.vendor == "postgresql"
+
+
+def pytest_collection_modifyitems(config, items):
+    """PostgreSQL-only tests (row locks under real concurrency) are deselected on SQLite, not skipped:
+    CI runs the suite a second time on PostgreSQL, where they run."""
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        return
+    kept, dropped = [], []
+    for item in items:
+        (dropped if item.get_closest_marker("postgres") else kept).append(item)
+    if dropped:
+        config.hook.pytest_deselected(items=dropped)
+        items[:] = kept
+
+
+@dataclass
+class Org:
+    committee_unit: OrgUnit
+    branch_a: OrgUnit
+    branch_a1: OrgUnit
+    branch_b: OrgUnit
+
+
+@pytest.fixture
+def org(db):
+    committee_unit = OrgUnitFactory(name="市局党委", kind=OrgUnit.Kind.COMMITTEE)
+    branch_a = OrgUnitFactory(name="机关党总支", kind=OrgUnit.Kind.GENERAL_BRANCH, parent=committee_unit)
+    branch_a1 = OrgUnitFactory(name="办公室党支部", parent=branch_a)
+    branch_b = OrgUnitFactory(name="业务一科党支部", parent=committee_unit)
+    return Org(committee_unit, branch_a, branch_a1, branch_b)
+
+
+@pytest.fixture
+def committee(org):
+    user = UserFactory(username="committee", full_name="王建国")
+    MembershipFactory(user=user, unit=org.committee_unit, role=Membership.Role.COMMITTEE)
+    return user
+
+
+@pytest.fixture
+def secretary_a(org):
+    user = UserFactory(username="secretary_a", full_name="张伟")
+    MembershipFactory(user=user, unit=org.branch_a, role=Membership.Role.SECRETARY)
+    return user
+
+
+@pytest.fixture
+def secretary_b(org):
+    user = UserFactory(username="secretary_b", full_name="刘芳")
+    MembershipFactory(user=user, unit=org.branch_b, role=Membership.Role.SECRETARY)
+    return user
+
+
+@pytest.fixture
+def member_a(org):
+    user = UserFactory(username="member_a", full_name="郭晓")
+    MembershipFactory(user=user, unit=org.branch_a1, role=Membership.Role.MEMBER)
+    return user
+
+
+@pytest.fixture
+def outsider(db):
+    return UserFactory(username="outsider", full_name="路人")
+
+
+@pytest.fixture
+def plan(db):
+    return PlanFactory(year=2023)
+
+
+@pytest.fixture
+def key_task(plan, org, committee):
+    area = AreaFactory(plan=plan, name="政治建设")
+    return KeyTaskFactory(
+        plan=plan, area=area, number="1.2", title="全面贯彻“第一议题”制度", lead_unit=org.committee_unit,
+        responsible_leader=committee, start_date=dt.date(2023, 1, 3), deadline=dt.date(2023, 12, 29),
+        metric_name="第一议题学习", metric_unit="项", target_value=24,
+    )
+
+
+@pytest.fixture
+def assignment_a1(key_task, org, secretary_a):
+    """Branch A1 (under A): secretary_a sees and reports on it."""
+    return AssignmentFactory(key_task=key_task, unit=org.branch_a1, owner=secretary_a)
+
+
+@pytest.fixture
+def assignment_b(key_task, org, secretary_b):
+    return AssignmentFactory(key_task=key_task, unit=org.branch_b, owner=secretary_b)
+
+
+@pytest.fixture(autouse=True)
+def _test_settings(settings, tmp_path):
+    settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    # Real hashing is slow on purpose; tests need speed, not resistance to brute force.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

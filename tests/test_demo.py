@@ -1,0 +1,59 @@
+import datetime as dt
+
+import pytest
+import time_machine
+from django.core.management import call_command
+from django.urls import reverse
+
+from tasks.models import AnnualPlan, Assignment, KeyTask, OrgUnit, ProgressReport, User
+from tasks.selectors import assignment_rows
+from tests.factories import PlanFactory
+
+TODAY = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
+
+
+def counts():
+    return (KeyTask.objects.count(), Assignment.objects.count(), ProgressReport.objects.count(), User.objects.count())
+
+
+@pytest.mark.django_db
+@time_machine.travel(TODAY)
+def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client):
+    """One build, several checks: building the demo takes seconds."""
+    call_command("seed_demo", "--password", "Demo-pass-2023")
+
+    assert OrgUnit.objects.filter(kind=OrgUnit.Kind.BRANCH).count() >= 8
+    plan = AnnualPlan.objects.get(year=2023)
+    assert plan.areas.count() == 4
+    assert KeyTask.objects.filter(plan=plan).count() >= 20
+    titles = " ".join(KeyTask.objects.filter(plan=plan).values_list("title", flat=True))
+    for phrase in ["第一议题", "中心组学习", "月读一书", "红色教育", "办实事", "领题调研", "三会一课", "组织生活会",
+                   "民主评议", "两优一先", "主体责任清单", "作风", "警示教育", "制度修订"]:
+        assert phrase in titles, phrase
+    assert ProgressReport.objects.filter(assignment__key_task__plan=plan, state="approved").count() > 100
+
+    rows = assignment_rows(Assignment.objects.filter(key_task__plan__year=2026).select_related("key_task"))
+    assert {row.light.value for row in rows} == {"red", "yellow", "green", "done", "done_late"}
+    assert ProgressReport.objects.filter(state="submitted", assignment__key_task__plan__year=2026).exists()
+
+    secretary1 = User.objects.get(username="secretary1")
+    secretary2 = User.objects.get(username="secretary2")
+    assert {m.unit_id for m in secretary1.memberships.all()}.isdisjoint({m.unit_id for m in secretary2.memberships.all()})
+    for username in ("admin", "committee", "secretary1", "secretary2"):
+        assert client.login(username=username, password="Demo-pass-2023"), username
+    assert client.get(reverse("home")).status_code == 200
+
+    before = counts()
+    call_command("seed_demo")
+    assert counts() == before, "seed_demo must be idempotent"
+
+
+@pytest.mark.django_db
+@time_machine.travel(TODAY)
+def test_seed_without_password_prints_a_working_one(capsys):
+    PlanFactory(year=2023)
+    PlanFactory(year=2026)  # plans exist: only the accounts are built
+    call_command("seed_demo")
+    out = capsys.readouterr().out
+    line = next(line for line in out.splitlines() if line.strip().startswith("secretary1"))
+    assert User.objects.get(username="secretary1").check_password(line.split()[-1])
