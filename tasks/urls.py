@@ -1,10 +1,10 @@
 from django.urls import path
 
-from tasks import views
+from tasks.views import pages
 
 urlpatterns = [
-    path("", views.home, name="home"),
-    path("healthz/", views.healthz, name="healthz"),
-    path("key-tasks/<int:pk>/", views.key_task_detail, name="key_task_detail"),
-    path("assignments/<int:pk>/", views.assignment_detail, name="assignment_detail"),
+    path("", pages.home, name="home"),
+    path("healthz/", pages.healthz, name="healthz"),
+    path("key-tasks/<int:pk>/", pages.key_task_detail, name="key_task_detail"),
+    path("assignments/<int:pk>/", pages.assignment_detail, name="assignment_detail"),
 ]
