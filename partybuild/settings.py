@@ -50,7 +50,6 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -117,7 +116,8 @@ X_FRAME_OPTIONS = "DENY"
 
 # --- Language and time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"
-LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
+# The UI is Chinese whatever the browser asks for (English is only the source language of the code).
+LANGUAGES = [("zh-hans", "简体中文")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
@@ -169,10 +169,11 @@ if CELERY_BROKER_URL.startswith("filesystem"):
         "control_folder": str(_broker_dir / "control"),
         "store_processed": False,
     }
-else:
-    # A message not acknowledged within this time is handed to another worker. Every countdown and
-    # retry delay we use stays well below it (tests/test_settings.py asserts this).
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)}
+# A message not acknowledged within this time is handed to another worker (Redis, SQS). Every countdown,
+# retry delay and job time limit we use stays well below it (tests/test_settings_celery.py asserts this).
+BROKER_VISIBILITY_TIMEOUT = env.int("CELERY_VISIBILITY_TIMEOUT", default=3600)
+if not CELERY_BROKER_URL.startswith("filesystem"):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": BROKER_VISIBILITY_TIMEOUT}
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
@@ -182,6 +183,22 @@ CELERY_ENABLE_UTC = True
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+
+# --- Reminders (README.md, "Reminders") ------------------------------------------------------------
+# A failed send is retried with exponential backoff and jitter: base * 2**attempt seconds, capped.
+REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
+REMINDER_RETRY_BASE_SECONDS = env.float("REMINDER_RETRY_BASE_SECONDS", default=30)
+REMINDER_RETRY_MAX_SECONDS = env.int("REMINDER_RETRY_MAX_SECONDS", default=600)
+# A delivery job is killed after this long (a hung SMTP or webhook server must not hold the row forever).
+REMINDER_JOB_TIME_LIMIT = env.int("REMINDER_JOB_TIME_LIMIT", default=300)
+# The sweeper re-enqueues rows left pending this long, and frees rows stuck in "sending" (a worker died
+# between claiming and marking) after REMINDER_CLAIM_TIMEOUT. Both exceed the longest retry delay.
+REMINDER_SWEEP_AFTER_SECONDS = env.int("REMINDER_SWEEP_AFTER_SECONDS", default=900)
+REMINDER_CLAIM_TIMEOUT_SECONDS = env.int("REMINDER_CLAIM_TIMEOUT_SECONDS", default=900)
+# E-mails go out in batches sharing one SMTP connection.
+REMINDER_EMAIL_BATCH_SIZE = env.int("REMINDER_EMAIL_BATCH_SIZE", default=100)
+REMINDER_WEBHOOK_TIMEOUT = env.float("REMINDER_WEBHOOK_TIMEOUT", default=10)
+EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 
 # --- Domain rules (DOMAIN.md defaults) --------------------------------------------------------------
 LIGHT_DUE_SOON_WORKDAYS = env.int("LIGHT_DUE_SOON_WORKDAYS", default=5)

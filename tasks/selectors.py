@@ -20,6 +20,7 @@ class AssignmentRow:
     light: Light
     workdays_left: int
     latest_report: ProgressReport | None
+    may_report: bool = False
 
     @property
     def overdue_workdays(self) -> int:
@@ -70,15 +71,39 @@ def current_plan(user, year: int | None = None) -> AnnualPlan | None:
     return plans.filter(year=year).first() or plans.exclude(status=AnnualPlan.Status.DRAFT).first() or plans.first()
 
 
+def mark_reportable(user, rows: list[AssignmentRow]) -> list[AssignmentRow]:
+    for row in rows:
+        row.may_report = not row.assignment.is_completed and access.can_report(user, row.assignment)
+    return rows
+
+
 def home_rows(user, *, plan: AnnualPlan | None) -> list[AssignmentRow]:
     if plan is None:
         return []
     queryset = assignments_for_lists(user).filter(key_task__plan=plan)
-    scope = access.scope_for(user)
-    if scope.is_committee and not scope.unit_ids:
-        # The committee's home shows what needs attention; the full list lives on the lists page.
-        queryset = queryset.filter(status=Assignment.Status.IN_PROGRESS)
-    return sort_most_urgent_first(assignment_rows(queryset))
+    return mark_reportable(user, sort_most_urgent_first(assignment_rows(queryset)))
+
+
+def filter_rows(rows: list[AssignmentRow], *, q="", area="", light="", status="", **_ignored) -> list[AssignmentRow]:
+    """The workbench's filters. A unit's own list is short, so filtering the computed rows is simplest."""
+    if area:
+        rows = [row for row in rows if str(row.assignment.key_task.area_id) == str(area)]
+    if light:
+        rows = [row for row in rows if row.light.value == light]
+    if status == "open":
+        rows = [row for row in rows if not row.assignment.is_completed]
+    elif status == "completed":
+        rows = [row for row in rows if row.assignment.is_completed]
+    elif status in (ProgressReport.State.SUBMITTED, ProgressReport.State.RETURNED):
+        rows = [row for row in rows if row.latest_report and row.latest_report.state == status]
+    if q:
+        needle = q.strip().lower()
+        rows = [
+            row for row in rows
+            if needle in " ".join((row.assignment.key_task.number, row.assignment.key_task.title,
+                                   row.assignment.key_task.description, row.assignment.unit.name)).lower()
+        ]
+    return rows
 
 
 def weighted_progress(pairs) -> Decimal:

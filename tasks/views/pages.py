@@ -5,22 +5,31 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from tasks import access, selectors
+from tasks import access, selectors, timeline
+from tasks.forms import CommentForm, WorkbenchFilterForm
 from tasks.lights import local_today
 from tasks.models import AnnualPlan
 
 
+HOME_ROW_LIMIT = 200
+
+
 @login_required
 def home(request):
+    """The workbench (我的任务): the user's assignments, most urgent first, with filters."""
     plans = access.visible_plans(request.user)
     year = request.GET.get("year")
     plan = selectors.current_plan(request.user, int(year) if year and year.isdigit() else None)
     rows = selectors.home_rows(request.user, plan=plan)
-    return render(
-        request,
-        "tasks/home.html",
-        {"plan": plan, "plans": plans, "rows": rows[:200], "row_count": len(rows), "today": local_today()},
-    )
+    areas = list(plan.areas.all()) if plan else []
+    filters = WorkbenchFilterForm(request.GET or None, areas=areas)
+    if filters.is_valid():
+        rows = selectors.filter_rows(rows, **filters.cleaned_data)
+    context = {
+        "plan": plan, "plans": plans, "rows": rows[:HOME_ROW_LIMIT], "row_count": len(rows), "today": local_today(),
+        "filters": filters, "filtered": filters.is_bound and any(filters.data.get(k) for k in ("q", "area", "light", "status")),
+    }
+    return render(request, "tasks/partials/workbench_rows.html" if request.htmx else "tasks/home.html", context)
 
 
 @login_required
@@ -28,19 +37,14 @@ def key_task_detail(request, pk):
     key_task = access.get_visible_or_404(
         access.visible_key_tasks(request.user).select_related("plan", "area", "lead_unit", "responsible_leader"), pk=pk
     )
-    rows = selectors.assignment_rows(selectors.assignments_for_lists(request.user).filter(key_task=key_task))
-    return render(
-        request,
-        "tasks/key_task_detail.html",
-        {"key_task": key_task, "rows": rows, "progress": selectors.key_task_progress(key_task)},
-    )
-
-
-@login_required
-def assignment_detail(request, pk):
-    assignment = access.get_visible_or_404(selectors.assignments_for_lists(request.user), pk=pk)
-    row = selectors.assignment_rows([assignment])[0]
-    return render(request, "tasks/assignment_detail.html", {"assignment": assignment, "row": row})
+    rows = selectors.mark_reportable(request.user, selectors.sort_most_urgent_first(
+        selectors.assignment_rows(selectors.assignments_for_lists(request.user).filter(key_task=key_task))
+    ))
+    return render(request, "tasks/key_task_detail.html", {
+        "key_task": key_task, "rows": rows, "progress": selectors.key_task_progress(key_task),
+        "events": timeline.key_task_timeline(request.user, key_task), "comment_form": CommentForm(),
+        "cooperating_units": list(key_task.cooperating_units.all()),
+    })
 
 
 def _broker_status() -> str:

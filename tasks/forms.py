@@ -1,0 +1,145 @@
+"""Forms only shape input; rules live in tasks.services and come back as ValidationErrors on fields."""
+
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout, Submit
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import ExtensionRequest, ProgressReport
+from tasks.services.evidence import ALLOWED_EXTENSIONS
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented recipe)."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        single_clean = super().clean
+        if isinstance(data, list | tuple):
+            return [single_clean(item, initial) for item in data if item]
+        return [single_clean(data, initial)] if data else []
+
+
+class ProgressReportForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    evidence = MultipleFileField(
+        label=_("Evidence files"), required=False,
+        help_text=_("Optional unless the task asks for it. PDF, JPG, PNG, Word or Excel."),
+    )
+
+    class Meta:
+        model = ProgressReport
+        fields = ["percent", "actual_value", "narrative", "obstacles", "decrease_reason"]
+        widgets = {
+            "percent": forms.NumberInput(attrs={"min": 0, "max": 100, "step": 1, "inputmode": "numeric"}),
+            "actual_value": forms.NumberInput(attrs={"min": 0, "step": "any", "inputmode": "decimal"}),
+            "narrative": forms.Textarea(attrs={"rows": 4}),
+            "obstacles": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, assignment, needs_obstacles: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        key_task = assignment.key_task
+        self.fields["version"].initial = assignment.version
+        self.fields["percent"].initial = assignment.progress
+        self.fields["percent"].help_text = _("Approved so far: %(progress)d%%") % {"progress": assignment.progress}
+        if key_task.has_target:
+            self.fields["actual_value"].label = _("Actual %(metric)s so far (%(unit)s)") % {
+                "metric": key_task.metric_name or _("value"), "unit": key_task.metric_unit or "—",
+            }
+            self.fields["actual_value"].help_text = _("Cumulative; the target is %(target)s.") % {
+                "target": f"{key_task.target_value.normalize():f} {key_task.metric_unit}"
+            }
+            self.fields["actual_value"].initial = assignment.actual_value
+        else:
+            del self.fields["actual_value"]
+        if needs_obstacles:
+            self.fields["obstacles"].required = True
+            self.fields["obstacles"].help_text = _("This assignment is behind: what is in the way, and what help do you need?")
+        else:
+            del self.fields["obstacles"]
+        if key_task.evidence_required:
+            self.fields["evidence"].required = True
+        self.fields["decrease_reason"].help_text = _("Only needed when progress is lower than the approved value.")
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            "version",
+            Div(Div(Field("percent"), css_class="col-6"),
+                Div(Field("actual_value"), css_class="col-6") if "actual_value" in self.fields else Div(css_class="col-6"),
+                css_class="row"),
+            "narrative",
+            *(["obstacles"] if "obstacles" in self.fields else []),
+            "decrease_reason",
+            "evidence",
+        )
+
+    def clean_percent(self):
+        percent = self.cleaned_data["percent"]
+        if percent is not None and not 0 <= percent <= 100:
+            raise ValidationError(_("Progress must be between 0 and 100."))
+        return percent
+
+
+class ReviewForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    review_comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required when returning a report."),
+    )
+
+
+class ExtensionRequestForm(forms.ModelForm):
+    class Meta:
+        model = ExtensionRequest
+        fields = ["requested_deadline", "reason"]
+        widgets = {
+            "requested_deadline": forms.DateInput(attrs={"type": "date"}),
+            "reason": forms.Textarea(attrs={"rows": 3}),
+        }
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+
+class ExtensionDecisionForm(forms.Form):
+    decision_comment = forms.CharField(
+        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(label=_("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class WorkbenchFilterForm(forms.Form):
+    STATUS_CHOICES = [
+        ("", _("Any status")),
+        ("open", _("Not completed")),
+        ("completed", _("Completed")),
+        ("submitted", _("Report awaiting review")),
+        ("returned", _("Report returned")),
+    ]
+    q = forms.CharField(label=_("Search"), required=False, max_length=100)
+    area = forms.ChoiceField(label=_("Area"), required=False)
+    light = forms.ChoiceField(label=_("Light"), required=False)
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
+
+    def __init__(self, *args, areas, **kwargs):
+        from tasks.lights import Light
+
+        super().__init__(*args, **kwargs)
+        self.fields["area"].choices = [("", _("All areas")), *[(area.pk, area.name) for area in areas]]
+        self.fields["light"].choices = [("", _("All lights")), *Light.choices]
