@@ -166,6 +166,14 @@ class ReminderAdmin(admin.ModelAdmin):
     search_fields = ["subject", "recipient__username", "recipient__full_name", "last_error"]
     readonly_fields = ["dedup_key", "created_at", "claimed_at", "sent_at", "attempts", "last_error"]
     date_hierarchy = "created_at"
+    actions = ["resend"]
+
+    @admin.action(description=_("Re-send the selected reminders"))
+    def resend(self, request, queryset):
+        from tasks.services.reminders import reminder_resend
+
+        count = reminder_resend(reminders=queryset)
+        self.message_user(request, _("%(count)d reminders queued to be sent again.") % {"count": count})
 
 
 @admin.register(Urge)
@@ -187,3 +195,25 @@ class WorkdayOverrideAdmin(admin.ModelAdmin):
     list_filter = ["is_workday"]
     search_fields = ["note"]
     date_hierarchy = "date"
+
+
+class ChangeRecordAdmin(admin.ModelAdmin):
+    """The change log (django-simple-history): searchable, never editable."""
+
+    list_display = ["history_date", "history_type", "history_user", "ip_address", "__str__"]
+    list_filter = ["history_type", "history_date"]
+    search_fields = ["history_user__username", "history_user__full_name", "ip_address", "history_change_reason"]
+    date_hierarchy = "history_date"
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+for tracked in (AnnualPlan, KeyTask, Assignment, ProgressReport, ExtensionRequest):
+    admin.site.register(tracked.history.model, ChangeRecordAdmin)

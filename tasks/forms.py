@@ -4,6 +4,7 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout, Submit
 from django import forms
 from django.core.exceptions import ValidationError
+from django.core.validators import MinValueValidator
 from django.utils.translation import gettext_lazy as _
 
 from tasks.models import ExtensionRequest, ProgressReport
@@ -59,6 +60,7 @@ class ProgressReportForm(forms.ModelForm):
                 "target": f"{key_task.target_value.normalize():f} {key_task.metric_unit}"
             }
             self.fields["actual_value"].initial = assignment.actual_value
+            self.fields["actual_value"].validators.append(MinValueValidator(0))
         else:
             del self.fields["actual_value"]
         if needs_obstacles:
