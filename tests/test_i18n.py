@@ -40,8 +40,11 @@ def test_catalogue_has_no_fuzzy_or_empty_entries():
 
 
 def test_compiled_catalogue_matches_the_source():
-    po = {entry.msgid: entry.msgstr for entry in polib.pofile(str(PO)) if entry.msgstr}
-    mo = {entry.msgid: entry.msgstr for entry in polib.mofile(str(MO)) if entry.msgid}
+    def translations(catalogue):
+        return {entry.msgid: entry.msgstr or entry.msgstr_plural.get(0, "") for entry in catalogue if entry.msgid}
+
+    po = {msgid: text for msgid, text in translations(polib.pofile(str(PO))).items() if text}
+    mo = translations(polib.mofile(str(MO)))
     assert po == mo, "locale .mo is stale: run `make messages`"
 
 

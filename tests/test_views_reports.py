@@ -36,7 +36,7 @@ def test_report_form_opens_in_one_click_from_the_workbench(client, secretary_a, 
     url = reverse("report_create", args=[assignment_a1.pk])
     assert f'href="{url}"' in home
     page = client.get(url).content.decode()
-    assert "进展描述" in page and 'name="evidence"' in page and "第一议题学习" in page
+    assert "进展情况" in page and 'name="evidence"' in page and "第一议题学习" in page
 
 
 def test_report_without_javascript_redirects_to_the_assignment(client, secretary_a, assignment_a1):
