@@ -1,0 +1,153 @@
+"""Filters of the key task and assignment lists. The state lives in the query string, so it can be shared.
+
+Choices are limited to what the user may see; the querysets they filter already come from tasks.access,
+so a forged id can only narrow a list, never widen it.
+"""
+
+import django_filters
+from django.db.models import Exists, OuterRef, Q
+from django.utils.translation import gettext_lazy as _
+
+from tasks import access
+from tasks.lights import Light
+from tasks.models import Area, Assignment, KeyTask, OrgUnit, User
+
+ASSIGNMENT_ORDERINGS = {
+    "light": ("urgency", "deadline", "id"),
+    "deadline": ("deadline", "id"),
+    "number": ("key_task__number_sort", "unit__sort_order", "unit__name"),
+    "unit": ("unit__sort_order", "unit__name", "key_task__number_sort"),
+    "progress": ("progress", "id"),
+    "owner": ("owner__full_name", "id"),
+}
+KEY_TASK_ORDERINGS = {
+    "number": ("number_sort",),
+    "title": ("title", "number_sort"),
+    "area": ("area__sort_order", "number_sort"),
+    "deadline": ("deadline", "number_sort"),
+    "leader": ("responsible_leader__full_name", "number_sort"),
+}
+
+
+def ordering_for(value: str, orderings: dict[str, tuple[str, ...]], default: str) -> tuple[str, list[str]]:
+    """The ordering a `sort` parameter asks for ("deadline", "-deadline"), or the default."""
+    name = (value or "").lstrip("-")
+    if name not in orderings:
+        value, name = default, default.lstrip("-")
+    fields = list(orderings[name])
+    if value.startswith("-"):
+        fields = [field[1:] if field.startswith("-") else f"-{field}" for field in fields]
+    return value, fields
+
+
+def _people(user, plan):
+    """Owners to choose from: members of the units the user may see."""
+    return User.objects.filter(memberships__unit__in=access.visible_units(user)).distinct().order_by("full_name")
+
+
+class _PlanFilterSet(django_filters.FilterSet):
+    """Filters shared by both lists; choices depend on the user and the plan."""
+
+    q = django_filters.CharFilter(label=_("Search"), method="search")
+    area = django_filters.ModelChoiceFilter(label=_("Area"), queryset=Area.objects.none(), method="filter_area")
+    unit = django_filters.ModelChoiceFilter(label=_("Unit"), queryset=OrgUnit.objects.none(), method="filter_unit")
+    light = django_filters.MultipleChoiceFilter(label=_("Light"), choices=Light.choices, method="filter_light")
+    owner = django_filters.ModelChoiceFilter(label=_("Owner"), queryset=User.objects.none(), method="filter_owner")
+    leader = django_filters.ModelChoiceFilter(
+        label=_("Responsible leader"), queryset=User.objects.none(), method="filter_leader"
+    )
+    deadline = django_filters.DateFromToRangeFilter(label=_("Deadline"), method="filter_deadline")
+
+    def __init__(self, data=None, *args, user, plan, light_sql, **kwargs):
+        super().__init__(data, *args, **kwargs)
+        self.user, self.plan, self.light_sql = user, plan, light_sql
+        self.filters["area"].queryset = Area.objects.filter(plan=plan).order_by("sort_order", "id")
+        self.filters["unit"].queryset = access.visible_units(user)
+        self.filters["owner"].queryset = _people(user, plan)
+        self.filters["leader"].queryset = User.objects.filter(
+            pk__in=access.visible_key_tasks(user).filter(plan=plan).values("responsible_leader")
+        ).order_by("full_name")
+
+
+class AssignmentFilter(_PlanFilterSet):
+    status = django_filters.ChoiceFilter(label=_("Status"), choices=Assignment.Status.choices)
+    key_task = django_filters.NumberFilter(label=_("Key task"), field_name="key_task_id")
+
+    class Meta:
+        model = Assignment
+        fields = []
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(key_task__title__icontains=value) | Q(key_task__number=value) | Q(unit__name__icontains=value)
+            | Q(unit__short_name__icontains=value) | Q(owner__full_name__icontains=value)
+        )
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(key_task__area=value)
+
+    def filter_unit(self, queryset, name, value):
+        return queryset.filter(unit=value)
+
+    def filter_light(self, queryset, name, value):
+        return queryset.filter(urgency__in=[Light(light).urgency for light in value])
+
+    def filter_owner(self, queryset, name, value):
+        return queryset.filter(owner=value)
+
+    def filter_leader(self, queryset, name, value):
+        return queryset.filter(key_task__responsible_leader=value)
+
+    def filter_deadline(self, queryset, name, value):
+        if value.start:
+            queryset = queryset.filter(deadline__gte=value.start)
+        if value.stop:
+            queryset = queryset.filter(deadline__lte=value.stop)
+        return queryset
+
+
+class KeyTaskFilter(_PlanFilterSet):
+    """A key task matches a unit, light or owner filter when one of its visible assignments does."""
+
+    class Meta:
+        model = KeyTask
+        fields = []
+
+    def _with_assignment(self, queryset, condition: Q, annotate_light: bool = False):
+        assignments = access.visible_assignments(self.user).filter(key_task=OuterRef("pk"))
+        if annotate_light:
+            assignments = assignments.annotate(urgency=self.light_sql.urgency())
+        return queryset.filter(Exists(assignments.filter(condition)))
+
+    def search(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(Q(title__icontains=value) | Q(number=value) | Q(description__icontains=value))
+
+    def filter_area(self, queryset, name, value):
+        return queryset.filter(area=value)
+
+    def filter_unit(self, queryset, name, value):
+        return self._with_assignment(queryset, Q(unit=value))
+
+    def filter_light(self, queryset, name, value):
+        return self._with_assignment(
+            queryset, Q(urgency__in=[Light(light).urgency for light in value]), annotate_light=True
+        )
+
+    def filter_owner(self, queryset, name, value):
+        return self._with_assignment(queryset, Q(owner=value))
+
+    def filter_leader(self, queryset, name, value):
+        return queryset.filter(responsible_leader=value)
+
+    def filter_deadline(self, queryset, name, value):
+        if value.start:
+            queryset = queryset.filter(deadline__gte=value.start)
+        if value.stop:
+            queryset = queryset.filter(deadline__lte=value.stop)
+        return queryset

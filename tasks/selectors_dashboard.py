@@ -1,0 +1,356 @@
+"""Reads for the committee dashboard and the filtered lists.
+
+Every number comes from the database in a fixed number of queries whatever the size of the plan: the
+light is the SQL form of the one rule (tasks.lights_sql), counted with GROUP BY; only the few rows a
+page shows are loaded as objects.
+"""
+
+import calendar as month_calendar
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+
+from tasks import access
+from tasks.lights import Light, LightRules, assignment_light, local_today
+from tasks.lights_sql import LightSQL, light_from_urgency
+from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit, ProgressReport
+from tasks.workdays import WorkCalendar
+
+LIGHT_ORDER = list(Light)  # most urgent first
+OPEN = Assignment.Status.IN_PROGRESS
+RED_LIST_SIZE = 15
+DUE_SOON_DAYS = 14
+DUE_SOON_SIZE = 20
+REVIEW_SIZE = 15
+OBSTACLES_SIZE = 8
+OBSTACLES_DAYS = 45
+OBSTACLES_SCAN = 200
+
+
+@dataclass
+class LightCounts:
+    counts: dict[str, int] = field(default_factory=lambda: {light.value: 0 for light in Light})
+    progress_sum: Decimal = Decimal(0)
+    weight_sum: Decimal = Decimal(0)
+
+    def add(self, light: str, count: int, progress_sum, weight_sum) -> None:
+        self.counts[light] += count
+        self.progress_sum += Decimal(progress_sum or 0)
+        self.weight_sum += Decimal(weight_sum or 0)
+
+    @property
+    def total(self) -> int:
+        return sum(self.counts.values())
+
+    @property
+    def completed(self) -> int:
+        return self.counts[Light.DONE] + self.counts[Light.DONE_LATE]
+
+    @property
+    def progress(self) -> Decimal:
+        """Weighted mean of approved progress (DOMAIN.md), one decimal."""
+        if not self.weight_sum:
+            return Decimal(0)
+        return (self.progress_sum / self.weight_sum).quantize(Decimal("0.1"))
+
+    @property
+    def completion_rate(self) -> Decimal | None:
+        return _percent(self.completed, self.total)
+
+    @property
+    def on_time_rate(self) -> Decimal | None:
+        """Of the assignments that came due or were completed, the share completed on time."""
+        return _percent(self.counts[Light.DONE], self.completed + self.counts[Light.RED])
+
+    def items(self) -> list[tuple[Light, int]]:
+        return [(light, self.counts[light.value]) for light in LIGHT_ORDER]
+
+
+def _percent(part: int, whole: int) -> Decimal | None:
+    if not whole:
+        return None
+    return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
+
+
+@dataclass
+class AreaRow:
+    area: Area
+    lights: LightCounts
+    progress: Decimal  # weighted mean of its key tasks' progress, by key-task weight
+    key_tasks: int
+
+
+@dataclass
+class UnitRow:
+    unit_id: int
+    name: str
+    lights: LightCounts
+    rank: int = 0
+
+
+@dataclass
+class MonthPoint:
+    month: dt.date  # first day
+    last_day: dt.date
+    due: int  # assignments due in the month
+    completed: int  # assignments completed in the month
+    expected_rate: Decimal  # cumulative: share of all assignments due by the end of the month
+    actual_rate: Decimal | None  # cumulative: share completed by the end of the month (None: future)
+
+
+@dataclass
+class ListRow:
+    """A row of the red list, due-soon list or assignment list: light and working days worked out."""
+
+    assignment: Assignment
+    light: Light
+    workdays_left: int
+
+    @property
+    def overdue_workdays(self) -> int:
+        return max(0, -self.workdays_left)
+
+
+@dataclass
+class Dashboard:
+    plan: AnnualPlan
+    today: dt.date
+    lights: LightCounts
+    key_task_count: int
+    overall_progress: Decimal
+    areas: list[AreaRow]
+    units: list[UnitRow]
+    months: list[MonthPoint]
+    red_rows: list[ListRow]
+    due_soon_rows: list[ListRow]
+    due_soon_count: int
+    due_soon_until: dt.date
+    reports_waiting: list[ProgressReport]
+    reports_waiting_count: int
+    obstacles: list[ProgressReport]
+
+
+def plan_for(user, year: int | None) -> AnnualPlan | None:
+    """The plan of `year` if the user may see it, else the current year's, else the latest."""
+    plans = access.visible_plans(user)
+    if year is not None:
+        chosen = plans.filter(year=year).first()
+        if chosen is not None:
+            return chosen
+    today = local_today()
+    return (
+        plans.filter(year=today.year).first()
+        or plans.exclude(status=AnnualPlan.Status.DRAFT).first()
+        or plans.first()
+    )
+
+
+def plan_assignments(user, plan: AnnualPlan) -> QuerySet:
+    return access.visible_assignments(user).filter(key_task__plan=plan)
+
+
+def weighted_mean(pairs) -> Decimal:
+    pairs = [(Decimal(value), Decimal(weight)) for value, weight in pairs]
+    total = sum((weight for _, weight in pairs), Decimal(0))
+    if not total:
+        return Decimal(0)
+    return (sum((value * weight for value, weight in pairs), Decimal(0)) / total).quantize(Decimal("0.1"))
+
+
+def _grouped_light_counts(queryset: QuerySet, light_sql: LightSQL, *group: str) -> list[dict]:
+    """Counts and progress sums by `group` and light. Integer sums only: numeric multiplication over every
+    row costs more than the light itself, and the weights of a group are few, so Python applies them."""
+    return list(
+        queryset.annotate(light=light_sql.light())
+        .order_by()
+        .values(*group, "light")
+        .annotate(n=Count("id"), progress_sum=Sum("progress"))
+    )
+
+
+def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
+    """Rank by completion rate, then on-time rate, then approved progress, then fewest red."""
+
+    def key(row: UnitRow):
+        lights = row.lights
+        return (
+            -(lights.completion_rate or 0), -(lights.on_time_rate or 0), -lights.progress, lights.counts[Light.RED],
+        )
+
+    ordered = sorted(rows, key=lambda row: (key(row), row.name))
+    previous, rank = None, 0
+    for position, row in enumerate(ordered, start=1):
+        if key(row) != previous:
+            rank, previous = position, key(row)
+        row.rank = rank
+    return ordered
+
+
+UNIT_SORTS = {
+    "rank": lambda row: (row.rank, row.name),
+    "name": lambda row: row.name,
+    "total": lambda row: row.lights.total,
+    "completion": lambda row: row.lights.completion_rate or 0,
+    "on_time": lambda row: row.lights.on_time_rate or 0,
+    "progress": lambda row: row.lights.progress,
+    **{light.value: (lambda row, light=light: row.lights.counts[light.value]) for light in Light},
+}
+
+
+def sort_units(rows: list[UnitRow], sort: str) -> tuple[list[UnitRow], str]:
+    name = sort.lstrip("-")
+    if name not in UNIT_SORTS:
+        return rows, "rank"
+    return sorted(rows, key=UNIT_SORTS[name], reverse=sort.startswith("-")), sort
+
+
+def _month_points(queryset: QuerySet, plan: AnnualPlan, today: dt.date, total: int) -> list[MonthPoint]:
+    ends = [dt.date(plan.year, month, month_calendar.monthrange(plan.year, month)[1]) for month in range(1, 13)]
+    aggregates = {}
+    for month, end in enumerate(ends, start=1):
+        aggregates[f"due_{month}"] = Count("id", filter=Q(deadline__lte=end))
+        aggregates[f"done_{month}"] = Count("id", filter=Q(completed_at__lte=end))
+    row = queryset.order_by().aggregate(**aggregates)
+    points, due_before, done_before = [], 0, 0
+    for month, end in enumerate(ends, start=1):
+        due, done = row[f"due_{month}"], row[f"done_{month}"]
+        first = end.replace(day=1)
+        points.append(
+            MonthPoint(
+                month=first, last_day=end, due=due - due_before, completed=done - done_before,
+                expected_rate=_percent(due, total) or Decimal(0),
+                actual_rate=(_percent(done, total) or Decimal(0)) if first <= today else None,
+            )
+        )
+        due_before, done_before = due, done
+    return points
+
+
+def list_rows(assignments, *, today: dt.date, calendar: WorkCalendar) -> list[ListRow]:
+    """Rows for assignments loaded with key_task; uses the SQL urgency when the query annotated it."""
+    rules = LightRules.from_settings()
+    rows = []
+    for assignment in assignments:
+        urgency = getattr(assignment, "urgency", None)
+        light = (
+            light_from_urgency(urgency) if urgency is not None
+            else assignment_light(assignment, today=today, calendar=calendar, rules=rules)
+        )
+        rows.append(ListRow(assignment, light, calendar.workdays_between(today, assignment.deadline)))
+    return rows
+
+
+def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Dashboard:
+    today = today or local_today()
+    calendar = WorkCalendar.load()
+    base = plan_assignments(user, plan)
+    light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
+
+    # Counts by light per key task (for areas and the overall figure) and per unit: two GROUP BY queries.
+    overall = LightCounts()
+    per_task: dict[int, LightCounts] = {}
+    for row in _grouped_light_counts(base, light_sql, "key_task_id", "weight"):
+        weight = row["weight"]
+        counts = per_task.setdefault(row["key_task_id"], LightCounts())
+        for target in (counts, overall):
+            target.add(row["light"], row["n"], weight * row["progress_sum"], weight * row["n"])
+    task_area, task_weight = {}, {}
+    key_tasks = KeyTask.objects.filter(pk__in=list(per_task)).values_list("id", "area_id", "weight")
+    for task_id, area_id, weight in key_tasks:
+        task_area[task_id], task_weight[task_id] = area_id, weight
+
+    areas = []
+    for area in Area.objects.filter(plan=plan).order_by("sort_order", "id"):
+        task_ids = [task_id for task_id, area_id in task_area.items() if area_id == area.pk]
+        lights = LightCounts()
+        for task_id in task_ids:
+            for light, count in per_task[task_id].items():
+                lights.counts[light.value] += count
+        areas.append(
+            AreaRow(
+                area=area, lights=lights, key_tasks=len(task_ids),
+                progress=weighted_mean((per_task[task_id].progress, task_weight[task_id]) for task_id in task_ids),
+            )
+        )
+
+    per_unit: dict[int, LightCounts] = {}
+    for row in _grouped_light_counts(base, light_sql, "unit_id"):
+        # A unit's progress is the plain mean of its assignments: weights share a key task between units.
+        per_unit.setdefault(row["unit_id"], LightCounts()).add(row["light"], row["n"], row["progress_sum"], row["n"])
+    names = {
+        unit_id: short_name or name
+        for unit_id, name, short_name in OrgUnit.objects.filter(pk__in=list(per_unit)).values_list(
+            "id", "name", "short_name"
+        )
+    }
+    units = rank_units(
+        [UnitRow(unit_id=unit_id, name=names.get(unit_id, ""), lights=lights) for unit_id, lights in per_unit.items()]
+    )
+
+    rows_query = base.select_related("key_task", "unit", "owner")
+    red_rows = list_rows(
+        rows_query.filter(status=OPEN, deadline__lt=today).order_by("deadline", "id")[:RED_LIST_SIZE],
+        today=today, calendar=calendar,
+    )
+    due_soon_until = today + dt.timedelta(days=DUE_SOON_DAYS)
+    due_soon = base.filter(status=OPEN, deadline__gte=today, deadline__lte=due_soon_until)
+    due_soon_rows = list_rows(
+        rows_query.filter(status=OPEN, deadline__gte=today, deadline__lte=due_soon_until).order_by("deadline", "id")[
+            :DUE_SOON_SIZE
+        ],
+        today=today, calendar=calendar,
+    )
+
+    waiting = access.visible_reports(user).filter(
+        state=ProgressReport.State.SUBMITTED, assignment__key_task__plan=plan
+    )
+    if not access.is_committee(user):
+        waiting = waiting.filter(assignment__in=base)
+    reports_waiting = list(
+        waiting.select_related("assignment__key_task", "assignment__unit", "author").order_by("submitted_at", "id")[
+            :REVIEW_SIZE
+        ]
+    )
+
+    return Dashboard(
+        plan=plan, today=today, lights=overall, key_task_count=len(per_task),
+        overall_progress=weighted_mean((lights.progress, task_weight[task_id]) for task_id, lights in per_task.items()),
+        areas=areas, units=units, months=_month_points(base, plan, today, overall.total),
+        red_rows=red_rows, due_soon_rows=due_soon_rows, due_soon_count=due_soon.count(), due_soon_until=due_soon_until,
+        reports_waiting=reports_waiting, reports_waiting_count=waiting.count(),
+        obstacles=recent_obstacles(user=user, plan=plan, today=today, calendar=calendar),
+    )
+
+
+def recent_obstacles(*, user, plan: AnnualPlan, today: dt.date, calendar: WorkCalendar) -> list[ProgressReport]:
+    """Difficulties and help needed (困难和需协调事项): for yellow and red assignments, the newest report of
+    the last OBSTACLES_DAYS days that names some, one per assignment, newest first.
+
+    The newest few hundred such reports are read by date (an index range) and their assignments' lights
+    worked out here: a light filter inside the query would make the database rate every open assignment.
+    """
+    rules = LightRules.from_settings()
+    reports = (
+        access.visible_reports(user)
+        .filter(
+            assignment__key_task__plan=plan, assignment__status=OPEN,
+            submitted_at__gte=timezone.now() - dt.timedelta(days=OBSTACLES_DAYS),
+        )
+        .exclude(obstacles="")
+        .select_related("assignment__key_task", "assignment__unit", "author")
+        .order_by("-submitted_at", "-id")[:OBSTACLES_SCAN]
+    )
+    seen, chosen = set(), []
+    for report in reports:
+        if report.assignment_id in seen:
+            continue
+        seen.add(report.assignment_id)
+        report.light = assignment_light(report.assignment, today=today, calendar=calendar, rules=rules)
+        if report.light in (Light.RED, Light.YELLOW):
+            chosen.append(report)
+            if len(chosen) == OBSTACLES_SIZE:
+                break
+    return chosen

@@ -1,0 +1,205 @@
+"""A deterministic synthetic year at provincial scale, for benchmarks and query-count tests.
+
+Rows are written with bulk_create in batches: no model signals run, so django-simple-history writes no
+change records for generated data (it is not anybody's change).
+"""
+
+import datetime as dt
+import random
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.db import transaction
+from django.utils import timezone
+
+from tasks.lights import expected_progress, local_today
+from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, ProgressReport, User
+from tasks.workdays import WorkCalendar
+
+ROOT_UNIT = "压测党委"
+BATCH = 5000
+AREAS = [
+    (Area.Code.POLITICAL, "政治建设"),
+    (Area.Code.IDEOLOGICAL, "思想建设"),
+    (Area.Code.ORGANIZATIONAL, "组织建设"),
+    (Area.Code.DISCIPLINE, "纪律作风建设"),
+]
+OBSTACLES = ["人员紧张，需党建办协调师资。", "场地未落实，请求协调会议室。", "业务高峰期，学习时间难以保证。"]
+
+
+@dataclass
+class LoadResult:
+    plan: AnnualPlan
+    units: int
+    key_tasks: int
+    assignments: int
+    reports: int
+
+
+def _at(day: dt.date, hour: int) -> dt.datetime:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
+
+
+def _units_create(count: int) -> list[OrgUnit]:
+    root, _ = OrgUnit.objects.get_or_create(name=ROOT_UNIT, defaults={"kind": OrgUnit.Kind.COMMITTEE})
+    names = [f"压测单位{number:04d}" for number in range(1, count + 1)]
+    existing = set(OrgUnit.objects.filter(name__in=names).values_list("name", flat=True))
+    OrgUnit.objects.bulk_create(
+        [
+            OrgUnit(name=name, short_name=name[2:], kind=OrgUnit.Kind.BRANCH, parent=root, sort_order=1000 + number)
+            for number, name in enumerate(names, start=1)
+            if name not in existing
+        ],
+        batch_size=BATCH,
+    )
+    by_name = OrgUnit.objects.in_bulk(names, field_name="name")
+    return [by_name[name] for name in names]
+
+
+def _users_create(units: list[OrgUnit]) -> tuple[dict[int, User], list[User]]:
+    """One secretary per unit and five responsible leaders, none of whom can log in."""
+    unusable = make_password(None)
+    usernames = [f"load_sec{number:04d}" for number in range(1, len(units) + 1)]
+    leaders = [f"load_leader{number}" for number in range(1, 6)]
+    existing = set(User.objects.filter(username__in=usernames + leaders).values_list("username", flat=True))
+    User.objects.bulk_create(
+        [
+            User(username=name, full_name=name, password=unusable)
+            for name in usernames + leaders
+            if name not in existing
+        ],
+        batch_size=BATCH,
+    )
+    by_name = User.objects.in_bulk(usernames + leaders, field_name="username")
+    Membership.objects.bulk_create(
+        [
+            Membership(user=by_name[name], unit=unit, role=Membership.Role.SECRETARY)
+            for name, unit in zip(usernames, units, strict=True)
+        ],
+        batch_size=BATCH,
+        ignore_conflicts=True,
+    )
+    return (
+        {unit.pk: by_name[name] for name, unit in zip(usernames, units, strict=True)},
+        [by_name[name] for name in leaders],
+    )
+
+
+def _plan_replace(year: int) -> AnnualPlan:
+    plan, _ = AnnualPlan.objects.get_or_create(
+        year=year, defaults={"title": f"{year}年度党建工作要点（压测）", "status": AnnualPlan.Status.PUBLISHED}
+    )
+    # Raw deletes: the ORM would load 600,000 reports to run history signals on each.
+    reports = ProgressReport.objects.filter(assignment__key_task__plan=plan)
+    reports._raw_delete(reports.db)
+    assignments = Assignment.objects.filter(key_task__plan=plan)
+    assignments._raw_delete(assignments.db)
+    KeyTask.cooperating_units.through.objects.filter(keytask__plan=plan).delete()
+    key_tasks = KeyTask.objects.filter(plan=plan)
+    key_tasks._raw_delete(key_tasks.db)
+    return plan
+
+
+def _reports_for(
+    assignment: Assignment, key_task: KeyTask, *, count: int, as_of: dt.date, author: User, reviewer: User,
+    rng: random.Random,
+) -> list[ProgressReport]:
+    last_day = min(as_of, assignment.completed_at or assignment.deadline)
+    span = max(1, (last_day - key_task.start_date).days)
+    days = sorted(key_task.start_date + dt.timedelta(days=rng.randint(0, span)) for _ in range(count))
+    reports = []
+    for index, day in enumerate(days):
+        percent = round(assignment.progress * (index + 1) / count)
+        is_last = index == count - 1
+        pending = is_last and not assignment.is_completed and rng.random() < 0.08
+        reports.append(
+            ProgressReport(
+                assignment=assignment, author=author, percent=percent,
+                narrative=f"第{index + 1}次进展：按计划推进，完成率{percent}%。",
+                obstacles=rng.choice(OBSTACLES) if rng.random() < 0.15 else "",
+                state=ProgressReport.State.SUBMITTED if pending else ProgressReport.State.APPROVED,
+                reviewer=None if pending else reviewer,
+                submitted_at=_at(day, 19),
+                reviewed_at=None if pending else _at(day, 21),
+            )
+        )
+    return reports
+
+
+@transaction.atomic
+def load_generate(
+    *, units: int, tasks: int, reports: int, seed: int = 1, year: int | None = None, as_of: dt.date | None = None
+) -> LoadResult:
+    """Build (or rebuild) the plan of `year`: `tasks` key tasks, each assigned to every one of `units`
+    units, with `reports` progress reports per assignment. The same arguments give the same data."""
+    as_of = as_of or local_today()
+    year = year or as_of.year
+    as_of = min(max(as_of, dt.date(year, 1, 1)), dt.date(year, 12, 31))
+    rng = random.Random(seed)
+    calendar = WorkCalendar.load()
+
+    unit_rows = _units_create(units)
+    owners, leaders = _users_create(unit_rows)
+    plan = _plan_replace(year)
+    areas = []
+    for order, (code, name) in enumerate(AREAS, start=1):
+        area, _ = Area.objects.get_or_create(plan=plan, name=name, defaults={"code": code, "sort_order": order})
+        areas.append(area)
+
+    key_task_rows = []
+    for number in range(1, tasks + 1):
+        area_index = (number - 1) % len(areas)
+        start = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(2, 150))
+        deadline = start + dt.timedelta(days=rng.randint(30, (dt.date(year, 12, 31) - start).days))
+        key_task_rows.append(
+            KeyTask(
+                plan=plan, area=areas[area_index], number=f"{area_index + 1}.{number}",
+                number_sort=f"{area_index + 1:04d}.{number:04d}", title=f"压测重点任务{number:03d}",
+                description="", lead_unit=unit_rows[(number - 1) % len(unit_rows)],
+                responsible_leader=leaders[number % len(leaders)], start_date=start, deadline=deadline,
+                weight=Decimal(rng.choice([1, 1, 1, 2, 3])),
+                cadence=rng.choice([KeyTask.Cadence.MONTHLY, KeyTask.Cadence.QUARTERLY, KeyTask.Cadence.QUARTERLY,
+                                    KeyTask.Cadence.ONCE]),
+            )
+        )
+    key_task_rows = KeyTask.objects.bulk_create(key_task_rows, batch_size=BATCH)
+
+    pace = {unit.pk: rng.uniform(0.55, 1.2) for unit in unit_rows}
+    reviewer = leaders[0]
+    assignment_count = report_count = 0
+    for key_task in key_task_rows:
+        batch, report_rows = [], []
+        for unit in unit_rows:
+            deadline = key_task.deadline
+            original = deadline
+            if rng.random() < 0.05:
+                deadline = deadline + dt.timedelta(days=rng.randint(5, 30))
+            assignment = Assignment(
+                key_task=key_task, unit=unit, owner=owners[unit.pk], deadline=deadline, original_deadline=original,
+                weight=Decimal(2 if unit.pk == key_task.lead_unit_id else 1),
+            )
+            expected = expected_progress(start=key_task.start_date, deadline=deadline, today=as_of, calendar=calendar)
+            progress = min(100, round(expected * pace[unit.pk] * rng.uniform(0.8, 1.2) / 5) * 5)
+            if deadline < as_of and rng.random() < 0.85:
+                progress = 100
+            if progress >= 100:
+                late_days = 12 if pace[unit.pk] < 0.8 else 2
+                finished = deadline + dt.timedelta(days=rng.randint(-25, late_days))
+                assignment.completed_at = min(finished, as_of)
+                assignment.status = Assignment.Status.COMPLETED
+                progress = 100
+            assignment.progress = progress
+            made = _reports_for(
+                assignment, key_task, count=reports, as_of=as_of, author=owners[unit.pk], reviewer=reviewer, rng=rng
+            )
+            approved = [report.reviewed_at for report in made if report.state == ProgressReport.State.APPROVED]
+            assignment.last_approved_at = timezone.localdate(max(approved)) if approved else None
+            batch.append(assignment)
+            report_rows += made
+        # bulk_create sets the primary keys, which the reports built above then pick up.
+        Assignment.objects.bulk_create(batch, batch_size=BATCH)
+        ProgressReport.objects.bulk_create(report_rows, batch_size=BATCH)
+        assignment_count += len(batch)
+        report_count += len(report_rows)
+    return LoadResult(plan=plan, units=units, key_tasks=tasks, assignments=assignment_count, reports=report_count)

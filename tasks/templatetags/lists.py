@@ -1,0 +1,36 @@
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+register = template.Library()
+
+
+@register.simple_tag(takes_context=True)
+def sort_header(context, key: str, label, current: str):
+    """A column header that sorts by `key`, and reverses on a second click; keeps the other filters."""
+    query = context["request"].GET.copy()
+    query.pop("page", None)
+    active = current.lstrip("-") == key
+    descending = current.startswith("-")
+    query["sort"] = f"-{key}" if active and not descending else key
+    mark = ""
+    if active:
+        mark = " ▼" if descending else " ▲"
+    state = (_("descending") if descending else _("ascending")) if active else ""
+    return format_html(
+        '<a href="?{}" class="text-reset text-decoration-none"{}>{}{}</a>{}',
+        query.urlencode(), format_html(' aria-sort="{}"', state) if active else "", label, mark,
+        format_html('<span class="visually-hidden"> ({})</span>', state) if active else "",
+    )
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, number: int) -> str:
+    query = context["request"].GET.copy()
+    query["page"] = number
+    return f"?{query.urlencode()}"
+
+
+@register.filter
+def percent(value) -> str:
+    return "–" if value is None else f"{value}%"

@@ -1,0 +1,78 @@
+from urllib.parse import urlencode
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.urls import reverse
+
+from tasks import access, charts
+from tasks.lights import Light
+from tasks.selectors_dashboard import dashboard_get, plan_for, sort_units
+
+UNITS_SHOWN = 30
+
+
+def _year(request) -> int | None:
+    year = request.GET.get("year", "")
+    return int(year) if year.isdigit() else None
+
+
+def list_url(name: str, plan, **params) -> str:
+    """A drill-down link: the list `name` filtered by `params` within the plan."""
+    query = {"year": plan.year, **{key: value for key, value in params.items() if value not in (None, "")}}
+    return f"{reverse(name)}?{urlencode(query)}"
+
+
+@login_required
+def dashboard(request):
+    """Where are we? The plan at a glance, for the committee; secretaries see their units only."""
+    user = request.user
+    plan = plan_for(user, _year(request))
+    context = {"plan": plan, "plans": access.visible_plans(user)}
+    if plan is None:
+        return render(request, "tasks/dashboard.html", context)
+    data = dashboard_get(user=user, plan=plan)
+    units, unit_sort = sort_units(data.units, request.GET.get("sort", "rank"))
+    show_all_units = request.GET.get("units") == "all"
+    light_urls = {light.value: list_url("assignment_list", plan, light=light.value) for light in Light}
+    context.update(
+        data=data,
+        is_committee=access.is_committee(user),
+        light_items=[(light, count, light_urls[light.value]) for light, count in data.lights.items()],
+        light_segments=charts.light_segments(data.lights.items(), light_urls),
+        areas=[
+            (
+                row,
+                list_url("key_task_list", plan, area=row.area.pk),
+                [(light, count, list_url("assignment_list", plan, area=row.area.pk, light=light.value))
+                 for light, count in row.lights.items()],
+            )
+            for row in data.areas
+        ],
+        units=[
+            (
+                row,
+                list_url("assignment_list", plan, unit=row.unit_id),
+                [(light, count, list_url("assignment_list", plan, unit=row.unit_id, light=light.value))
+                 for light, count in row.lights.items()],
+            )
+            for row in (units if show_all_units else units[:UNITS_SHOWN])
+        ],
+        unit_count=len(units),
+        units_truncated=not show_all_units and len(units) > UNITS_SHOWN,
+        unit_sort=unit_sort,
+        month_chart=charts.month_chart(
+            data.months,
+            [
+                list_url("assignment_list", plan, deadline_after=point.month.isoformat(),
+                         deadline_before=point.last_day.isoformat())
+                for point in data.months
+            ],
+        ),
+        red_url=list_url("assignment_list", plan, light=Light.RED.value, sort="deadline"),
+        due_soon_url=list_url(
+            "assignment_list", plan, status="in_progress", deadline_after=data.today.isoformat(),
+            deadline_before=data.due_soon_until.isoformat(), sort="deadline",
+        ),
+        lights=list(Light),
+    )
+    return render(request, "tasks/dashboard.html", context)
