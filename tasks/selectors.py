@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 
 from tasks import access
 from tasks.lights import Light, LightRules, assignment_light, local_today
@@ -30,22 +30,32 @@ class AssignmentRow:
 def assignment_rows(
     assignments, *, today: dt.date | None = None, calendar: WorkCalendar | None = None
 ) -> list[AssignmentRow]:
-    """Lights and working days left for assignments that were loaded with key_task (and latest_reports)."""
+    """Lights, working days left and the latest report for assignments loaded with their key_task."""
+    assignments = list(assignments)
     today = today or local_today()
     calendar = calendar or WorkCalendar.load()
     rules = LightRules.from_settings()
-    rows = []
-    for assignment in assignments:
-        latest = getattr(assignment, "latest_reports", None)
-        rows.append(
-            AssignmentRow(
-                assignment=assignment,
-                light=assignment_light(assignment, today=today, calendar=calendar, rules=rules),
-                workdays_left=calendar.workdays_between(today, assignment.deadline),
-                latest_report=latest[0] if latest else None,
-            )
+    latest = latest_reports(assignments)
+    return [
+        AssignmentRow(
+            assignment=assignment,
+            light=assignment_light(assignment, today=today, calendar=calendar, rules=rules),
+            workdays_left=calendar.workdays_between(today, assignment.deadline),
+            latest_report=latest.get(assignment.pk),
         )
-    return rows
+        for assignment in assignments
+    ]
+
+
+def latest_reports(assignments) -> dict[int, ProgressReport]:
+    """The newest report of each assignment, in one query whatever the history's length."""
+    ids = [assignment.pk for assignment in assignments]
+    if not ids:
+        return {}
+    newest = ProgressReport.objects.filter(assignment_id=OuterRef("pk")).order_by("-submitted_at", "-id").values("id")[:1]
+    report_ids = Assignment.objects.filter(pk__in=ids).annotate(latest_id=Subquery(newest)).values_list("latest_id", flat=True)
+    reports = ProgressReport.objects.filter(pk__in=[pk for pk in report_ids if pk]).select_related("reviewer")
+    return {report.assignment_id: report for report in reports}
 
 
 def sort_most_urgent_first(rows: list[AssignmentRow]) -> list[AssignmentRow]:
@@ -53,15 +63,9 @@ def sort_most_urgent_first(rows: list[AssignmentRow]) -> list[AssignmentRow]:
 
 
 def assignments_for_lists(user) -> QuerySet:
-    """Visible assignments with what list rows need, in a fixed number of queries."""
+    """Visible assignments with what list rows need."""
     return access.visible_assignments(user).select_related(
         "key_task", "key_task__area", "key_task__plan", "unit", "owner"
-    ).prefetch_related(
-        Prefetch(
-            "reports",
-            queryset=ProgressReport.objects.order_by("-submitted_at", "-id").select_related("reviewer"),
-            to_attr="latest_reports",
-        )
     )
 
 

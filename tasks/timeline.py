@@ -14,6 +14,8 @@ from tasks import access
 from tasks.models import Assignment, Comment, ExtensionRequest, KeyTask, ProgressReport, Urge
 
 HISTORY_LIMIT = 200
+# A key task carried by hundreds of units has thousands of events: the page shows the newest.
+EVENT_LIMIT = 100
 
 
 @dataclass
@@ -116,14 +118,17 @@ def key_task_timeline(user, key_task: KeyTask) -> list[TimelineEvent]:
         ProgressReport.objects.filter(assignment__in=assignments)
         .select_related("author", "reviewer", "assignment__unit", "assignment__key_task")
         .prefetch_related("evidence")
+        .order_by("-submitted_at")[:EVENT_LIMIT]
     )
     comments = Comment.objects.filter(key_task=key_task).filter(
         Q(assignment__isnull=True) | Q(assignment__in=assignments)
-    ).select_related("author", "assignment__unit")
+    ).select_related("author", "assignment__unit").order_by("-created_at")[:EVENT_LIMIT]
     extensions = ExtensionRequest.objects.filter(assignment__in=assignments).select_related(
         "requested_by", "decided_by", "assignment__unit"
-    )
-    urges = Urge.objects.filter(assignment__in=assignments).select_related("urged_by", "assignment__unit")
+    ).order_by("-created_at")[:EVENT_LIMIT]
+    urges = Urge.objects.filter(assignment__in=assignments).select_related(
+        "urged_by", "assignment__unit"
+    ).order_by("-created_at")[:EVENT_LIMIT]
     events = _report_events(reports) + _extension_events(extensions)
     events += [
         TimelineEvent(when=c.created_at, kind="comment", actor=c.author, title=_("Commented"), body=c.body,
@@ -145,7 +150,7 @@ def key_task_timeline(user, key_task: KeyTask) -> list[TimelineEvent]:
             ]
         )
         events += _change_events(history)
-    return _sorted(events)
+    return _sorted(events)[:EVENT_LIMIT]
 
 
 def assignment_timeline(user, assignment: Assignment) -> list[TimelineEvent]:

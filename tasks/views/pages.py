@@ -12,6 +12,8 @@ from tasks.models import AnnualPlan
 
 
 HOME_ROW_LIMIT = 200
+# Beyond this the key task page links to the assignment list filtered to the key task.
+KEY_TASK_ROW_LIMIT = 60
 
 
 @login_required
@@ -41,7 +43,7 @@ def key_task_detail(request, pk):
         selectors.assignment_rows(selectors.assignments_for_lists(request.user).filter(key_task=key_task))
     ))
     return render(request, "tasks/key_task_detail.html", {
-        "key_task": key_task, "rows": rows, "progress": selectors.key_task_progress(key_task),
+        "key_task": key_task, "rows": rows[:KEY_TASK_ROW_LIMIT], "row_count": len(rows), "progress": selectors.key_task_progress(key_task),
         "events": timeline.key_task_timeline(request.user, key_task), "comment_form": CommentForm(),
         "cooperating_units": list(key_task.cooperating_units.all()),
     })
