@@ -125,7 +125,27 @@ def get_visible_or_404(queryset: QuerySet, **lookup):
     try:
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
+        _audit_if_hidden(queryset, lookup)
         raise Http404 from None
+
+
+def _audit_if_hidden(queryset: QuerySet, lookup: dict) -> None:
+    """等保 audits permission denials: an object that exists but is outside the user's scope is one.
+    The answer stays the same 404; only the audit log knows the difference."""
+    from simple_history.models import HistoricalRecords
+
+    from tasks.services.audit import Action, Result, audit_record
+
+    request = getattr(HistoricalRecords.context, "request", None)
+    try:
+        exists = queryset.model._base_manager.filter(**lookup).exists()
+    except (ValueError, TypeError):
+        return
+    if exists and request is not None:
+        audit_record(
+            action=Action.DENIED, request=request, result=Result.FAILURE, object_type=queryset.model._meta.label_lower,
+            object_id=str(lookup.get("pk", lookup.get("id", "")))[:64], detail={"path": request.path[:300]},
+        )
 
 
 # --- Decisions --------------------------------------------------------------------------------------

@@ -7,6 +7,7 @@ from tasks.models import (
     AnnualPlan,
     Area,
     Assignment,
+    CalendarFeedToken,
     Comment,
     Evidence,
     ExtensionRequest,
@@ -33,10 +34,26 @@ class UserAdmin(DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("PartyBuild"), {"fields": ("full_name", "phone", "notify_by_email")}),
+        (_("Security"), {"fields": ("admin_duty", "must_change_password", "password_changed_at")}),
     )
-    list_display = ["username", "full_name", "email", "is_active", "is_staff", "last_login"]
+    list_display = ["username", "full_name", "email", "is_active", "is_staff", "admin_duty", "last_login"]
+    list_filter = [*DjangoUserAdmin.list_filter, "admin_duty"]
     search_fields = ["username", "full_name", "email", "phone"]
     inlines = [MembershipInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        # 三员分立: only a (bootstrap) superuser makes superusers, and nobody changes their own duty.
+        readonly = ["password_changed_at"]
+        if not request.user.is_superuser:
+            readonly += ["is_superuser", "user_permissions"]
+        if obj is not None and obj.pk == request.user.pk:
+            readonly += ["admin_duty"]
+        return readonly
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            obj.must_change_password = True  # an initial password set by someone else is changed at first login
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(OrgUnit)
@@ -217,3 +234,19 @@ class ChangeRecordAdmin(admin.ModelAdmin):
 
 for tracked in (AnnualPlan, KeyTask, Assignment, ProgressReport, ExtensionRequest):
     admin.site.register(tracked.history.model, ChangeRecordAdmin)
+
+
+from tasks import admin_security  # noqa: E402, F401 - the audit log (kept apart: 三员分立)
+
+
+@admin.register(CalendarFeedToken)
+class CalendarFeedTokenAdmin(admin.ModelAdmin):
+    """The token itself is a secret and never shown; deleting a row revokes the user's calendar address."""
+
+    list_display = ["user", "created_at", "last_used_at"]
+    search_fields = ["user__username", "user__full_name"]
+    fields = ["user", "created_at", "last_used_at"]
+    readonly_fields = ["user", "created_at", "last_used_at"]
+
+    def has_add_permission(self, request):
+        return False

@@ -9,3 +9,7 @@ class TasksConfig(AppConfig):
 
     def ready(self):
         from tasks import signals  # noqa: F401 - connects the receivers
+        from tasks.security import receivers  # noqa: F401 - audit rows for logins, lockouts, changes
+        from tasks.security.duties import enforce_duties
+
+        enforce_duties()

@@ -22,9 +22,11 @@ UNITS = [
 ]
 BRANCHES = [name for name, _, kind, _ in UNITS if kind == "branch"]
 
-# (username, full name, [(unit, role)], is_staff, is_superuser); the first four are the printed demo accounts.
+# (username, full name, [(unit, role)], is_staff, is_superuser); see PRINTED_ACCOUNTS.
 USERS = [
-    ("admin", "系统管理员", [], True, True),
+    ("admin", "系统管理员", [], True, False),
+    ("secadmin", "安全管理员", [], True, False),
+    ("auditor", "审计管理员", [], True, False),
     ("committee", "王建国", [(COMMITTEE, "committee"), (PARTY_OFFICE, "secretary")], False, False),
     ("secretary1", "张伟", [("办公室党支部", "secretary")], False, False),
     ("secretary2", "刘芳", [("业务一科党支部", "secretary")], False, False),
@@ -41,7 +43,9 @@ USERS = [
     ("sec_zzz", "朱建华", [("机关党总支", "secretary")], False, False),
     ("member1", "郭晓", [("办公室党支部", "member")], False, False),
 ]
-PRINTED_ACCOUNTS = ["admin", "committee", "secretary1", "secretary2"]
+PRINTED_ACCOUNTS = ["admin", "secadmin", "auditor", "committee", "secretary1", "secretary2"]
+# 三员分立: the three administrators hold one duty each and no work role.
+ADMIN_DUTIES = {"admin": "system", "secadmin": "security", "auditor": "audit"}
 
 AREAS = [
     ("political", "政治建设"),

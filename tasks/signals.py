@@ -13,4 +13,7 @@ def record_ip_address(sender, history_instance, **kwargs):
 
 def client_ip(request) -> str | None:
     # Behind nginx the socket address is the proxy; nginx is configured to set X-Real-IP (docs/nginx.conf).
-    return request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR") or None
+    # Only a well-formed address is kept: the header is client input, and the column is an inet on PostgreSQL.
+    from tasks.services.audit import request_ip
+
+    return request_ip(request)

@@ -18,7 +18,7 @@ def counts():
 
 @pytest.mark.django_db
 @time_machine.travel(TODAY)
-def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client):
+def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client, settings):
     """One build, several checks: building the demo takes seconds."""
     call_command("seed_demo", "--password", "Demo-pass-2023")
 
@@ -39,9 +39,16 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client)
     secretary1 = User.objects.get(username="secretary1")
     secretary2 = User.objects.get(username="secretary2")
     assert {m.unit_id for m in secretary1.memberships.all()}.isdisjoint({m.unit_id for m in secretary2.memberships.all()})
-    for username in ("admin", "committee", "secretary1", "secretary2"):
-        assert client.login(username=username, password="Demo-pass-2023"), username
+    settings.DEBUG = True  # printed demo passwords work in development only (tests/test_security_accounts.py)
+    for username in ("admin", "secadmin", "auditor", "committee", "secretary1", "secretary2"):
+        client.post(reverse("login"), {"username": username, "password": "Demo-pass-2023"})
+        assert "_auth_user_id" in client.session, username
+        client.post(reverse("logout"))
+    client.post(reverse("login"), {"username": "committee", "password": "Demo-pass-2023"})
     assert client.get(reverse("home")).status_code == 200
+    assert {u.username: u.admin_duty for u in User.objects.exclude(admin_duty="")} == {
+        "admin": "system", "secadmin": "security", "auditor": "audit"}
+    assert not User.objects.filter(is_superuser=True).exists()
 
     before = counts()
     call_command("seed_demo")

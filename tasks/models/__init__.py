@@ -1,13 +1,18 @@
+from tasks.models.audit import AuditEntry
 from tasks.models.calendar import WorkdayOverride
+from tasks.models.feeds import CalendarFeedToken
 from tasks.models.org import Membership, OrgUnit, User
 from tasks.models.plans import AnnualPlan, Area, Assignment, KeyTask
 from tasks.models.reminders import InboxMessage, Reminder, Urge
 from tasks.models.reports import Comment, Evidence, ExtensionRequest, ProgressReport
+from tasks.models.security import PasswordHistory
 
 __all__ = [
     "AnnualPlan",
     "Area",
     "Assignment",
+    "AuditEntry",
+    "CalendarFeedToken",
     "Comment",
     "Evidence",
     "ExtensionRequest",
@@ -15,6 +20,7 @@ __all__ = [
     "KeyTask",
     "Membership",
     "OrgUnit",
+    "PasswordHistory",
     "ProgressReport",
     "Reminder",
     "Urge",

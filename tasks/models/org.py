@@ -1,20 +1,64 @@
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
 class User(AbstractUser):
+    class AdminDuty(models.TextChoices):
+        """三员分立: one field, so "no account holds two duties" is a fact of the database, not a rule."""
+
+        NONE = "", _("none")
+        SYSTEM = "system", _("system administrator")
+        SECURITY = "security", _("security administrator")
+        AUDIT = "audit", _("audit administrator")
+
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
     # The in-app inbox is always on; e-mail is the user's choice.
     notify_by_email = models.BooleanField(_("send me e-mail reminders"), default=True)
+    admin_duty = models.CharField(
+        _("administrator duty"), max_length=10, choices=AdminDuty.choices, blank=True, default="",
+        help_text=_("System, security or audit administrator (三员分立). Gives no access to party work data."),
+    )
+    password_changed_at = models.DateTimeField(_("password changed at"), default=timezone.now)
+    must_change_password = models.BooleanField(
+        _("must change password"), default=False, help_text=_("Asked to choose a new password before anything else.")
+    )
+    # Set by seed_demo: a printed demo password is refused at login outside DEBUG (tasks.security.backends).
+    has_demo_password = models.BooleanField(_("has a demo password"), default=False, editable=False)
 
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
+        constraints = [
+            # A superuser holds every duty at once, which 三员分立 forbids.
+            models.CheckConstraint(
+                condition=models.Q(admin_duty="") | models.Q(is_superuser=False), name="user_duty_not_superuser"
+            ),
+        ]
 
     def __str__(self):
         return self.display_name
+
+    def save(self, *args, **kwargs):
+        password_set = self._password is not None
+        update_fields = kwargs.get("update_fields")
+        if password_set and update_fields is not None and "password" in update_fields:
+            kwargs["update_fields"] = {
+                *update_fields, "password_changed_at", "must_change_password", "has_demo_password",
+            }
+        super().save(*args, **kwargs)
+        if password_set:
+            from tasks.models.security import PasswordHistory
+
+            PasswordHistory.objects.create(user=self, password=self.password)
+
+    def set_password(self, raw_password):
+        super().set_password(raw_password)
+        self.password_changed_at = timezone.now()
+        self.must_change_password = False
+        self.has_demo_password = False
 
     @property
     def display_name(self) -> str:

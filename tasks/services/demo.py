@@ -60,10 +60,18 @@ def demo_users_create(*, units: dict[str, OrgUnit], password: str | None) -> dic
         )
         if created or password:
             user.password = hashed
-            user.save(update_fields=["password"])
+            # Printed, or published in the README: refused at login when DEBUG is off (tasks.security.backends).
+            user.has_demo_password = True
+            user.save(update_fields=["password", "has_demo_password"])
             passwords[username] = new_password
         else:
             passwords[username] = None
+        duty = data.ADMIN_DUTIES.get(username, "")
+        if user.admin_duty != duty:
+            user.admin_duty = duty
+            if duty:
+                user.is_superuser = False  # a superuser would hold every duty at once
+            user.save(update_fields=["admin_duty", "is_superuser"])
         for unit_name, role in memberships:
             Membership.objects.get_or_create(user=user, unit=units[unit_name], role=role)
     return {name: passwords[name] for name in data.PRINTED_ACCOUNTS}

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from tasks import access
 from tasks.models import Assignment, ExtensionRequest
+from tasks.services.audit import Action, audit_record
 from tasks.services.common import require
 from tasks.services.inbox import inbox_message_create
 
@@ -41,7 +42,7 @@ def extension_request_create(
             errors["reason"] = [_("Say why more time is needed.")]
         if errors:
             raise ValidationError(errors)
-        return ExtensionRequest.objects.create(
+        extension = ExtensionRequest.objects.create(
             assignment=assignment,
             requested_by=requested_by,
             reason=reason.strip(),
@@ -50,6 +51,8 @@ def extension_request_create(
             current_progress=assignment.progress,
             created_at=now,
         )
+        audit_record(action=Action.EXTENSION, user=requested_by, obj=extension, detail={"to": requested_deadline})
+        return extension
 
 
 def extension_request_decide(
@@ -81,4 +84,5 @@ def extension_request_decide(
             body=extension.decision_comment,
             url=assignment.get_absolute_url(),
         )
+        audit_record(action=Action.REVIEW, user=decided_by, obj=extension, detail={"decision": extension.state})
     return extension

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 from tasks import access
 from tasks.lights import Light, assignment_light
 from tasks.models import Assignment, ProgressReport
+from tasks.services.audit import Action, audit_record
 from tasks.services.common import StaleWriteError, require
 from tasks.services.evidence import evidence_store, evidence_validate
 
@@ -96,6 +97,7 @@ def progress_report_submit(
             evidence_store(report=report, files=files, kinds=kinds, written=written)
             # Another writer holding the old version must now fail (a report changes what reviewers see).
             Assignment.objects.filter(pk=assignment.pk).update(version=assignment.version + 1)
+            audit_record(action=Action.REPORT, user=author, obj=report, detail={"percent": percent})
     except BaseException:
         for path in written:
             path.unlink(missing_ok=True)
@@ -138,6 +140,7 @@ def progress_report_approve(
             assignment.completed_at = today
         assignment.version += 1
         assignment.save()
+        audit_record(action=Action.REVIEW, user=reviewer, obj=report, detail={"decision": "approve"})
     return report
 
 
@@ -161,6 +164,7 @@ def progress_report_return(
         from tasks.services.reminders import reminder_returned_notify
 
         reminder_returned_notify(report=report)
+        audit_record(action=Action.REVIEW, user=reviewer, obj=report, detail={"decision": "return"})
     return report
 
 

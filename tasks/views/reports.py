@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import FileResponse, Http404
+from django.http import FileResponse, Http404, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -168,7 +168,8 @@ def report_review(request, pk):
                       status=422 if error else 200)
     if error:
         messages.error(request, error)
-    return redirect(request.POST["next"] if _safe_next(request) else "review_queue")
+    # A URL, never a view name: redirect() would try to reverse a "next" like "0" and fail with a 500.
+    return HttpResponseRedirect(request.POST["next"]) if _safe_next(request) else redirect("review_queue")
 
 
 def _safe_next(request) -> bool:

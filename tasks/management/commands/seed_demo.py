@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
+from tasks.demo_data import PRINTED_ACCOUNTS
 from tasks.models import AnnualPlan
 from tasks.services.demo import demo_build
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
                 self.stdout.write(f"Built the {year} plan.")
         self.stdout.write("")
         self.stdout.write("Demo accounts:")
-        for username in ("admin", "committee", "secretary1", "secretary2"):
+        for username in PRINTED_ACCOUNTS:
             shown = (passwords or {}).get(username) or password or "(unchanged)"
             self.stdout.write(f"  {username:<12} {shown}")
         self.stdout.write(f"Open {settings.SITE_URL}/ and log in.")

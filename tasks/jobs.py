@@ -1,0 +1,66 @@
+"""Celery jobs. Each takes ids or a date, and calls a service; none holds business rules.
+
+Delivery jobs are `acks_late` with `reject_on_worker_lost`: a worker that dies mid-job leaves the message
+to be delivered again, and the row claim (tasks.services.reminders.reminder_claim) makes that harmless.
+"""
+
+import datetime as dt
+
+from celery import shared_task
+from django.conf import settings
+from django.utils import translation
+
+from tasks.services import reminders
+
+DELIVERY_OPTIONS = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    # Attempts are counted on the row (REMINDER_MAX_ATTEMPTS), not by Celery.
+    "max_retries": None,
+    "time_limit": settings.REMINDER_JOB_TIME_LIMIT,
+}
+
+
+def _deliver(job, reminder_ids: list[int], *, one: bool) -> dict:
+    with translation.override(settings.LANGUAGE_CODE):
+        outcome = reminders.reminder_deliver(reminder_ids=reminder_ids)
+    if outcome.retry:
+        # A new message for the rows that failed for a temporary reason; its delay stays below the
+        # broker's visibility timeout (settings, tests/test_settings_celery.py).
+        args = [outcome.retry[0]] if one else [outcome.retry]
+        raise job.retry(args=args, kwargs={}, countdown=reminders.reminder_retry_delay(outcome.attempts))
+    return {"sent": len(outcome.sent), "failed": len(outcome.failed), "skipped": len(outcome.skipped)}
+
+
+@shared_task(name="tasks.jobs.deliver_reminder", **DELIVERY_OPTIONS)
+def deliver_reminder(self, reminder_id: int) -> dict:
+    """Send one reminder (a group-robot message, a re-sent row)."""
+    return _deliver(self, [reminder_id], one=True)
+
+
+@shared_task(name="tasks.jobs.deliver_reminder_batch", **DELIVERY_OPTIONS)
+def deliver_reminder_batch(self, reminder_ids: list[int]) -> dict:
+    """Send e-mails over one SMTP connection; each row is still claimed and marked on its own."""
+    return _deliver(self, list(reminder_ids), one=False)
+
+
+@shared_task(name="tasks.jobs.scan_reminders", acks_late=True, reject_on_worker_lost=True)
+def scan_reminders(date: str | None = None) -> dict:
+    """The daily scan (django-celery-beat, 09:00 Asia/Shanghai). Safe to run any number of times."""
+    today = dt.date.fromisoformat(date) if date else None
+    with translation.override(settings.LANGUAGE_CODE):
+        result = reminders.reminder_scan(today=today)
+    return {
+        "date": result.today.isoformat(),
+        "workday": result.is_workday,
+        "created": len(result.created),
+        "already_sent": result.already_sent,
+    }
+
+
+@shared_task(name="tasks.jobs.sweep_reminders", acks_late=True, reject_on_worker_lost=True)
+def sweep_reminders() -> dict:
+    """Every few minutes: re-enqueue rows a broker outage or a dead worker left behind."""
+    result = reminders.reminder_sweep()
+    return {"released": result.released, "requeued": len(result.requeued)}

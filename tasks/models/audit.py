@@ -1,0 +1,106 @@
+import datetime as dt
+import hashlib
+import json
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+
+class AuditQuerySet(models.QuerySet):
+    """Rows are never updated, and deleted only by the retention purge (tasks.services.audit.audit_purge)."""
+
+    def update(self, **kwargs):
+        raise PermissionError("audit rows cannot be changed")
+
+    def delete(self):
+        raise PermissionError("audit rows cannot be deleted; use `manage.py purge_audit`")
+
+    def purge_delete(self):
+        return super().delete()
+
+
+class AuditEntry(models.Model):
+    """One audited event (等保 2.0 安全审计). Written only by tasks.services.audit.audit_record.
+
+    Each row carries the hash of the row before it, so editing or deleting a row in the database breaks the
+    chain where it happened (`manage.py verify_audit`). The app never changes or deletes rows, except
+    `manage.py purge_audit`, which removes rows older than the retention period and records that it did.
+    """
+
+    class Action(models.TextChoices):
+        LOGIN = "login", _("log in")
+        LOGOUT = "logout", _("log out")
+        LOGIN_FAILED = "login_failed", _("failed login")
+        LOCKOUT = "lockout", _("account locked")
+        UNLOCK = "unlock", _("account unlocked")
+        PASSWORD_CHANGE = "password_change", _("password change")
+        DENIED = "denied", _("permission denied")
+        CHANGE = "change", _("change")
+        REPORT = "report", _("progress report")
+        REVIEW = "review", _("review")
+        EXTENSION = "extension", _("extension")
+        EXPORT = "export", _("export")
+        IMPORT = "import", _("import")
+        PURGE = "purge", _("audit log purge")
+
+    class Result(models.TextChoices):
+        SUCCESS = "success", _("success")
+        FAILURE = "failure", _("failure")
+
+    created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
+    # No foreign-key constraint and no cascade: deleting a user must neither delete nor alter audit rows.
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.DO_NOTHING,
+        db_constraint=False, related_name="+",
+    )
+    username = models.CharField(_("username"), max_length=150, blank=True, db_index=True)
+    ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
+    action = models.CharField(_("action"), max_length=20, choices=Action.choices, db_index=True)
+    object_type = models.CharField(_("object type"), max_length=100, blank=True)
+    object_id = models.CharField(_("object id"), max_length=64, blank=True)
+    object_repr = models.CharField(_("object"), max_length=200, blank=True)
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, default=Result.SUCCESS)
+    detail = models.JSONField(_("detail"), default=dict, blank=True)
+    prev_hash = models.CharField(_("previous hash"), max_length=64, blank=True)
+    hash = models.CharField(_("hash"), max_length=64, unique=True)
+
+    objects = AuditQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-id"]
+        verbose_name = _("audit entry")
+        verbose_name_plural = _("audit log")
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.username or '-'} {self.action} {self.result}"
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding:
+            raise PermissionError("audit rows cannot be changed")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise PermissionError("audit rows cannot be deleted; use `manage.py purge_audit`")
+
+    def canonical(self) -> str:
+        """The row's content as hashed: stable across databases (UTC time, sorted keys)."""
+        return json.dumps(
+            [
+                self.created_at.astimezone(dt.UTC).isoformat(timespec="microseconds"),
+                self.user_id,
+                self.username,
+                self.ip or "",
+                self.action,
+                self.object_type,
+                self.object_id,
+                self.object_repr,
+                self.result,
+                self.detail,
+            ],
+            sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
+        )
+
+    def compute_hash(self) -> str:
+        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()

@@ -1,0 +1,203 @@
+"""Reads for reminders: the committee's weekly digest (周报).
+
+The digest goes to committee members only, who see every assignment (tasks.access: the committee's
+scope is everything), so it reads all published plans without a per-user filter.
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tasks.lights import Light, LightRules, compute_light
+from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport
+from tasks.workdays import WorkCalendar
+
+MOST_OVERDUE = 10
+PENDING_SHOWN = 20
+
+
+@dataclass
+class LightCount:
+    label: str
+    red: int = 0
+    yellow: int = 0
+
+
+@dataclass(frozen=True)
+class OverdueLine:
+    assignment_id: int
+    task: str
+    unit: str
+    owner: str
+    deadline: dt.date
+    overdue_workdays: int
+    progress: int
+
+
+@dataclass(frozen=True)
+class PendingLine:
+    report_id: int
+    assignment_id: int
+    task: str
+    unit: str
+    author: str
+    percent: int
+    submitted_on: dt.date
+    waited_workdays: int
+
+
+@dataclass
+class Digest:
+    today: dt.date
+    by_area: list[LightCount] = field(default_factory=list)
+    by_unit: list[LightCount] = field(default_factory=list)
+    most_overdue: list[OverdueLine] = field(default_factory=list)
+    pending_reports: list[PendingLine] = field(default_factory=list)
+    pending_count: int = 0
+    assignment_count: int = 0
+
+    @property
+    def red_total(self) -> int:
+        return sum(line.red for line in self.by_area)
+
+    @property
+    def yellow_total(self) -> int:
+        return sum(line.yellow for line in self.by_area)
+
+    @property
+    def has_content(self) -> bool:
+        return bool(self.assignment_count or self.pending_count)
+
+    def summary(self) -> str:
+        """The digest in a few lines, for the inbox and the group robots (e-mail has the full tables)."""
+        lines = [
+            _("Overdue (red): %(red)d; warnings (yellow): %(yellow)d; reports waiting for review: %(reports)d.")
+            % {"red": self.red_total, "yellow": self.yellow_total, "reports": self.pending_count}
+        ]
+        units = [line for line in self.by_unit if line.red or line.yellow]
+        if units:
+            lines.append(
+                _("By unit: %(units)s")
+                % {"units": "; ".join(f"{line.label} ▲{line.red} ◆{line.yellow}" for line in units)}
+            )
+        if self.most_overdue:
+            lines.append(_("Most overdue:"))
+            lines += [
+                _("%(task)s (%(unit)s): %(n)d working days")
+                % {"task": line.task, "unit": line.unit, "n": line.overdue_workdays}
+                for line in self.most_overdue
+            ]
+        return "\n".join(lines)
+
+
+def weekly_digest(*, today: dt.date, calendar: WorkCalendar | None = None) -> Digest:
+    """Red and yellow counts by area and by unit, the ten most overdue assignments, reports to review."""
+    calendar = calendar or WorkCalendar.load()
+    rules = LightRules.from_settings()
+    digest = Digest(today=today)
+    by_area: dict[tuple, LightCount] = {}
+    by_unit: dict[tuple, LightCount] = {}
+    overdue: list[OverdueLine] = []
+    lights: dict[tuple, Light] = {}
+    assignments = Assignment.objects.filter(
+        status=Assignment.Status.IN_PROGRESS, key_task__plan__status=AnnualPlan.Status.PUBLISHED
+    ).values_list(
+        "id",
+        "deadline",
+        "progress",
+        "last_approved_at",
+        "key_task__start_date",
+        "key_task__cadence",
+        "key_task__number",
+        "key_task__title",
+        "key_task__area__sort_order",
+        "key_task__area__name",
+        "unit__sort_order",
+        "unit__name",
+        "unit__short_name",
+        "owner__full_name",
+        "owner__username",
+    )
+    for (
+        assignment_id,
+        deadline,
+        progress,
+        last_approved,
+        start,
+        cadence,
+        number,
+        title,
+        area_order,
+        area,
+        unit_order,
+        unit_name,
+        unit_short,
+        owner_name,
+        owner_username,
+    ) in assignments.iterator(chunk_size=5000):
+        digest.assignment_count += 1
+        # compute_light is pure, and assignments of one key task mostly share its inputs: work each out once.
+        inputs = (start, deadline, progress, last_approved, cadence == KeyTask.Cadence.MONTHLY)
+        light = lights.get(inputs)
+        if light is None:
+            light = lights[inputs] = compute_light(
+                start=start,
+                deadline=deadline,
+                progress=progress,
+                completed_on=None,
+                monthly=inputs[4],
+                last_approved_on=last_approved,
+                today=today,
+                calendar=calendar,
+                rules=rules,
+            )
+        if light not in (Light.RED, Light.YELLOW):
+            continue
+        unit = unit_short or unit_name
+        for table, key, label in (
+            (by_area, (area_order, area), area),
+            (by_unit, (unit_order, unit_name), unit),
+        ):
+            count = table.setdefault(key, LightCount(label))
+            if light == Light.RED:
+                count.red += 1
+            else:
+                count.yellow += 1
+        if light == Light.RED:
+            overdue.append(
+                OverdueLine(
+                    assignment_id,
+                    f"{number} {title}",
+                    unit,
+                    owner_name or owner_username or "",
+                    deadline,
+                    calendar.workdays_between(deadline, today),
+                    progress,
+                )
+            )
+    digest.by_area = [by_area[key] for key in sorted(by_area)]
+    digest.by_unit = [by_unit[key] for key in sorted(by_unit)]
+    digest.most_overdue = sorted(overdue, key=lambda line: (-line.overdue_workdays, line.deadline, line.assignment_id))[
+        :MOST_OVERDUE
+    ]
+    pending = ProgressReport.objects.filter(
+        state=ProgressReport.State.SUBMITTED, assignment__key_task__plan__status=AnnualPlan.Status.PUBLISHED
+    ).order_by("submitted_at", "id")
+    digest.pending_count = pending.count()
+    for report in pending.select_related("author", "assignment__key_task", "assignment__unit")[:PENDING_SHOWN]:
+        submitted_on = timezone.localdate(report.submitted_at)
+        digest.pending_reports.append(
+            PendingLine(
+                report.pk,
+                report.assignment_id,
+                f"{report.assignment.key_task.number} {report.assignment.key_task.title}",
+                report.assignment.unit.label,
+                report.author.display_name,
+                report.percent,
+                submitted_on,
+                max(0, calendar.workdays_between(submitted_on, today)),
+            )
+        )
+    return digest

@@ -1,0 +1,217 @@
+"""Excel in, Excel and Word out: plan import, ledger, assessment table, annual report, rollover, calendar feed.
+
+The views only check who asks and stream what a service writes; the same services serve the commands.
+Committee-only pages answer 404 to others, like every object outside a user's scope.
+"""
+
+import tempfile
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from tasks import access
+from tasks.filters import ASSIGNMENT_ORDERINGS, AssignmentFilter, ordering_for
+from tasks.lights import local_today
+from tasks.lights_sql import LightSQL
+from tasks.models import AnnualPlan
+from tasks.selectors_dashboard import plan_assignments, plan_for
+from tasks.services.annual_report import DOCX_CONTENT_TYPE, annual_report_build
+from tasks.services.calendar_feed import (
+    ICS_CONTENT_TYPE,
+    calendar_feed_ics,
+    calendar_feed_token_get_or_create,
+    calendar_feed_token_reset,
+    calendar_feed_user,
+)
+from tasks.services.exports import XLSX_CONTENT_TYPE, assessment_export, ledger_export
+from tasks.services.plan_import import MAX_BYTES, PlanImportError, plan_import, plan_template_workbook
+from tasks.services.rollover import plan_rollover
+from tasks.workdays import WorkCalendar
+
+# Files are built in a temporary file first: a 50,000-row ledger should not sit in memory.
+SPOOL_BYTES = 2 * 1024 * 1024
+
+
+def _year(request) -> int | None:
+    year = request.GET.get("year", "")
+    return int(year) if year.isdigit() else None
+
+
+def _require_committee(user) -> None:
+    if not access.is_committee(user):
+        raise Http404
+
+
+def _plan_or_404(request) -> AnnualPlan:
+    plan = plan_for(request.user, _year(request))
+    if plan is None:
+        raise Http404
+    return plan
+
+
+def _download(write, *, filename: str, content_type: str) -> FileResponse:
+    # FileResponse closes it once sent, so no context manager here.
+    spool = tempfile.SpooledTemporaryFile(max_size=SPOOL_BYTES)  # noqa: SIM115
+    write(spool)
+    spool.seek(0)
+    return FileResponse(spool, as_attachment=True, filename=filename, content_type=content_type)
+
+
+class PlanImportForm(forms.Form):
+    file = forms.FileField(label=gettext_lazy("Plan file (.xlsx)"))
+    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
+    dry_run = forms.BooleanField(
+        label=gettext_lazy("Check only: show what would change without importing"), required=False
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > MAX_BYTES:
+            raise ValidationError(
+                _("The file is larger than %(size)d MB. Split the plan or remove pictures and other sheets.")
+                % {"size": MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+@login_required
+def exports_home(request):
+    """The downloads of a plan, the calendar address, and (for the committee) import and rollover."""
+    user = request.user
+    plan = plan_for(user, _year(request))
+    feed = calendar_feed_token_get_or_create(user=user)
+    is_committee = access.is_committee(user)
+    next_year_exists = plan is not None and AnnualPlan.objects.filter(year=plan.year + 1).exists()
+    return render(request, "tasks/exports.html", {
+        "plan": plan, "plans": access.visible_plans(user), "is_committee": is_committee,
+        "feed_url": request.build_absolute_uri(reverse("calendar_feed", args=[feed.token])),
+        "can_roll_over": is_committee and plan is not None and not next_year_exists,
+    })
+
+
+@login_required
+def plan_import_page(request):
+    _require_committee(request.user)
+    result, issues = None, []
+    if request.method == "POST":
+        form = PlanImportForm(request.POST, request.FILES)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                result = plan_import(
+                    file=data["file"], year=data["year"], user=request.user, dry_run=data["dry_run"],
+                    file_name=data["file"].name,
+                )
+            except PlanImportError as error:
+                issues = error.issues
+            else:
+                if not result.dry_run:
+                    text = _("Plan %(year)d imported: %(created)d new key tasks, %(updated)d updated, "
+                             "%(unchanged)d unchanged.")
+                    messages.success(request, text % {
+                        "year": data["year"], "created": len(result.created), "updated": len(result.updated),
+                        "unchanged": len(result.unchanged),
+                    })
+    else:
+        form = PlanImportForm(initial={"year": local_today().year})
+    return render(request, "tasks/plan_import.html", {
+        "form": form, "result": result, "issues": issues, "max_mb": MAX_BYTES // (1024 * 1024),
+    }, status=400 if issues else 200)
+
+
+@login_required
+@require_GET
+def plan_import_template(request):
+    _require_committee(request.user)
+    return _download(
+        lambda out: out.write(plan_template_workbook()),
+        filename="年度党建工作要点导入模板.xlsx", content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+@login_required
+@require_GET
+def ledger_download(request):
+    """The ledger of what the user may see, with the assignment list's filters and sort applied."""
+    user = request.user
+    plan = _plan_or_404(request)
+    today, calendar = local_today(), WorkCalendar.load()
+    base = plan_assignments(user, plan)
+    light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
+    queryset = base.annotate(urgency=light_sql.urgency())
+    filterset = AssignmentFilter(request.GET or None, queryset=queryset, user=user, plan=plan, light_sql=light_sql)
+    if filterset.is_bound:
+        queryset = filterset.qs if filterset.is_valid() else queryset.none()
+    _sort, ordering = ordering_for(request.GET.get("sort", ""), ASSIGNMENT_ORDERINGS, "number")
+    queryset = queryset.order_by(*ordering)
+    return _download(
+        lambda out: ledger_export(user=user, queryset=queryset, out=out, today=today),
+        filename=f"{plan.year}年度党建工作台账.xlsx", content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+@login_required
+@require_GET
+def assessment_download(request):
+    _require_committee(request.user)
+    plan = _plan_or_404(request)
+    return _download(
+        lambda out: assessment_export(plan=plan, out=out, user=request.user),
+        filename=f"{plan.year}年度党建考核指标明细表.xlsx", content_type=XLSX_CONTENT_TYPE,
+    )
+
+
+@login_required
+@require_GET
+def annual_report_download(request):
+    _require_committee(request.user)
+    plan = _plan_or_404(request)
+    return _download(
+        lambda out: annual_report_build(plan=plan, out=out, user=request.user),
+        filename=f"{plan.year}年度党建工作报告（草稿）.docx", content_type=DOCX_CONTENT_TYPE,
+    )
+
+
+@login_required
+@require_POST
+def plan_rollover_action(request, year: int):
+    _require_committee(request.user)
+    plan = access.get_visible_or_404(access.visible_plans(request.user), year=year)
+    try:
+        new_plan = plan_rollover(plan=plan, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return redirect(f"{reverse('exports')}?year={plan.year}")
+    messages.success(request, _(
+        "Draft plan %(year)d created from %(source)d: review it, then publish it."
+    ) % {"year": new_plan.year, "source": plan.year})
+    return redirect(f"{reverse('exports')}?year={new_plan.year}")
+
+
+@never_cache
+@require_GET
+def calendar_feed(request, token: str):
+    """The private feed: the token is the only credential, so a wrong one is a plain 404."""
+    user = calendar_feed_user(token)
+    if user is None:
+        raise Http404
+    response = HttpResponse(calendar_feed_ics(user=user), content_type=ICS_CONTENT_TYPE)
+    response["Content-Disposition"] = 'inline; filename="partybuild.ics"'
+    return response
+
+
+@login_required
+@require_POST
+def calendar_feed_reset(request):
+    calendar_feed_token_reset(user=request.user)
+    messages.success(request, _("Your calendar address was changed. The old address no longer works."))
+    return redirect("exports")

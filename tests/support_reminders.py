@@ -1,0 +1,167 @@
+"""Real parts for reminder tests: an in-process Celery worker, a local SMTP server, SMTP settings.
+
+Import the fixtures into a test module (`from tests.support_reminders import celery_worker_fixture`); tests
+then ask for `celery_worker` and `smtp_server`.
+The worker runs on the in-memory broker, or on Redis when CELERY_BROKER_URL points at it (CI).
+"""
+
+import os
+import socket
+import threading
+import time
+from dataclasses import dataclass, field
+
+import pytest
+from aiosmtpd.controller import Controller
+from celery.contrib.testing.worker import start_worker
+from celery.signals import before_task_publish, task_postrun
+from kombu import pools as kombu_pools
+
+from partybuild.celery import app as celery_app
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+# --- SMTP -------------------------------------------------------------------------------------------------
+
+@dataclass
+class SmtpRecorder:
+    """An aiosmtpd handler that keeps every message and counts connections (one EHLO per connection)."""
+
+    messages: list = field(default_factory=list)
+    connections: int = 0
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802 - aiosmtpd's hook name
+        self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802
+        import email
+        from email import policy
+
+        self.messages.append(email.message_from_bytes(envelope.original_content, policy=policy.default))
+        return "250 OK"
+
+    @property
+    def recipients(self) -> list[str]:
+        return [message["To"] for message in self.messages]
+
+
+class SmtpServer:
+    def __init__(self, port: int):
+        self.port = port
+        self.handler = SmtpRecorder()
+        self._controller = None
+
+    def start(self) -> "SmtpServer":
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=self.port)
+        self._controller.start()
+        return self
+
+    def stop(self) -> None:
+        if self._controller is not None:
+            self._controller.stop()
+            self._controller = None
+
+    @property
+    def messages(self):
+        return self.handler.messages
+
+
+def use_smtp(settings, port: int) -> None:
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = port
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_TIMEOUT = 5
+
+
+@pytest.fixture(name="smtp_server")
+def smtp_server_fixture(settings):
+    """A real SMTP server on a free local port; Django's SMTP backend pointed at it."""
+    server = SmtpServer(free_port()).start()
+    use_smtp(settings, server.port)
+    yield server
+    server.stop()
+
+
+# --- Celery -----------------------------------------------------------------------------------------------
+
+class JobTracker:
+    """Counts messages published and jobs finished (a retry is one of each), to wait until the worker is idle."""
+
+    def __init__(self):
+        self.published: list[str] = []
+        self.finished: list[str] = []
+        self._lock = threading.Lock()
+
+    def on_publish(self, sender=None, **kwargs):
+        with self._lock:
+            self.published.append(sender)
+
+    def on_postrun(self, sender=None, **kwargs):
+        with self._lock:
+            self.finished.append(sender.name if sender else "?")
+
+    def wait_idle(self, timeout: float = 20.0, settle: float = 0.2) -> None:
+        deadline = time.monotonic() + timeout
+        idle_since = None
+        while time.monotonic() < deadline:
+            with self._lock:
+                idle = len(self.finished) >= len(self.published)
+            if idle:
+                idle_since = idle_since or time.monotonic()
+                if time.monotonic() - idle_since >= settle:
+                    return
+            else:
+                idle_since = None
+            time.sleep(0.02)
+        raise AssertionError(f"worker still busy: published {self.published}, finished {self.finished}")
+
+
+def broker_url() -> str:
+    configured = os.environ.get("CELERY_BROKER_URL", "")
+    return configured if configured.startswith("redis") else "memory://"
+
+
+def _reset_connections(app) -> None:
+    """Forget pooled broker connections so that the next publish uses the broker configured now."""
+    kombu_pools.reset()  # kombu keeps process-wide pools keyed by URL; closed ones would be reused
+    app._pool = None
+    app.amqp._producer_pool = None
+
+
+@pytest.fixture(name="celery_worker")
+def celery_worker_fixture(settings):
+    """An in-process worker (one solo-pool thread) consuming what the code under test enqueues."""
+    saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options", "task_always_eager")}
+    url = broker_url()
+    celery_app.conf.update(
+        broker_url=url,
+        broker_transport_options={"visibility_timeout": settings.BROKER_VISIBILITY_TIMEOUT, "polling_interval": 0.05},
+        task_always_eager=False,
+    )
+    _reset_connections(celery_app)
+    with celery_app.connection_for_write() as connection:
+        connection.default_channel.queue_declare(queue="celery", durable=True, auto_delete=False)
+        connection.default_channel.queue_purge("celery")
+    tracker = JobTracker()
+    before_task_publish.connect(tracker.on_publish, weak=False)
+    task_postrun.connect(tracker.on_postrun, weak=False)
+    try:
+        with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
+                          shutdown_timeout=10):
+            yield tracker
+    finally:
+        before_task_publish.disconnect(tracker.on_publish)
+        task_postrun.disconnect(tracker.on_postrun)
+        celery_app.conf.update(saved)
+        _reset_connections(celery_app)
