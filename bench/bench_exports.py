@@ -50,8 +50,10 @@ def main() -> int:
     as_of = dt.date(args.year, 10, 31)
     started = time.monotonic()
     result = load_generate(units=args.units, tasks=args.tasks, reports=args.reports, year=args.year, as_of=as_of)
-    print(f"data: {result.units} units, {result.key_tasks} key tasks, {result.assignments} assignments, "
-          f"{result.reports} reports ({connection.vendor}) built in {time.monotonic() - started:.1f} s")
+    print(
+        f"data: {result.units} units, {result.key_tasks} key tasks, {result.assignments} assignments, "
+        f"{result.reports} reports ({connection.vendor}) built in {time.monotonic() - started:.1f} s"
+    )
     plan = result.plan
     out_dir = Path(tempfile.mkdtemp(prefix="bench_exports_"))
 
@@ -78,9 +80,21 @@ def main() -> int:
         else:
             started = time.monotonic()
             subprocess.run(
-                [office, f"-env:UserInstallation=file://{out_dir / 'lo-profile'}", "--headless", "--convert-to",
-                 "pdf", "--outdir", str(out_dir), str(ledger), str(assessment), str(report)],
-                capture_output=True, timeout=1800, check=False,
+                [
+                    office,
+                    f"-env:UserInstallation=file://{out_dir / 'lo-profile'}",
+                    "--headless",
+                    "--convert-to",
+                    "pdf",
+                    "--outdir",
+                    str(out_dir),
+                    str(ledger),
+                    str(assessment),
+                    str(report),
+                ],
+                capture_output=True,
+                timeout=1800,
+                check=False,
             )
             made = [path.name for path in sorted(out_dir.glob("*.pdf"))]
             print(f"convert: {made} in {time.monotonic() - started:.1f} s")

@@ -69,8 +69,12 @@ def main() -> None:
     parser.add_argument("--database-url", default="")
     parser.add_argument("--broker-url", default="filesystem://")
     parser.add_argument("--profile", action="store_true", help="print the scan's cProfile (top 25 by cumulative)")
-    parser.add_argument("--concurrency", type=int, default=1,
-                        help="1: solo pool; more: the prefork pool with that many processes (the Procfile uses 2)")
+    parser.add_argument(
+        "--concurrency",
+        type=int,
+        default=1,
+        help="1: solo pool; more: the prefork pool with that many processes (the Procfile uses 2)",
+    )
     args = parser.parse_args()
 
     var_dir = tempfile.mkdtemp(prefix="pb-bench-")
@@ -110,8 +114,10 @@ def main() -> None:
     # A committee member, so that the scan (a Monday's) also works out the weekly digest over all 50,000.
     chair, _ = User.objects.get_or_create(username="bench_committee", defaults={"email": "chair@bench.example"})
     Membership.objects.get_or_create(user=chair, unit=OrgUnit.objects.get(name=ROOT_UNIT), role="committee")
-    print(f"data: {load.assignments} assignments, {load.units} units, {load.reports} reports "
-          f"(built in {time.perf_counter() - started:.1f} s)")
+    print(
+        f"data: {load.assignments} assignments, {load.units} units, {load.reports} reports "
+        f"(built in {time.perf_counter() - started:.1f} s)"
+    )
     print(f"database: {django.db.connection.vendor}")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before the run")
 
@@ -132,16 +138,25 @@ def main() -> None:
     print(f"scan_rows_by_kind: { {str(kind): count for kind, count in sorted(by_kind.items())} }")
     started = time.perf_counter()
     again = reminder_scan(today=today, enqueue=False)
-    print(f"scan_again_seconds: {time.perf_counter() - started:.2f} (created {len(again.created)}, "
-          f"already sent {again.already_sent})")
+    print(
+        f"scan_again_seconds: {time.perf_counter() - started:.2f} (created {len(again.created)}, "
+        f"already sent {again.already_sent})"
+    )
 
     # Top the outbox up to the e-mail count with urges (one period per row), all to real addresses.
     pending = list(Reminder.objects.filter(state="pending", channel="email").values_list("pk", flat=True))
     users = list(User.objects.filter(username__startswith="load_sec").values_list("pk", flat=True))
     extra = [
-        Reminder(kind="urge", recipient_id=users[index % len(users)], channel="email", period=f"bench{index}",
-                 subject="催办：压测重点任务", body="请尽快报送进展。", url="/",
-                 dedup_key=f"-:urge:u{users[index % len(users)]}:email:bench{index}")
+        Reminder(
+            kind="urge",
+            recipient_id=users[index % len(users)],
+            channel="email",
+            period=f"bench{index}",
+            subject="催办：压测重点任务",
+            body="请尽快报送进展。",
+            url="/",
+            dedup_key=f"-:urge:u{users[index % len(users)]}:email:bench{index}",
+        )
         for index in range(max(0, args.emails - len(pending)))
     ]
     Reminder.objects.bulk_create(extra, batch_size=5000)
@@ -153,10 +168,24 @@ def main() -> None:
         env=env,
     )
     worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "partybuild", "worker",
-         "--pool", "solo" if args.concurrency == 1 else "prefork", "--concurrency", str(args.concurrency),
-         "--without-gossip", "--without-mingle", "--loglevel", "WARNING"],
-        cwd=ROOT, env=env,
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "partybuild",
+            "worker",
+            "--pool",
+            "solo" if args.concurrency == 1 else "prefork",
+            "--concurrency",
+            str(args.concurrency),
+            "--without-gossip",
+            "--without-mingle",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
     )
     try:
         wait_port(smtp_port)

@@ -120,11 +120,16 @@ def main() -> None:
 
     ensure_database(f"{args.pg}/postgres", args.database, args.fresh)
     env = {
-        **os.environ, "DATABASE_URL": f"{args.pg}/{args.database}", "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(40), "VAR_DIR": tempfile.mkdtemp(prefix="partybuild-bench-"),
+        **os.environ,
+        "DATABASE_URL": f"{args.pg}/{args.database}",
+        "DEBUG": "0",
+        "SECRET_KEY": secrets.token_urlsafe(40),
+        "VAR_DIR": tempfile.mkdtemp(prefix="partybuild-bench-"),
         "LOG_LEVEL": "WARNING",
         # Plain HTTP on the loopback: no TLS redirect, cookies allowed without HTTPS.
-        "SECURE_SSL_REDIRECT": "0", "SESSION_COOKIE_SECURE": "0", "CSRF_COOKIE_SECURE": "0",
+        "SECURE_SSL_REDIRECT": "0",
+        "SESSION_COOKIE_SECURE": "0",
+        "CSRF_COOKIE_SECURE": "0",
     }
     sh(["migrate", "-v0"], env)
     year = time.localtime().tm_year
@@ -132,8 +137,20 @@ def main() -> None:
     expected = args.units * args.tasks
     if f"assignments {expected}" not in out:
         started = time.monotonic()
-        sh(["generate_load", "--units", str(args.units), "--tasks", str(args.tasks), "--reports", str(args.reports),
-            "--seed", str(args.seed)], env)
+        sh(
+            [
+                "generate_load",
+                "--units",
+                str(args.units),
+                "--tasks",
+                str(args.tasks),
+                "--reports",
+                str(args.reports),
+                "--seed",
+                str(args.seed),
+            ],
+            env,
+        )
         print(f"generate_load_s: {time.monotonic() - started:.1f}")
         subprocess.run(["psql", f"{args.pg}/{args.database}", "-qc", "VACUUM ANALYZE"], check=True)
     sh(["collectstatic", "--noinput", "-v0"], env)
@@ -141,7 +158,8 @@ def main() -> None:
     port = free_port()
     server = subprocess.Popen(
         [PYTHON, "-m", "gunicorn", "partybuild.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT, env=env,
+        cwd=ROOT,
+        env=env,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -155,9 +173,10 @@ def main() -> None:
         login = session.get(f"{base}/accounts/login/")
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
         response = session.post(
-            f"{base}/accounts/login/", data={"username": "bench_committee", "password": PASSWORD,
-                                             "csrfmiddlewaretoken": token},
-            headers={"Referer": f"{base}/accounts/login/"}, allow_redirects=False,
+            f"{base}/accounts/login/",
+            data={"username": "bench_committee", "password": PASSWORD, "csrfmiddlewaretoken": token},
+            headers={"Referer": f"{base}/accounts/login/"},
+            allow_redirects=False,
         )
         if response.status_code != 302:
             raise SystemExit(f"login failed: {response.status_code}")
@@ -168,8 +187,10 @@ def main() -> None:
             "assignment_list_filtered": f"{base}/assignments/?light=red&light=yellow&sort=deadline",
             "key_task_page": f"{base}{key_task_page.group(1)}",
         }
-        print(f"data: {args.units} units x {args.tasks} key tasks = {expected} assignments, "
-              f"{expected * args.reports} reports")
+        print(
+            f"data: {args.units} units x {args.tasks} key tasks = {expected} assignments, "
+            f"{expected * args.reports} reports"
+        )
         print(f"client: {args.requests} requests per page, {args.concurrency} concurrent; gunicorn 2 workers")
         for name, url in pages.items():
             count = args.key_task_requests if name == "key_task_page" else args.requests

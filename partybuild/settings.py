@@ -7,7 +7,6 @@ import datetime as dt
 from pathlib import Path
 
 import environ
-from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -18,11 +17,8 @@ VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 DEBUG = env.bool("DEBUG", default=False)
-if DEBUG:
-    SECRET_KEY = env("SECRET_KEY", default="django-insecure-partybuild-development-only")
-else:
-    # No default: a production server must never start with a key anyone can read in the source.
-    SECRET_KEY = env("SECRET_KEY")
+# No default outside DEBUG: a production server must never start with a key anyone can read in the source.
+SECRET_KEY = env("SECRET_KEY", default="django-insecure-partybuild-development-only") if DEBUG else env("SECRET_KEY")
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
@@ -199,6 +195,22 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
+
+# --- Cache ----------------------------------------------------------------------------------------
+# Shared by every web process (dashboard figures, invalidated on write: tasks/cache.py). Default: files
+# under var/cache; in production point CACHE_URL at Redis (redis://host:6379/2).
+_cache_url = env("CACHE_URL", default="")
+if _cache_url.startswith(("redis://", "rediss://")):
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": _cache_url}}
+elif _cache_url:
+    CACHES = {"default": env.cache_url("CACHE_URL")}
+else:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(VAR_DIR / "cache"),
+        }
+    }
 
 # --- E-mail ---------------------------------------------------------------------------------------
 # Default: each message is written as a file under var/mail/ where a developer can read it.

@@ -71,6 +71,7 @@ def forget_scope(user) -> None:
 
 # --- Queries ----------------------------------------------------------------------------------------
 
+
 def visible_assignments(user, queryset: QuerySet | None = None) -> QuerySet:
     queryset = Assignment.objects.all() if queryset is None else queryset
     scope = scope_for(user)
@@ -143,12 +144,17 @@ def _audit_if_hidden(queryset: QuerySet, lookup: dict) -> None:
         return
     if exists and request is not None:
         audit_record(
-            action=Action.DENIED, request=request, result=Result.FAILURE, object_type=queryset.model._meta.label_lower,
-            object_id=str(lookup.get("pk", lookup.get("id", "")))[:64], detail={"path": request.path[:300]},
+            action=Action.DENIED,
+            request=request,
+            result=Result.FAILURE,
+            object_type=queryset.model._meta.label_lower,
+            object_id=str(lookup.get("pk", lookup.get("id", "")))[:64],
+            detail={"path": request.path[:300]},
         )
 
 
 # --- Decisions --------------------------------------------------------------------------------------
+
 
 def is_committee(user) -> bool:
     return scope_for(user).is_committee

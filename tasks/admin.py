@@ -118,8 +118,15 @@ class AssignmentAdmin(SimpleHistoryAdmin):
     search_fields = ["key_task__number", "key_task__title", "unit__name", "owner__full_name", "owner__username"]
     autocomplete_fields = ["key_task", "unit", "owner"]
     # Progress moves only through approved reports (tasks.services.reports).
-    readonly_fields = ["progress", "actual_value", "status", "completed_at", "last_approved_report", "last_approved_at",
-                       "original_deadline"]
+    readonly_fields = [
+        "progress",
+        "actual_value",
+        "status",
+        "completed_at",
+        "last_approved_report",
+        "last_approved_at",
+        "original_deadline",
+    ]
     date_hierarchy = "deadline"
 
 
@@ -172,13 +179,32 @@ class ExtensionRequestAdmin(SimpleHistoryAdmin):
     list_display = ["assignment", "requested_by", "current_deadline", "requested_deadline", "state", "decided_by"]
     list_filter = ["state"]
     search_fields = ["reason", "assignment__key_task__title", "assignment__unit__name"]
-    readonly_fields = ["assignment", "requested_by", "current_deadline", "requested_deadline", "current_progress",
-                       "state", "decided_by", "decided_at", "created_at"]
+    readonly_fields = [
+        "assignment",
+        "requested_by",
+        "current_deadline",
+        "requested_deadline",
+        "current_progress",
+        "state",
+        "decided_by",
+        "decided_at",
+        "created_at",
+    ]
 
 
 @admin.register(Reminder)
 class ReminderAdmin(admin.ModelAdmin):
-    list_display = ["kind", "channel", "recipient", "recipient_unit", "assignment", "period", "state", "attempts", "sent_at"]
+    list_display = [
+        "kind",
+        "channel",
+        "recipient",
+        "recipient_unit",
+        "assignment",
+        "period",
+        "state",
+        "attempts",
+        "sent_at",
+    ]
     list_filter = ["state", "kind", "channel"]
     search_fields = ["subject", "recipient__username", "recipient__full_name", "last_error"]
     readonly_fields = ["dedup_key", "created_at", "claimed_at", "sent_at", "attempts", "last_error"]

@@ -9,7 +9,9 @@ class TasksConfig(AppConfig):
 
     def ready(self):
         from tasks import signals  # noqa: F401 - connects the receivers
+        from tasks.cache import connect_invalidation
         from tasks.security import receivers  # noqa: F401 - audit rows for logins, lockouts, changes
         from tasks.security.duties import enforce_duties
 
         enforce_duties()
+        connect_invalidation()

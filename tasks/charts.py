@@ -89,14 +89,17 @@ def month_chart(points, urls: list[str], *, width: int = 720, height: int = 240)
         actual = point.actual_rate
         bars.append(
             MonthBar(
-                label=str(point.month.month), x=x, bar_x=round(x + (slot - bar_width) / 2, 2),
-                center_x=round(x + slot / 2, 2), bar_y=y(actual or 0),
-                bar_height=round(plot_height * float(actual or 0) / 100, 2), expected_y=y(point.expected_rate),
-                point=point, url=urls[index],
+                label=str(point.month.month),
+                x=x,
+                bar_x=round(x + (slot - bar_width) / 2, 2),
+                center_x=round(x + slot / 2, 2),
+                bar_y=y(actual or 0),
+                bar_height=round(plot_height * float(actual or 0) / 100, 2),
+                expected_y=y(point.expected_rate),
+                point=point,
+                url=urls[index],
             )
         )
-    path = " ".join(
-        f"{'M' if index == 0 else 'L'}{bar.center_x},{bar.expected_y}" for index, bar in enumerate(bars)
-    )
+    path = " ".join(f"{'M' if index == 0 else 'L'}{bar.center_x},{bar.expected_y}" for index, bar in enumerate(bars))
     grid = [(y(value), value) for value in (0, 25, 50, 75, 100)]
     return MonthChart(width, height, left, top, plot_height, round(slot, 2), round(bar_width, 2), bars, path, grid)

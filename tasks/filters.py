@@ -82,8 +82,11 @@ class AssignmentFilter(_PlanFilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(key_task__title__icontains=value) | Q(key_task__number=value) | Q(unit__name__icontains=value)
-            | Q(unit__short_name__icontains=value) | Q(owner__full_name__icontains=value)
+            Q(key_task__title__icontains=value)
+            | Q(key_task__number=value)
+            | Q(unit__name__icontains=value)
+            | Q(unit__short_name__icontains=value)
+            | Q(owner__full_name__icontains=value)
         )
 
     def filter_area(self, queryset, name, value):

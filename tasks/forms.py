@@ -1,7 +1,7 @@
 """Forms only shape input; rules live in tasks.services and come back as ValidationErrors on fields."""
 
 from crispy_forms.helper import FormHelper
-from crispy_forms.layout import Div, Field, Layout, Submit
+from crispy_forms.layout import Div, Field, Layout
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import MinValueValidator
@@ -19,7 +19,9 @@ class MultipleFileField(forms.FileField):
     """Several files in one input (Django's documented recipe)."""
 
     def __init__(self, *args, **kwargs):
-        kwargs.setdefault("widget", MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)}))
+        kwargs.setdefault(
+            "widget", MultipleFileInput(attrs={"accept": ",".join(f".{ext}" for ext in ALLOWED_EXTENSIONS)})
+        )
         super().__init__(*args, **kwargs)
 
     def clean(self, data, initial=None):
@@ -32,7 +34,8 @@ class MultipleFileField(forms.FileField):
 class ProgressReportForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
     evidence = MultipleFileField(
-        label=_("Evidence files"), required=False,
+        label=_("Evidence files"),
+        required=False,
         help_text=_("Optional unless the task asks for it. PDF, JPG, PNG, Word or Excel."),
     )
 
@@ -54,7 +57,8 @@ class ProgressReportForm(forms.ModelForm):
         self.fields["percent"].help_text = _("Approved so far: %(progress)d%%") % {"progress": assignment.progress}
         if key_task.has_target:
             self.fields["actual_value"].label = _("Actual %(metric)s so far (%(unit)s)") % {
-                "metric": key_task.metric_name or _("value"), "unit": key_task.metric_unit or "—",
+                "metric": key_task.metric_name or _("value"),
+                "unit": key_task.metric_unit or "—",
             }
             self.fields["actual_value"].help_text = _("Cumulative; the target is %(target)s.") % {
                 "target": f"{key_task.target_value.normalize():f} {key_task.metric_unit}"
@@ -65,7 +69,9 @@ class ProgressReportForm(forms.ModelForm):
             del self.fields["actual_value"]
         if needs_obstacles:
             self.fields["obstacles"].required = True
-            self.fields["obstacles"].help_text = _("This assignment is behind: what is in the way, and what help do you need?")
+            self.fields["obstacles"].help_text = _(
+                "This assignment is behind: what is in the way, and what help do you need?"
+            )
         else:
             del self.fields["obstacles"]
         if key_task.evidence_required:
@@ -76,9 +82,13 @@ class ProgressReportForm(forms.ModelForm):
         self.helper.disable_csrf = True
         self.helper.layout = Layout(
             "version",
-            Div(Div(Field("percent"), css_class="col-6"),
-                Div(Field("actual_value"), css_class="col-6") if "actual_value" in self.fields else Div(css_class="col-6"),
-                css_class="row"),
+            Div(
+                Div(Field("percent"), css_class="col-6"),
+                Div(Field("actual_value"), css_class="col-6")
+                if "actual_value" in self.fields
+                else Div(css_class="col-6"),
+                css_class="row",
+            ),
             "narrative",
             *(["obstacles"] if "obstacles" in self.fields else []),
             "decrease_reason",
@@ -95,7 +105,10 @@ class ProgressReportForm(forms.ModelForm):
 class ReviewForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     review_comment = forms.CharField(
-        label=_("Comment"), required=False, max_length=2000, widget=forms.Textarea(attrs={"rows": 2}),
+        label=_("Comment"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required when returning a report."),
     )
 

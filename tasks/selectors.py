@@ -52,8 +52,12 @@ def latest_reports(assignments) -> dict[int, ProgressReport]:
     ids = [assignment.pk for assignment in assignments]
     if not ids:
         return {}
-    newest = ProgressReport.objects.filter(assignment_id=OuterRef("pk")).order_by("-submitted_at", "-id").values("id")[:1]
-    report_ids = Assignment.objects.filter(pk__in=ids).annotate(latest_id=Subquery(newest)).values_list("latest_id", flat=True)
+    newest = (
+        ProgressReport.objects.filter(assignment_id=OuterRef("pk")).order_by("-submitted_at", "-id").values("id")[:1]
+    )
+    report_ids = (
+        Assignment.objects.filter(pk__in=ids).annotate(latest_id=Subquery(newest)).values_list("latest_id", flat=True)
+    )
     reports = ProgressReport.objects.filter(pk__in=[pk for pk in report_ids if pk]).select_related("reviewer")
     return {report.assignment_id: report for report in reports}
 
@@ -103,9 +107,17 @@ def filter_rows(rows: list[AssignmentRow], *, q="", area="", light="", status=""
     if q:
         needle = q.strip().lower()
         rows = [
-            row for row in rows
-            if needle in " ".join((row.assignment.key_task.number, row.assignment.key_task.title,
-                                   row.assignment.key_task.description, row.assignment.unit.name)).lower()
+            row
+            for row in rows
+            if needle
+            in " ".join(
+                (
+                    row.assignment.key_task.number,
+                    row.assignment.key_task.title,
+                    row.assignment.key_task.description,
+                    row.assignment.unit.name,
+                )
+            ).lower()
         ]
     return rows
 

@@ -142,9 +142,7 @@ def plan_for(user, year: int | None) -> AnnualPlan | None:
             return chosen
     today = local_today()
     return (
-        plans.filter(year=today.year).first()
-        or plans.exclude(status=AnnualPlan.Status.DRAFT).first()
-        or plans.first()
+        plans.filter(year=today.year).first() or plans.exclude(status=AnnualPlan.Status.DRAFT).first() or plans.first()
     )
 
 
@@ -177,7 +175,10 @@ def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
     def key(row: UnitRow):
         lights = row.lights
         return (
-            -(lights.completion_rate or 0), -(lights.on_time_rate or 0), -lights.progress, lights.counts[Light.RED],
+            -(lights.completion_rate or 0),
+            -(lights.on_time_rate or 0),
+            -lights.progress,
+            lights.counts[Light.RED],
         )
 
     ordered = sorted(rows, key=lambda row: (key(row), row.name))
@@ -220,7 +221,10 @@ def _month_points(queryset: QuerySet, plan: AnnualPlan, today: dt.date, total: i
         first = end.replace(day=1)
         points.append(
             MonthPoint(
-                month=first, last_day=end, due=due - due_before, completed=done - done_before,
+                month=first,
+                last_day=end,
+                due=due - due_before,
+                completed=done - done_before,
                 expected_rate=_percent(due, total) or Decimal(0),
                 actual_rate=(_percent(done, total) or Decimal(0)) if first <= today else None,
             )
@@ -236,7 +240,8 @@ def list_rows(assignments, *, today: dt.date, calendar: WorkCalendar) -> list[Li
     for assignment in assignments:
         urgency = getattr(assignment, "urgency", None)
         light = (
-            light_from_urgency(urgency) if urgency is not None
+            light_from_urgency(urgency)
+            if urgency is not None
             else assignment_light(assignment, today=today, calendar=calendar, rules=rules)
         )
         rows.append(ListRow(assignment, light, calendar.workdays_between(today, assignment.deadline)))
@@ -271,7 +276,9 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
                 lights.counts[light.value] += count
         areas.append(
             AreaRow(
-                area=area, lights=lights, key_tasks=len(task_ids),
+                area=area,
+                lights=lights,
+                key_tasks=len(task_ids),
                 progress=weighted_mean((per_task[task_id].progress, task_weight[task_id]) for task_id in task_ids),
             )
         )
@@ -293,7 +300,8 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
     rows_query = base.select_related("key_task", "unit", "owner")
     red_rows = list_rows(
         rows_query.filter(status=OPEN, deadline__lt=today).order_by("deadline", "id")[:RED_LIST_SIZE],
-        today=today, calendar=calendar,
+        today=today,
+        calendar=calendar,
     )
     due_soon_until = today + dt.timedelta(days=DUE_SOON_DAYS)
     due_soon = base.filter(status=OPEN, deadline__gte=today, deadline__lte=due_soon_until)
@@ -301,12 +309,11 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
         rows_query.filter(status=OPEN, deadline__gte=today, deadline__lte=due_soon_until).order_by("deadline", "id")[
             :DUE_SOON_SIZE
         ],
-        today=today, calendar=calendar,
+        today=today,
+        calendar=calendar,
     )
 
-    waiting = access.visible_reports(user).filter(
-        state=ProgressReport.State.SUBMITTED, assignment__key_task__plan=plan
-    )
+    waiting = access.visible_reports(user).filter(state=ProgressReport.State.SUBMITTED, assignment__key_task__plan=plan)
     if not access.is_committee(user):
         waiting = waiting.filter(assignment__in=base)
     reports_waiting = list(
@@ -316,11 +323,20 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
     )
 
     return Dashboard(
-        plan=plan, today=today, lights=overall, key_task_count=len(per_task),
+        plan=plan,
+        today=today,
+        lights=overall,
+        key_task_count=len(per_task),
         overall_progress=weighted_mean((lights.progress, task_weight[task_id]) for task_id, lights in per_task.items()),
-        areas=areas, units=units, months=_month_points(base, plan, today, overall.total),
-        red_rows=red_rows, due_soon_rows=due_soon_rows, due_soon_count=due_soon.count(), due_soon_until=due_soon_until,
-        reports_waiting=reports_waiting, reports_waiting_count=waiting.count(),
+        areas=areas,
+        units=units,
+        months=_month_points(base, plan, today, overall.total),
+        red_rows=red_rows,
+        due_soon_rows=due_soon_rows,
+        due_soon_count=due_soon.count(),
+        due_soon_until=due_soon_until,
+        reports_waiting=reports_waiting,
+        reports_waiting_count=waiting.count(),
         obstacles=recent_obstacles(user=user, plan=plan, today=today, calendar=calendar),
     )
 
@@ -336,7 +352,8 @@ def recent_obstacles(*, user, plan: AnnualPlan, today: dt.date, calendar: WorkCa
     reports = (
         access.visible_reports(user)
         .filter(
-            assignment__key_task__plan=plan, assignment__status=OPEN,
+            assignment__key_task__plan=plan,
+            assignment__status=OPEN,
             submitted_at__gte=timezone.now() - dt.timedelta(days=OBSTACLES_DAYS),
         )
         .exclude(obstacles="")

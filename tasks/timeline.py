@@ -35,43 +35,69 @@ class TimelineEvent:
 def _report_events(reports) -> list[TimelineEvent]:
     events = []
     for report in reports:
-        events.append(TimelineEvent(
-            when=report.submitted_at, kind="report_submitted", actor=report.author, assignment=report.assignment,
-            title=(_("Reported %(percent)d%%") % {"percent": report.percent})
-            + (_(" (correction of a returned report)") if report.corrects_id else ""),
-            body=report.narrative, report=report,
-        ))
+        events.append(
+            TimelineEvent(
+                when=report.submitted_at,
+                kind="report_submitted",
+                actor=report.author,
+                assignment=report.assignment,
+                title=(_("Reported %(percent)d%%") % {"percent": report.percent})
+                + (_(" (correction of a returned report)") if report.corrects_id else ""),
+                body=report.narrative,
+                report=report,
+            )
+        )
         if report.reviewed_at:
             approved = report.state == ProgressReport.State.APPROVED
-            events.append(TimelineEvent(
-                when=report.reviewed_at, kind="report_approved" if approved else "report_returned",
-                actor=report.reviewer, assignment=report.assignment,
-                title=(_("Approved the report of %(percent)d%%") if approved else _("Returned the report of %(percent)d%%"))
-                % {"percent": report.percent},
-                body=report.review_comment,
-            ))
+            events.append(
+                TimelineEvent(
+                    when=report.reviewed_at,
+                    kind="report_approved" if approved else "report_returned",
+                    actor=report.reviewer,
+                    assignment=report.assignment,
+                    title=(
+                        _("Approved the report of %(percent)d%%")
+                        if approved
+                        else _("Returned the report of %(percent)d%%")
+                    )
+                    % {"percent": report.percent},
+                    body=report.review_comment,
+                )
+            )
     return events
 
 
 def _extension_events(extensions) -> list[TimelineEvent]:
     events = []
     for extension in extensions:
-        events.append(TimelineEvent(
-            when=extension.created_at, kind="extension_requested", actor=extension.requested_by,
-            assignment=extension.assignment, extension=extension,
-            title=_("Asked to move the deadline from %(old)s to %(new)s")
-            % {"old": extension.current_deadline, "new": extension.requested_deadline},
-            body=extension.reason,
-        ))
+        events.append(
+            TimelineEvent(
+                when=extension.created_at,
+                kind="extension_requested",
+                actor=extension.requested_by,
+                assignment=extension.assignment,
+                extension=extension,
+                title=_("Asked to move the deadline from %(old)s to %(new)s")
+                % {"old": extension.current_deadline, "new": extension.requested_deadline},
+                body=extension.reason,
+            )
+        )
         if extension.decided_at:
             approved = extension.state == ExtensionRequest.State.APPROVED
-            events.append(TimelineEvent(
-                when=extension.decided_at, kind="extension_approved" if approved else "extension_refused",
-                actor=extension.decided_by, assignment=extension.assignment, extension=extension,
-                title=(_("Approved the extension to %(new)s") if approved else _("Refused the extension to %(new)s"))
-                % {"new": extension.requested_deadline},
-                body=extension.decision_comment,
-            ))
+            events.append(
+                TimelineEvent(
+                    when=extension.decided_at,
+                    kind="extension_approved" if approved else "extension_refused",
+                    actor=extension.decided_by,
+                    assignment=extension.assignment,
+                    extension=extension,
+                    title=(
+                        _("Approved the extension to %(new)s") if approved else _("Refused the extension to %(new)s")
+                    )
+                    % {"new": extension.requested_deadline},
+                    body=extension.decision_comment,
+                )
+            )
     return events
 
 
@@ -89,18 +115,28 @@ def _change_events(history_records) -> list[TimelineEvent]:
         else:
             delta = record.diff_against(previous)
             changes = [
-                (str(record.instance._meta.get_field(change.field).verbose_name), _display(change.old), _display(change.new))
+                (
+                    str(record.instance._meta.get_field(change.field).verbose_name),
+                    _display(change.old),
+                    _display(change.new),
+                )
                 for change in delta.changes
                 if change.field not in ("version",)
             ]
             if not changes:
                 continue
             title = _("Changed %(object)s") % {"object": record.instance._meta.verbose_name}
-        events.append(TimelineEvent(
-            when=record.history_date, kind="change", actor=record.history_user, title=title, changes=changes,
-            assignment=record.instance if isinstance(record.instance, Assignment) else None,
-            ip_address=getattr(record, "ip_address", None),
-        ))
+        events.append(
+            TimelineEvent(
+                when=record.history_date,
+                kind="change",
+                actor=record.history_user,
+                title=title,
+                changes=changes,
+                assignment=record.instance if isinstance(record.instance, Assignment) else None,
+                ip_address=getattr(record, "ip_address", None),
+            )
+        )
     return events
 
 
@@ -120,34 +156,50 @@ def key_task_timeline(user, key_task: KeyTask) -> list[TimelineEvent]:
         .prefetch_related("evidence")
         .order_by("-submitted_at")[:EVENT_LIMIT]
     )
-    comments = Comment.objects.filter(key_task=key_task).filter(
-        Q(assignment__isnull=True) | Q(assignment__in=assignments)
-    ).select_related("author", "assignment__unit").order_by("-created_at")[:EVENT_LIMIT]
-    extensions = ExtensionRequest.objects.filter(assignment__in=assignments).select_related(
-        "requested_by", "decided_by", "assignment__unit"
-    ).order_by("-created_at")[:EVENT_LIMIT]
-    urges = Urge.objects.filter(assignment__in=assignments).select_related(
-        "urged_by", "assignment__unit"
-    ).order_by("-created_at")[:EVENT_LIMIT]
+    comments = (
+        Comment.objects.filter(key_task=key_task)
+        .filter(Q(assignment__isnull=True) | Q(assignment__in=assignments))
+        .select_related("author", "assignment__unit")
+        .order_by("-created_at")[:EVENT_LIMIT]
+    )
+    extensions = (
+        ExtensionRequest.objects.filter(assignment__in=assignments)
+        .select_related("requested_by", "decided_by", "assignment__unit")
+        .order_by("-created_at")[:EVENT_LIMIT]
+    )
+    urges = (
+        Urge.objects.filter(assignment__in=assignments)
+        .select_related("urged_by", "assignment__unit")
+        .order_by("-created_at")[:EVENT_LIMIT]
+    )
     events = _report_events(reports) + _extension_events(extensions)
     events += [
-        TimelineEvent(when=c.created_at, kind="comment", actor=c.author, title=_("Commented"), body=c.body,
-                      assignment=c.assignment)
+        TimelineEvent(
+            when=c.created_at,
+            kind="comment",
+            actor=c.author,
+            title=_("Commented"),
+            body=c.body,
+            assignment=c.assignment,
+        )
         for c in comments
     ]
     events += [
-        TimelineEvent(when=u.created_at, kind="urge", actor=u.urged_by, title=_("Urged"), body=u.message,
-                      assignment=u.assignment)
+        TimelineEvent(
+            when=u.created_at, kind="urge", actor=u.urged_by, title=_("Urged"), body=u.message, assignment=u.assignment
+        )
         for u in urges
     ]
     if access.is_committee(user):
-        history = list(KeyTask.history.filter(id=key_task.pk).select_related("history_user").order_by("-history_date")[
-            :HISTORY_LIMIT
-        ])
+        history = list(
+            KeyTask.history.filter(id=key_task.pk)
+            .select_related("history_user")
+            .order_by("-history_date")[:HISTORY_LIMIT]
+        )
         history += list(
-            Assignment.history.filter(key_task_id=key_task.pk).select_related("history_user").order_by("-history_date")[
-                :HISTORY_LIMIT
-            ]
+            Assignment.history.filter(key_task_id=key_task.pk)
+            .select_related("history_user")
+            .order_by("-history_date")[:HISTORY_LIMIT]
         )
         events += _change_events(history)
     return _sorted(events)[:EVENT_LIMIT]
@@ -159,19 +211,21 @@ def assignment_timeline(user, assignment: Assignment) -> list[TimelineEvent]:
         assignment.extension_requests.select_related("requested_by", "decided_by", "assignment__unit")
     )
     events += [
-        TimelineEvent(when=c.created_at, kind="comment", actor=c.author, title=_("Commented"), body=c.body,
-                      assignment=assignment)
+        TimelineEvent(
+            when=c.created_at, kind="comment", actor=c.author, title=_("Commented"), body=c.body, assignment=assignment
+        )
         for c in assignment.comments.select_related("author")
     ]
     events += [
-        TimelineEvent(when=u.created_at, kind="urge", actor=u.urged_by, title=_("Urged"), body=u.message,
-                      assignment=assignment)
+        TimelineEvent(
+            when=u.created_at, kind="urge", actor=u.urged_by, title=_("Urged"), body=u.message, assignment=assignment
+        )
         for u in assignment.urges.select_related("urged_by")
     ]
     if access.is_committee(user):
         events += _change_events(
-            Assignment.history.filter(id=assignment.pk).select_related("history_user").order_by("-history_date")[
-                :HISTORY_LIMIT
-            ]
+            Assignment.history.filter(id=assignment.pk)
+            .select_related("history_user")
+            .order_by("-history_date")[:HISTORY_LIMIT]
         )
     return _sorted(events)

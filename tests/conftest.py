@@ -105,9 +105,17 @@ def plan(db):
 def key_task(plan, org, committee):
     area = AreaFactory(plan=plan, name="政治建设")
     return KeyTaskFactory(
-        plan=plan, area=area, number="1.2", title="全面贯彻“第一议题”制度", lead_unit=org.committee_unit,
-        responsible_leader=committee, start_date=dt.date(2023, 1, 3), deadline=dt.date(2023, 12, 29),
-        metric_name="第一议题学习", metric_unit="项", target_value=24,
+        plan=plan,
+        area=area,
+        number="1.2",
+        title="全面贯彻“第一议题”制度",
+        lead_unit=org.committee_unit,
+        responsible_leader=committee,
+        start_date=dt.date(2023, 1, 3),
+        deadline=dt.date(2023, 12, 29),
+        metric_name="第一议题学习",
+        metric_unit="项",
+        target_value=24,
     )
 
 
@@ -124,6 +132,9 @@ def assignment_b(key_task, org, secretary_b):
 
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
+    from django.core.cache import cache
+
+    cache.clear()  # cached dashboard figures must not leak from one test's database into another
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
     # Real hashing is slow on purpose; tests need speed, not resistance to brute force.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

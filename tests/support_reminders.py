@@ -28,6 +28,7 @@ def free_port() -> int:
 
 # --- SMTP -------------------------------------------------------------------------------------------------
 
+
 @dataclass
 class SmtpRecorder:
     """An aiosmtpd handler that keeps every message and counts connections (one EHLO per connection)."""
@@ -95,6 +96,7 @@ def smtp_server_fixture(settings):
 
 # --- Celery -----------------------------------------------------------------------------------------------
 
+
 class JobTracker:
     """Counts messages published and jobs finished (a retry is one of each), to wait until the worker is idle."""
 
@@ -157,8 +159,9 @@ def celery_worker_fixture(settings):
     before_task_publish.connect(tracker.on_publish, weak=False)
     task_postrun.connect(tracker.on_postrun, weak=False)
     try:
-        with start_worker(celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING",
-                          shutdown_timeout=10):
+        with start_worker(
+            celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
+        ):
             yield tracker
     finally:
         before_task_publish.disconnect(tracker.on_publish)

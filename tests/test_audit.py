@@ -31,23 +31,26 @@ def test_login_failure_and_logout_are_recorded_with_the_address_nginx_gives(clie
     client.post(reverse("login"), {"username": "secretary_a", "password": "nope"}, HTTP_X_REAL_IP="10.1.2.3")
     client.post(reverse("login"), {"username": "secretary_a", "password": TEST_PASSWORD}, HTTP_X_REAL_IP="10.1.2.4")
     client.post(reverse("logout"), HTTP_X_REAL_IP="<script>")  # a forged header is not an address
-    failed, = rows("login_failed")
+    (failed,) = rows("login_failed")
     assert (failed.username, failed.ip, failed.result, failed.user_id) == ("secretary_a", "10.1.2.3", "failure", None)
-    login, = rows("login")
+    (login,) = rows("login")
     assert (login.user_id, login.ip, login.result) == (secretary_a.pk, "10.1.2.4", "success")
-    logout, = rows("logout")
+    (logout,) = rows("logout")
     assert (logout.user_id, logout.ip) == (secretary_a.pk, "127.0.0.1")
 
 
 def test_changes_reports_and_reviews_are_recorded(secretary_a, committee, assignment_a1):
-    report = services.progress_report_submit(assignment=assignment_a1, author=secretary_a, percent=40,
-                                             narrative="开展学习",
-                                              obstacles="人手不足")
+    report = services.progress_report_submit(
+        assignment=assignment_a1, author=secretary_a, percent=40, narrative="开展学习", obstacles="人手不足"
+    )
     services.progress_report_approve(report=report, reviewer=committee)
-    submitted, = rows("report")
-    assert (submitted.user_id, submitted.object_type, submitted.object_id) == (secretary_a.pk, "tasks.progressreport",
-                                                                               str(report.pk))
-    reviewed, = rows("review")
+    (submitted,) = rows("report")
+    assert (submitted.user_id, submitted.object_type, submitted.object_id) == (
+        secretary_a.pk,
+        "tasks.progressreport",
+        str(report.pk),
+    )
+    (reviewed,) = rows("review")
     assert (reviewed.user_id, reviewed.detail["decision"]) == (committee.pk, "approve")
     changed = {(row.object_type, row.detail["history_type"]) for row in rows("change")}
     assert ("tasks.assignment", "~") in changed and ("tasks.progressreport", "~") in changed
@@ -57,9 +60,12 @@ def test_a_hidden_object_and_a_refused_action_are_recorded_as_denials(client, se
     client.force_login(secretary_a)
     assert client.get(reverse("assignment_detail", args=[assignment_b.pk])).status_code == 404
     assert client.get(reverse("assignment_detail", args=[999999])).status_code == 404
-    denied, = rows("denied")
-    assert (denied.user_id, denied.object_type, denied.object_id) == (secretary_a.pk, "tasks.assignment",
-                                                                      str(assignment_b.pk))
+    (denied,) = rows("denied")
+    assert (denied.user_id, denied.object_type, denied.object_id) == (
+        secretary_a.pk,
+        "tasks.assignment",
+        str(assignment_b.pk),
+    )
     assert client.get(reverse("admin:index")).status_code == 302  # not staff: sent to log in, not a denial
     assert client.get(reverse("audit_log")).status_code == 403
     assert len(rows("denied")) == 2

@@ -16,16 +16,45 @@ from tasks.models import User
 from tests.factories import ReportFactory, UserFactory
 
 HOSTILE = [
-    "<script>alert(1)</script>", '"><img src=x onerror=alert(1)>', "\x00", "a\x00b", "'; DROP TABLE tasks_user; --",
-    "\u202eevil", "𝕏𝕐ℤ🚩", "\ufeff", "9" * 400, "-1", "-0", "1e309", "NaN", "Infinity", "１００", "٣", "0x10", " ",
-    "", "2023-02-30", "9999-12-31", "0001-01-01", "2023-13-01", "null", "[]", "{}", "true", "../../etc/passwd",
-    "%00", "${jndi:ldap://x}", "{{7*7}}", "{% debug %}",
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "\x00",
+    "a\x00b",
+    "'; DROP TABLE tasks_user; --",
+    "\u202eevil",
+    "𝕏𝕐ℤ🚩",
+    "\ufeff",
+    "9" * 400,
+    "-1",
+    "-0",
+    "1e309",
+    "NaN",
+    "Infinity",
+    "１００",
+    "٣",
+    "0x10",
+    " ",
+    "",
+    "2023-02-30",
+    "9999-12-31",
+    "0001-01-01",
+    "2023-13-01",
+    "null",
+    "[]",
+    "{}",
+    "true",
+    "../../etc/passwd",
+    "%00",
+    "${jndi:ldap://x}",
+    "{{7*7}}",
+    "{% debug %}",
 ]
 text = st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=200)
 scalar = st.one_of(text, st.sampled_from(HOSTILE), st.integers().map(str), st.just("长" * 6000))
 value = st.one_of(scalar, st.lists(scalar, min_size=2, max_size=3))
-FAST = settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                                                       HealthCheck.too_slow])
+FAST = settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow]
+)
 
 
 def form(*fields):
@@ -79,8 +108,12 @@ def test_extension_decision(client, committee, assignment_a1, data):
     from tasks.models import ExtensionRequest
 
     extension = ExtensionRequest.objects.create(
-        assignment=assignment_a1, requested_by=assignment_a1.owner, reason="x", current_deadline=assignment_a1.deadline,
-        requested_deadline=assignment_a1.deadline + dt.timedelta(days=10), current_progress=0,
+        assignment=assignment_a1,
+        requested_by=assignment_a1.owner,
+        reason="x",
+        current_deadline=assignment_a1.deadline,
+        requested_deadline=assignment_a1.deadline + dt.timedelta(days=10),
+        current_progress=0,
     )
     client.force_login(committee)
     assert_no_server_error(client.post(reverse("extension_decide", args=[extension.pk]), data))

@@ -37,8 +37,14 @@ def browser():
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                  "--no-first-run", "--disable-sync"],
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
         )
         yield browser
         browser.close()
@@ -51,9 +57,16 @@ def world(org):
     plan = PlanFactory(year=today.year)
     area = AreaFactory(plan=plan, name="思想建设")
     key_task = KeyTaskFactory(
-        plan=plan, area=area, number="2.4", title="开展“月读一书”活动", lead_unit=org.committee_unit,
-        start_date=today - dt.timedelta(days=10), deadline=today + dt.timedelta(days=200),
-        metric_name="读书心得", metric_unit="篇", target_value=4,
+        plan=plan,
+        area=area,
+        number="2.4",
+        title="开展“月读一书”活动",
+        lead_unit=org.committee_unit,
+        start_date=today - dt.timedelta(days=10),
+        deadline=today + dt.timedelta(days=200),
+        metric_name="读书心得",
+        metric_unit="篇",
+        target_value=4,
     )
     committee = UserFactory(username="committee", full_name="王建国")
     MembershipFactory(user=committee, unit=org.committee_unit, role=Membership.Role.COMMITTEE)

@@ -28,19 +28,39 @@ from tests.support_reminders import (
 )
 
 
-def make_reminder(assignment, *, recipient=None, unit=None, channel=Reminder.Channel.EMAIL, period="d1:2023-12-29",
-                  subject="Due in 1 working days: 1.2 全面贯彻“第一议题”制度", body="请在截止日期前报送进展。"):
+def make_reminder(
+    assignment,
+    *,
+    recipient=None,
+    unit=None,
+    channel=Reminder.Channel.EMAIL,
+    period="d1:2023-12-29",
+    subject="Due in 1 working days: 1.2 全面贯彻“第一议题”制度",
+    body="请在截止日期前报送进展。",
+):
     return Reminder.objects.create(
-        assignment=assignment, kind=Reminder.Kind.DUE_SOON, recipient=recipient, recipient_unit=unit, channel=channel,
-        period=period, subject=subject, body=body, url=assignment.get_absolute_url(),
+        assignment=assignment,
+        kind=Reminder.Kind.DUE_SOON,
+        recipient=recipient,
+        recipient_unit=unit,
+        channel=channel,
+        period=period,
+        subject=subject,
+        body=body,
+        url=assignment.get_absolute_url(),
         dedup_key=Reminder.make_dedup_key(
-            assignment_id=assignment.pk, kind="due_soon", recipient_id=getattr(recipient, "pk", None),
-            recipient_unit_id=getattr(unit, "pk", None), channel=channel, period=period,
+            assignment_id=assignment.pk,
+            kind="due_soon",
+            recipient_id=getattr(recipient, "pk", None),
+            recipient_unit_id=getattr(unit, "pk", None),
+            channel=channel,
+            period=period,
         ),
     )
 
 
 # --- E-mail ------------------------------------------------------------------------------------------------
+
 
 def test_email_has_subject_text_and_html_with_a_link(assignment_b, secretary_b, smtp_server, settings):
     settings.SITE_URL = "https://party.example"
@@ -61,8 +81,9 @@ def test_email_has_subject_text_and_html_with_a_link(assignment_b, secretary_b, 
     assert secretary_b.full_name in html
 
 
-def test_a_batch_of_emails_shares_one_smtp_connection(assignment_a1, assignment_b, secretary_a, secretary_b,
-                                                      committee, smtp_server):
+def test_a_batch_of_emails_shares_one_smtp_connection(
+    assignment_a1, assignment_b, secretary_a, secretary_b, committee, smtp_server
+):
     rows = [make_reminder(assignment_b, recipient=person) for person in (secretary_a, secretary_b, committee)]
 
     outcome = reminder_deliver(reminder_ids=[row.pk for row in rows])
@@ -98,8 +119,9 @@ def test_smtp_refusal_is_permanent_only_for_5xx(assignment_b, secretary_b, setti
     assert caught.value.permanent is permanent
 
 
-def test_smtp_server_down_is_temporary_and_the_rest_of_the_batch_fails_fast(assignment_b, secretary_a, secretary_b,
-                                                                            settings):
+def test_smtp_server_down_is_temporary_and_the_rest_of_the_batch_fails_fast(
+    assignment_b, secretary_a, secretary_b, settings
+):
     use_smtp(settings, free_port())
     transport = EmailTransport()
 
@@ -125,8 +147,14 @@ def test_a_recipient_without_address_is_a_permanent_failure(assignment_b, secret
 
 def test_weekly_digest_email_has_the_tables(key_task, assignment_b, committee, smtp_server):
     reminder = Reminder.objects.create(
-        kind=Reminder.Kind.WEEKLY_DIGEST, recipient=committee, channel="email", period="2023-W52",
-        subject="Weekly digest", body="...", url="/", dedup_key="-:weekly_digest:u1:email:2023-W52",
+        kind=Reminder.Kind.WEEKLY_DIGEST,
+        recipient=committee,
+        channel="email",
+        period="2023-W52",
+        subject="Weekly digest",
+        body="...",
+        url="/",
+        dedup_key="-:weekly_digest:u1:email:2023-W52",
     )
     EmailTransport().send(reminder)
 
@@ -138,6 +166,7 @@ def test_weekly_digest_email_has_the_tables(key_task, assignment_b, committee, s
 
 
 # --- Inbox -------------------------------------------------------------------------------------------------
+
 
 def test_inbox_transport_is_idempotent(assignment_b, secretary_b):
     reminder = make_reminder(assignment_b, recipient=secretary_b, channel=Reminder.Channel.INBOX)
@@ -151,6 +180,7 @@ def test_inbox_transport_is_idempotent(assignment_b, secretary_b):
 
 
 # --- Group robots ------------------------------------------------------------------------------------------
+
 
 @pytest.fixture
 def robot_unit(org, httpserver):

@@ -90,9 +90,21 @@ def test_the_demo_exports_open_in_libreoffice(db, tmp_path):
     pdf_dir = tmp_path / "pdf"
     # A throw-away profile: a shared one is locked by any other running LibreOffice.
     completed = subprocess.run(
-        [office, f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}", "--headless", "--convert-to", "pdf",
-         "--outdir", str(pdf_dir), str(ledger), str(assessment), str(report)],
-        capture_output=True, timeout=240, check=False,
+        [
+            office,
+            f"-env:UserInstallation=file://{tmp_path / 'lo-profile'}",
+            "--headless",
+            "--convert-to",
+            "pdf",
+            "--outdir",
+            str(pdf_dir),
+            str(ledger),
+            str(assessment),
+            str(report),
+        ],
+        capture_output=True,
+        timeout=240,
+        check=False,
     )
     assert completed.returncode == 0, completed.stderr
     for source in (ledger, assessment, report):

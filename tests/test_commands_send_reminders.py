@@ -59,7 +59,13 @@ def test_the_ladder_over_several_days(due_on_national_day):
         periods.append(sorted(now - seen))
         seen = now
     assert periods == [
-        [], ["d7:2024-10-01"], [], ["d3:2024-10-01"], ["d1:2024-10-01"], [], ["o1:2024-10-01"],
+        [],
+        ["d7:2024-10-01"],
+        [],
+        ["d3:2024-10-01"],
+        ["d1:2024-10-01"],
+        [],
+        ["o1:2024-10-01"],
     ]
 
 

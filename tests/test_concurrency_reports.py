@@ -30,7 +30,7 @@ def run_together(*callables):
         try:
             barrier.wait()
             results[index] = function()
-        except Exception as error:  # noqa: BLE001 - the test inspects it
+        except Exception as error:
             results[index] = error
         finally:
             connection.close()
@@ -64,10 +64,12 @@ def test_two_people_submitting_the_same_loaded_form_save_once(assignment_a1, sec
     MembershipFactory(user=worker, unit=org.branch_a1, role=Membership.Role.WORKER)
     version = assignment_a1.version
     results = run_together(
-        lambda: progress_report_submit(assignment=assignment_a1, author=secretary_a, percent=30, narrative="书记填报",
-                                       expected_version=version),
-        lambda: progress_report_submit(assignment=assignment_a1, author=worker, percent=35, narrative="党务工作者填报",
-                                       expected_version=version),
+        lambda: progress_report_submit(
+            assignment=assignment_a1, author=secretary_a, percent=30, narrative="书记填报", expected_version=version
+        ),
+        lambda: progress_report_submit(
+            assignment=assignment_a1, author=worker, percent=35, narrative="党务工作者填报", expected_version=version
+        ),
     )
     assert sum(isinstance(r, ProgressReport) for r in results) == 1, results
     assert sum(isinstance(r, ValidationError) for r in results) == 1, results

@@ -27,8 +27,22 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client,
     assert plan.areas.count() == 4
     assert KeyTask.objects.filter(plan=plan).count() >= 20
     titles = " ".join(KeyTask.objects.filter(plan=plan).values_list("title", flat=True))
-    for phrase in ["第一议题", "中心组学习", "月读一书", "红色教育", "办实事", "领题调研", "三会一课", "组织生活会",
-                   "民主评议", "两优一先", "主体责任清单", "作风", "警示教育", "制度修订"]:
+    for phrase in [
+        "第一议题",
+        "中心组学习",
+        "月读一书",
+        "红色教育",
+        "办实事",
+        "领题调研",
+        "三会一课",
+        "组织生活会",
+        "民主评议",
+        "两优一先",
+        "主体责任清单",
+        "作风",
+        "警示教育",
+        "制度修订",
+    ]:
         assert phrase in titles, phrase
     assert ProgressReport.objects.filter(assignment__key_task__plan=plan, state="approved").count() > 100
 
@@ -38,7 +52,9 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client,
 
     secretary1 = User.objects.get(username="secretary1")
     secretary2 = User.objects.get(username="secretary2")
-    assert {m.unit_id for m in secretary1.memberships.all()}.isdisjoint({m.unit_id for m in secretary2.memberships.all()})
+    assert {m.unit_id for m in secretary1.memberships.all()}.isdisjoint(
+        {m.unit_id for m in secretary2.memberships.all()}
+    )
     settings.DEBUG = True  # printed demo passwords work in development only (tests/test_security_accounts.py)
     for username in ("admin", "secadmin", "auditor", "committee", "secretary1", "secretary2"):
         client.post(reverse("login"), {"username": username, "password": "Demo-pass-2023"})
@@ -47,7 +63,10 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client,
     client.post(reverse("login"), {"username": "committee", "password": "Demo-pass-2023"})
     assert client.get(reverse("home")).status_code == 200
     assert {u.username: u.admin_duty for u in User.objects.exclude(admin_duty="")} == {
-        "admin": "system", "secadmin": "security", "auditor": "audit"}
+        "admin": "system",
+        "secadmin": "security",
+        "auditor": "audit",
+    }
     assert not User.objects.filter(is_superuser=True).exists()
 
     before = counts()

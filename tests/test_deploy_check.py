@@ -18,17 +18,25 @@ ROOT = Path(__file__).resolve().parent.parent
 def production_env(tmp_path, **extra) -> dict:
     env = {k: v for k, v in os.environ.items() if k not in ("DEBUG", "DATABASE_URL", "SECURE_HSTS_SECONDS")}
     env.update(
-        DEBUG="0", SECRET_KEY=secrets.token_urlsafe(64), ALLOWED_HOSTS="party.intranet.example",
-        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}", VAR_DIR=str(tmp_path / "var"),
-        SITE_URL="https://party.intranet.example", **extra,
+        DEBUG="0",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="party.intranet.example",
+        DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
+        VAR_DIR=str(tmp_path / "var"),
+        SITE_URL="https://party.intranet.example",
+        **extra,
     )
     return env
 
 
 def manage(tmp_path, *args, **extra):
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=ROOT, env=production_env(tmp_path, **extra),
-        capture_output=True, text=True, timeout=120,
+        [sys.executable, "manage.py", *args],
+        cwd=ROOT,
+        env=production_env(tmp_path, **extra),
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -39,8 +47,16 @@ def test_check_deploy_passes_with_the_documented_environment(tmp_path):
 
 
 def test_turning_hsts_on_stops_silencing_its_check(tmp_path):
-    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", SECURE_HSTS_SECONDS="31536000",
-                    SECURE_HSTS_INCLUDE_SUBDOMAINS="1", SECURE_HSTS_PRELOAD="1")
+    result = manage(
+        tmp_path,
+        "check",
+        "--deploy",
+        "--fail-level",
+        "WARNING",
+        SECURE_HSTS_SECONDS="31536000",
+        SECURE_HSTS_INCLUDE_SUBDOMAINS="1",
+        SECURE_HSTS_PRELOAD="1",
+    )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 silenced" in result.stdout
 
@@ -60,8 +76,9 @@ def test_production_cookies_and_logs(tmp_path):
 def test_production_refuses_to_start_without_a_secret_key(tmp_path):
     env = production_env(tmp_path)
     del env["SECRET_KEY"]
-    result = subprocess.run([sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=60)
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=60
+    )
     assert result.returncode != 0 and "SECRET_KEY" in result.stderr
 
 

@@ -59,8 +59,9 @@ def states(**filters) -> set[str]:
     return set(Reminder.objects.filter(**filters).values_list("state", flat=True))
 
 
-def test_scan_job_delivers_each_reminder_once_however_often_it_runs(celery_worker, smtp_server, due_tomorrow,
-                                                                     secretary_a, secretary_b):
+def test_scan_job_delivers_each_reminder_once_however_often_it_runs(
+    celery_worker, smtp_server, due_tomorrow, secretary_a, secretary_b
+):
     jobs.scan_reminders.delay(D1_DAY.isoformat())
     celery_worker.wait_idle()
     jobs.scan_reminders.delay(D1_DAY.isoformat())
@@ -74,8 +75,9 @@ def test_scan_job_delivers_each_reminder_once_however_often_it_runs(celery_worke
     assert len(smtp_server.messages) == Reminder.objects.filter(channel="email").count()
 
 
-def test_smtp_down_then_back_delivers_once_after_recovery(celery_worker, settings, assignment_b, committee,
-                                                          secretary_b):
+def test_smtp_down_then_back_delivers_once_after_recovery(
+    celery_worker, settings, assignment_b, committee, secretary_b
+):
     port = free_port()
     use_smtp(settings, port)  # nothing listens there yet
 
@@ -114,8 +116,9 @@ def test_webhook_500_is_retried_then_succeeds(celery_worker, smtp_server, httpse
     assert httpserver.log[1][0].get_json()["msgtype"] == "markdown"
 
 
-def test_webhook_400_is_not_retried_and_marked_failed_without_blocking_email(celery_worker, smtp_server, httpserver,
-                                                                            assignment_b, committee, org, secretary_b):
+def test_webhook_400_is_not_retried_and_marked_failed_without_blocking_email(
+    celery_worker, smtp_server, httpserver, assignment_b, committee, org, secretary_b
+):
     _robot(org.branch_b, httpserver, kind=OrgUnit.Robot.DINGTALK)
     httpserver.expect_request("/robot", method="POST").respond_with_data("bad request", status=400)
 
@@ -130,8 +133,9 @@ def test_webhook_400_is_not_retried_and_marked_failed_without_blocking_email(cel
     assert [m["To"] for m in smtp_server.messages] == [secretary_b.email]
 
 
-def test_last_attempt_marks_failed_and_the_admin_resends(celery_worker, smtp_server, httpserver, settings,
-                                                         assignment_b, committee, org, admin_client):
+def test_last_attempt_marks_failed_and_the_admin_resends(
+    celery_worker, smtp_server, httpserver, settings, assignment_b, committee, org, admin_client
+):
     settings.REMINDER_MAX_ATTEMPTS = 3
     _robot(org.branch_b, httpserver)
     httpserver.expect_request("/robot", method="POST").respond_with_data("down", status=503)
@@ -154,8 +158,9 @@ def test_last_attempt_marks_failed_and_the_admin_resends(celery_worker, smtp_ser
     assert (row.state, row.attempts, row.last_error) == ("sent", 1, "")
 
 
-def test_broker_outage_loses_nothing_the_sweeper_resends(celery_worker, smtp_server, assignment_b, committee,
-                                                         secretary_b, monkeypatch):
+def test_broker_outage_loses_nothing_the_sweeper_resends(
+    celery_worker, smtp_server, assignment_b, committee, secretary_b, monkeypatch
+):
     def broker_down(*args, **kwargs):
         raise OperationalError("connection refused")
 
@@ -176,8 +181,9 @@ def test_broker_outage_loses_nothing_the_sweeper_resends(celery_worker, smtp_ser
     assert [m["To"] for m in smtp_server.messages] == [secretary_b.email]
 
 
-def test_a_row_left_sending_by_a_dead_worker_is_released_and_sent(celery_worker, smtp_server, assignment_b,
-                                                                  committee, secretary_b, monkeypatch):
+def test_a_row_left_sending_by_a_dead_worker_is_released_and_sent(
+    celery_worker, smtp_server, assignment_b, committee, secretary_b, monkeypatch
+):
     with monkeypatch.context() as patch:
         patch.setattr(jobs.deliver_reminder_batch, "delay", lambda *args, **kwargs: None)
         assignment_urge(assignment=assignment_b, urged_by=committee)
@@ -225,8 +231,9 @@ def test_a_redelivered_job_sends_nothing_twice(celery_worker, smtp_server, assig
 
 
 @pytest.mark.postgres
-def test_concurrent_scans_on_postgresql_deliver_each_reminder_once(celery_worker, smtp_server, due_tomorrow,
-                                                                  secretary_a, secretary_b):
+def test_concurrent_scans_on_postgresql_deliver_each_reminder_once(
+    celery_worker, smtp_server, due_tomorrow, secretary_a, secretary_b
+):
     barrier = threading.Barrier(3)
     results, errors = [], []
 

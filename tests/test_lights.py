@@ -61,8 +61,9 @@ def test_holiday_stretch_makes_a_distant_looking_deadline_due_soon():
 
 def test_lagging_25_points_behind_expected_is_yellow():
     calendar = WorkCalendar()
-    expected = expected_progress(start=dt.date(2023, 1, 3), deadline=dt.date(2023, 12, 29),
-                                 today=dt.date(2023, 6, 30), calendar=calendar)
+    expected = expected_progress(
+        start=dt.date(2023, 1, 3), deadline=dt.date(2023, 12, 29), today=dt.date(2023, 6, 30), calendar=calendar
+    )
     assert 45 < expected < 55
     assert light(progress=int(expected) - 26) == Light.YELLOW
     assert light(progress=int(expected) - 23) == Light.GREEN

@@ -26,7 +26,10 @@ TODAYS = [
     *_days(D(2023, 9, 22), D(2023, 10, 12)),
     *_days(D(2023, 12, 26), D(2024, 1, 3)),
     *_days(D(2024, 2, 2), D(2024, 2, 19)),
-    D(2023, 6, 30), D(2023, 8, 15), D(2023, 11, 15), D(2023, 11, 18),
+    D(2023, 6, 30),
+    D(2023, 8, 15),
+    D(2023, 11, 15),
+    D(2023, 11, 18),
 ]
 
 
@@ -40,14 +43,22 @@ def _generate(count: int, seed: int) -> None:
     for number in range(count // len(units)):
         start = rng.choice(interesting) - dt.timedelta(days=rng.choice([0, 0, 1, 3, 20, 60, 150]))
         key_task = KeyTask.objects.create(
-            plan=plan, area=area, number=f"9.{number}", title=f"t{number}", lead_unit=units[0],
-            start_date=start, deadline=start + dt.timedelta(days=rng.randint(0, 200)),
+            plan=plan,
+            area=area,
+            number=f"9.{number}",
+            title=f"t{number}",
+            lead_unit=units[0],
+            start_date=start,
+            deadline=start + dt.timedelta(days=rng.randint(0, 200)),
             cadence=rng.choice([KeyTask.Cadence.MONTHLY, KeyTask.Cadence.QUARTERLY, KeyTask.Cadence.ONCE]),
         )
         for unit in units:
             deadline = rng.choice(
-                [key_task.deadline, rng.choice(interesting) + dt.timedelta(days=rng.randint(-3, 40)),
-                 start + dt.timedelta(days=rng.randint(0, 3))]
+                [
+                    key_task.deadline,
+                    rng.choice(interesting) + dt.timedelta(days=rng.randint(-3, 40)),
+                    start + dt.timedelta(days=rng.randint(0, 3)),
+                ]
             )
             completed_at = None
             if rng.random() < 0.25:
@@ -57,10 +68,15 @@ def _generate(count: int, seed: int) -> None:
                 last_approved_at = rng.choice(interesting) - dt.timedelta(days=rng.randint(0, 60))
             assignments.append(
                 Assignment(
-                    key_task=key_task, unit=unit, deadline=deadline, original_deadline=deadline,
+                    key_task=key_task,
+                    unit=unit,
+                    deadline=deadline,
+                    original_deadline=deadline,
                     progress=100 if completed_at else rng.choice([0, 5, 10, 20, 25, 33, 40, 50, 60, 75, 90, 99]),
                     status=Assignment.Status.COMPLETED if completed_at else Assignment.Status.IN_PROGRESS,
-                    completed_at=completed_at, last_approved_at=last_approved_at, weight=Decimal(1),
+                    completed_at=completed_at,
+                    last_approved_at=last_approved_at,
+                    weight=Decimal(1),
                 )
             )
     Assignment.objects.bulk_create(assignments)
@@ -86,8 +102,9 @@ def test_sql_light_equals_python_rule_across_holidays():
     for today in TODAYS:
         assert _compare(today, RULES, calendar) == 480
         seen |= set(
-            annotate_light(Assignment.objects.all(), today=today, calendar=calendar, rules=RULES)
-            .values_list("light", flat=True)
+            annotate_light(Assignment.objects.all(), today=today, calendar=calendar, rules=RULES).values_list(
+                "light", flat=True
+            )
         )
     assert seen == {light.value for light in Light}  # every branch of the rule was exercised
 
@@ -119,7 +136,12 @@ def test_lag_threshold_is_exact_at_the_boundary():
     today = D(2023, 10, 12)
     expected = int(expected_progress(start=start, deadline=deadline, today=today, calendar=calendar))
     key_task = KeyTask.objects.create(
-        plan=plan, area=AreaFactory(plan=plan), number="1", title="t", lead_unit=unit_a, start_date=start,
+        plan=plan,
+        area=AreaFactory(plan=plan),
+        number="1",
+        title="t",
+        lead_unit=unit_a,
+        start_date=start,
         deadline=deadline,
     )
     for unit, progress in ((unit_a, expected - 25), (unit_b, expected - 24)):

@@ -42,6 +42,7 @@ def auditor(db):
 
 # --- Lockout ---------------------------------------------------------------------------------------
 
+
 @time_machine.travel(START, tick=False)
 def test_five_failures_lock_the_username_for_30_minutes_whatever_the_address(client, secretary_a, secretary_b):
     for attempt in range(5):
@@ -106,6 +107,7 @@ def test_the_security_administrator_unlocks_in_the_admin(client, secretary_a, se
 
 # --- Password rules --------------------------------------------------------------------------------
 
+
 @pytest.mark.parametrize(
     ("password", "code"),
     [
@@ -155,13 +157,23 @@ def test_a_password_older_than_90_days_must_be_changed_before_anything_else(clie
     assert page.status_code == 200 and b'id="password-change-required"' in page.content
 
     # The same password again is refused.
-    response = client.post(reverse("password_change"), {
-        "old_password": TEST_PASSWORD, "new_password1": TEST_PASSWORD, "new_password2": TEST_PASSWORD,
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": TEST_PASSWORD,
+            "new_password2": TEST_PASSWORD,
+        },
+    )
     assert response.status_code == 200 and "new_password2" in response.context["form"].errors
-    response = client.post(reverse("password_change"), {
-        "old_password": TEST_PASSWORD, "new_password1": "Autumn-Lake-77", "new_password2": "Autumn-Lake-77",
-    })
+    response = client.post(
+        reverse("password_change"),
+        {
+            "old_password": TEST_PASSWORD,
+            "new_password1": "Autumn-Lake-77",
+            "new_password2": "Autumn-Lake-77",
+        },
+    )
     assert response.status_code == 302
     assert client.get(reverse("home")).status_code == 200, "still logged in, and free to go"
     assert AuditEntry.objects.filter(action="password_change", username="secretary_a").count() == 1
@@ -169,11 +181,17 @@ def test_a_password_older_than_90_days_must_be_changed_before_anything_else(clie
 
 def test_an_account_created_in_the_admin_changes_its_password_at_first_login(client, sysadmin):
     client.force_login(sysadmin)
-    response = client.post(reverse("admin:tasks_user_add"), {
-        "username": "newcomer", "password1": "Spring-Rain-2026", "password2": "Spring-Rain-2026",
-        "usable_password": "true",
-        "memberships-TOTAL_FORMS": "0", "memberships-INITIAL_FORMS": "0",
-    })
+    response = client.post(
+        reverse("admin:tasks_user_add"),
+        {
+            "username": "newcomer",
+            "password1": "Spring-Rain-2026",
+            "password2": "Spring-Rain-2026",
+            "usable_password": "true",
+            "memberships-TOTAL_FORMS": "0",
+            "memberships-INITIAL_FORMS": "0",
+        },
+    )
     assert response.status_code == 302, response.context["adminform"].form.errors
     newcomer = User.objects.get(username="newcomer")
     assert newcomer.must_change_password
@@ -201,6 +219,7 @@ def test_demo_passwords_are_refused_outside_debug(client, settings, secretary_a)
 
 # --- 三员分立 ----------------------------------------------------------------------------------------
 
+
 def test_no_account_is_both_a_duty_administrator_and_a_superuser(db):
     with pytest.raises(IntegrityError), transaction.atomic():
         UserFactory(username="root", is_staff=True, is_superuser=True, admin_duty=User.AdminDuty.SYSTEM)
@@ -213,17 +232,41 @@ def status(client, url_name, *args):
 @pytest.mark.parametrize(
     ("duty_fixture", "allowed", "refused"),
     [
-        ("sysadmin",
-         ["admin:tasks_user_changelist", "admin:tasks_orgunit_changelist", "admin:tasks_workdayoverride_changelist"],
-         ["admin:tasks_auditentry_changelist", "admin:axes_accessattempt_changelist", "admin:tasks_keytask_changelist",
-          "admin:tasks_assignment_changelist", "admin:tasks_progressreport_changelist", "audit_log"]),
-        ("secadmin", ["admin:axes_accessattempt_changelist"],
-         ["admin:tasks_user_changelist", "admin:tasks_auditentry_changelist", "admin:tasks_keytask_changelist",
-          "admin:tasks_assignment_changelist", "audit_log"]),
-        ("auditor", ["admin:tasks_auditentry_changelist", "audit_log"],
-         ["admin:tasks_user_changelist", "admin:axes_accessattempt_changelist", "admin:tasks_keytask_changelist",
-          "admin:tasks_assignment_changelist", "admin:tasks_progressreport_changelist",
-          "admin:tasks_historicalassignment_changelist"]),
+        (
+            "sysadmin",
+            ["admin:tasks_user_changelist", "admin:tasks_orgunit_changelist", "admin:tasks_workdayoverride_changelist"],
+            [
+                "admin:tasks_auditentry_changelist",
+                "admin:axes_accessattempt_changelist",
+                "admin:tasks_keytask_changelist",
+                "admin:tasks_assignment_changelist",
+                "admin:tasks_progressreport_changelist",
+                "audit_log",
+            ],
+        ),
+        (
+            "secadmin",
+            ["admin:axes_accessattempt_changelist"],
+            [
+                "admin:tasks_user_changelist",
+                "admin:tasks_auditentry_changelist",
+                "admin:tasks_keytask_changelist",
+                "admin:tasks_assignment_changelist",
+                "audit_log",
+            ],
+        ),
+        (
+            "auditor",
+            ["admin:tasks_auditentry_changelist", "audit_log"],
+            [
+                "admin:tasks_user_changelist",
+                "admin:axes_accessattempt_changelist",
+                "admin:tasks_keytask_changelist",
+                "admin:tasks_assignment_changelist",
+                "admin:tasks_progressreport_changelist",
+                "admin:tasks_historicalassignment_changelist",
+            ],
+        ),
     ],
 )
 def test_each_duty_opens_its_own_pages_only(client, request, assignment_a1, duty_fixture, allowed, refused):
@@ -249,8 +292,9 @@ def test_audit_records_are_never_changed_even_by_the_auditor(client, auditor, as
     assert AuditEntry.objects.filter(pk=entry.pk).exists()
 
 
-def test_a_duty_account_with_a_work_role_sees_work_data_through_ordinary_permissions(client, sysadmin, org,
-                                                                                  assignment_a1):
+def test_a_duty_account_with_a_work_role_sees_work_data_through_ordinary_permissions(
+    client, sysadmin, org, assignment_a1
+):
     from django.contrib.auth.models import Permission
 
     sysadmin.user_permissions.add(Permission.objects.get(codename="view_keytask"))

@@ -35,8 +35,12 @@ def test_the_ledger_has_one_row_per_assignment_with_light_progress_target_and_la
     assert sheet.column_dimensions["B"].width == 40
     # By key-task number, then unit (order, then name).
     assert [(row["序号"], row["承办单位"]) for row in rows] == [
-        ("1.1", "业务一科党支部"), ("1.1", "办公室党支部"), ("1.2", "办公室党支部"),
-        ("2.1", "业务一科党支部"), ("2.1", "办公室党支部"), ("2.2", "业务一科党支部"),
+        ("1.1", "业务一科党支部"),
+        ("1.1", "办公室党支部"),
+        ("1.2", "办公室党支部"),
+        ("2.1", "业务一科党支部"),
+        ("2.1", "办公室党支部"),
+        ("2.2", "业务一科党支部"),
     ]
     first = rows[1]
     assert first["重点任务"] == "全面贯彻“第一议题”制度" and first["工作方面"] == "政治建设"
@@ -74,7 +78,12 @@ def test_the_assessment_ranks_units_with_their_rates_and_score(year, committee):
     assert (a1.total, a1.completed, a1.completion_rate, a1.on_time_rate, a1.overdue) == (3, 3, 100, 100, 0)
     assert (a1.quantitative, a1.targets_met, a1.score) == (2, 2, Decimal("100.0"))
     assert (b.total, b.completed, b.completion_rate, b.on_time, b.done_late, b.overdue) == (
-        3, 1, Decimal("33.3"), 0, 1, 1
+        3,
+        1,
+        Decimal("33.3"),
+        0,
+        1,
+        1,
     )
     assert (b.on_time_rate, b.quantitative, b.targets_met, b.progress) == (0, 3, 0, Decimal("80.0"))
     # (33.3×40 + 0×30 + 0×20 + 80×10) / 100 − 2 × 1 overdue
@@ -86,11 +95,22 @@ def test_assessment_weights_are_configurable(year, committee, settings):
     b = assessment_rows(plan=year.plan, user=committee, today=TODAY)[1]
     assert b.score == Decimal("33.3")
 
-    weights = AssessmentWeights.parse({"completion": 0, "on_time": 1, "targets": 0, "progress": 0,
-                                       "overdue_penalty": 0, "against_original_deadline": "true"})
+    weights = AssessmentWeights.parse(
+        {
+            "completion": 0,
+            "on_time": 1,
+            "targets": 0,
+            "progress": 0,
+            "overdue_penalty": 0,
+            "against_original_deadline": "true",
+        }
+    )
     Assignment.objects.filter(pk=year.a1["1.1"].pk).update(original_deadline=dt.date(2023, 12, 1))
-    a1 = next(row for row in assessment_rows(plan=year.plan, user=committee, today=TODAY, weights=weights)
-              if row.unit == "办公室党支部")
+    a1 = next(
+        row
+        for row in assessment_rows(plan=year.plan, user=committee, today=TODAY, weights=weights)
+        if row.unit == "办公室党支部"
+    )
     # Completed on 10 December after an extension from 1 December: late against the original deadline.
     assert (a1.on_time, a1.done_late, a1.score) == (2, 1, Decimal("66.7"))
     with pytest.raises(ValueError, match="unknown"):

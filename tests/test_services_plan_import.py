@@ -13,8 +13,23 @@ from tasks.services import plan_import as plan_import_module
 from tasks.services.plan_import import PlanImportError, plan_import, plan_template_workbook
 from tests.factories import AssignmentFactory, KeyTaskFactory, UserFactory
 
-HEADERS = ["工作方面", "序号", "重点任务", "具体内容", "牵头单位", "配合单位", "责任领导", "责任人", "开始时间",
-           "完成时限", "量化指标", "计量单位", "目标值", "权重", "反馈频次"]
+HEADERS = [
+    "工作方面",
+    "序号",
+    "重点任务",
+    "具体内容",
+    "牵头单位",
+    "配合单位",
+    "责任领导",
+    "责任人",
+    "开始时间",
+    "完成时限",
+    "量化指标",
+    "计量单位",
+    "目标值",
+    "权重",
+    "反馈频次",
+]
 
 
 def xlsx(rows, headers=HEADERS, *, title_row: str | None = None) -> bytes:
@@ -35,13 +50,58 @@ def xlsx(rows, headers=HEADERS, *, title_row: str | None = None) -> bytes:
 def good_rows():
     return [
         # Dates typed as dates; number typed into a General cell, so Excel stored the number 1.1.
-        ["政治建设", 1.1, "召开党建工作领导小组会议", "审议印发年度党建工作要点", "市局党委", "", "王建国", "",
-         dt.datetime(2023, 1, 3), dt.datetime(2023, 12, 20), "领导小组会议", "次", 4, 2, "每季度"],
+        [
+            "政治建设",
+            1.1,
+            "召开党建工作领导小组会议",
+            "审议印发年度党建工作要点",
+            "市局党委",
+            "",
+            "王建国",
+            "",
+            dt.datetime(2023, 1, 3),
+            dt.datetime(2023, 12, 20),
+            "领导小组会议",
+            "次",
+            4,
+            2,
+            "每季度",
+        ],
         # Dates typed as text, two ways; two cooperating units separated by 、
-        ["思想建设", "2.1", "开展“月读一书”活动", "", "机关党总支", "办公室党支部、业务一科党支部", "王建国", "张伟",
-         "2023/3/1", "2023-11-30", "读书心得", "篇", "4", "", "每月"],
-        ["纪律作风建设", "4.1", "修订主体责任清单", "", "业务一科党支部", "", "", "", "2023年1月9日", "3月31日",
-         "", "", None, None, "一次"],
+        [
+            "思想建设",
+            "2.1",
+            "开展“月读一书”活动",
+            "",
+            "机关党总支",
+            "办公室党支部、业务一科党支部",
+            "王建国",
+            "张伟",
+            "2023/3/1",
+            "2023-11-30",
+            "读书心得",
+            "篇",
+            "4",
+            "",
+            "每月",
+        ],
+        [
+            "纪律作风建设",
+            "4.1",
+            "修订主体责任清单",
+            "",
+            "业务一科党支部",
+            "",
+            "",
+            "",
+            "2023年1月9日",
+            "3月31日",
+            "",
+            "",
+            None,
+            None,
+            "一次",
+        ],
     ]
 
 
@@ -133,7 +193,8 @@ def test_the_template_filled_in_below_its_explanation_row_imports(org, people):
     sheet = workbook["任务清单"]
     assert sheet.freeze_panes == "A3"
     assert {validation.formula1 for validation in sheet.data_validations.dataValidation} >= {
-        "选项!$A$2:$A$5", "选项!$C$2:$C$4"
+        "选项!$A$2:$A$5",
+        "选项!$C$2:$C$4",
     }
     units = [cell.value for cell in workbook["选项"]["B"][1:]]
     assert {"市局党委", "办公室党支部", "业务一科党支部"} <= set(units)
@@ -157,11 +218,11 @@ def test_dry_run_writes_nothing(org, people):
 def test_a_broken_file_is_refused_with_every_error_listed_and_nothing_written(org, people):
     committee = people[0]
     rows = good_rows()
-    rows[0][4] = "不存在的支部"                                   # E2: lead unit matches nothing
-    rows[1][1] = "1.1"                                            # B3: duplicate number
-    rows[1][8] = "2023-02-30"                                     # I3: not a date
-    rows[2][8], rows[2][9] = "2023-05-01", "2023-04-01"           # J4: deadline before start
-    rows[2][14] = "每周"                                           # O4: unknown cadence
+    rows[0][4] = "不存在的支部"  # E2: lead unit matches nothing
+    rows[1][1] = "1.1"  # B3: duplicate number
+    rows[1][8] = "2023-02-30"  # I3: not a date
+    rows[2][8], rows[2][9] = "2023-05-01", "2023-04-01"  # J4: deadline before start
+    rows[2][14] = "每周"  # O4: unknown cadence
     rows.append(["组织建设", "3.1", "", "", "", "", "", "", "", "", "", "", "十二", "", ""])  # row 5
 
     with pytest.raises(PlanImportError) as excinfo:
@@ -173,7 +234,10 @@ def test_a_broken_file_is_refused_with_every_error_listed_and_nothing_written(or
         (3, "I", "bad_date"),
         (4, "J", "deadline_before_start"),
         (4, "O", "unknown_cadence"),
-        (5, "C", "required"), (5, "E", "required"), (5, "I", "required"), (5, "J", "required"),
+        (5, "C", "required"),
+        (5, "E", "required"),
+        (5, "I", "required"),
+        (5, "J", "required"),
         (5, "M", "bad_number"),
     }
     assert all(issue.message for issue in excinfo.value.issues)

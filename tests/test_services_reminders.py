@@ -34,8 +34,11 @@ def scan_each_day(first: dt.date, last: dt.date) -> list[tuple[dt.date, Reminder
 
 
 def sent_on(created, *, kind, recipient, channel=Reminder.Channel.INBOX) -> list[tuple[dt.date, str]]:
-    return [(day, row.period) for day, row in created
-            if row.kind == kind and row.recipient_id == recipient.pk and row.channel == channel]
+    return [
+        (day, row.period)
+        for day, row in created
+        if row.kind == kind and row.recipient_id == recipient.pk and row.channel == channel
+    ]
 
 
 @pytest.fixture
@@ -44,8 +47,13 @@ def make_assignment(plan, org, committee):
 
     def make(*, deadline, owner, unit=None, cadence=KeyTask.Cadence.QUARTERLY, start=None):
         key_task = KeyTaskFactory(
-            plan=plan, area=area, lead_unit=org.committee_unit, responsible_leader=committee, cadence=cadence,
-            start_date=start or deadline - dt.timedelta(days=200), deadline=deadline,
+            plan=plan,
+            area=area,
+            lead_unit=org.committee_unit,
+            responsible_leader=committee,
+            cadence=cadence,
+            start_date=start or deadline - dt.timedelta(days=200),
+            deadline=deadline,
         )
         return AssignmentFactory(key_task=key_task, unit=unit or org.branch_a1, owner=owner)
 
@@ -53,6 +61,7 @@ def make_assignment(plan, org, committee):
 
 
 # --- Due soon, overdue, escalation -------------------------------------------------------------------------
+
 
 def test_due_soon_counts_working_days_across_national_day(make_assignment, member_a, secretary_a):
     """Deadline 2024-10-08, the first working day after the 1-7 October holiday; Sunday 29 September is a
@@ -83,14 +92,16 @@ def test_scan_runs_on_a_make_up_sunday_and_not_on_a_holiday(make_assignment, mem
 
     assert sunday.is_workday
     assert next((row.kind, row.period) for row in sunday.created if row.recipient_id == member_a.pk) == (
-        "due_soon", "d1:2024-09-30"
+        "due_soon",
+        "d1:2024-09-30",
     )
     assert not holiday.is_workday
     assert holiday.created == []
 
 
-def test_overdue_every_five_working_days_and_escalation_across_year_end(make_assignment, member_a, secretary_a,
-                                                                        committee):
+def test_overdue_every_five_working_days_and_escalation_across_year_end(
+    make_assignment, member_a, secretary_a, committee
+):
     """Deadline 31 December 2024; 1 January 2025 is a holiday. Overdue on the 1st working day after
     (2 January), then the 6th (9 January) and 11th (16 January); escalation at the 10th (15 January)."""
     make_assignment(deadline=dt.date(2024, 12, 31), owner=member_a)
@@ -103,7 +114,9 @@ def test_overdue_every_five_working_days_and_escalation_across_year_end(make_ass
         (dt.date(2025, 1, 16), "o11:2024-12-31"),
     ]
     assert [day for day, _ in sent_on(created, kind=Reminder.Kind.OVERDUE, recipient=secretary_a)] == [
-        dt.date(2025, 1, 2), dt.date(2025, 1, 9), dt.date(2025, 1, 16)
+        dt.date(2025, 1, 2),
+        dt.date(2025, 1, 9),
+        dt.date(2025, 1, 16),
     ]
     assert sent_on(created, kind=Reminder.Kind.ESCALATION, recipient=committee) == [
         (dt.date(2025, 1, 15), "2024-12-31")
@@ -143,16 +156,23 @@ def test_completed_and_draft_plan_assignments_get_no_reminders(make_assignment, 
 
 # --- Monthly report due --------------------------------------------------------------------------------------
 
-def test_monthly_report_due_on_the_next_working_day_after_a_weekend_25th(make_assignment, member_a, secretary_b,
-                                                                          org):
+
+def test_monthly_report_due_on_the_next_working_day_after_a_weekend_25th(make_assignment, member_a, secretary_b, org):
     """25 May 2024 is a Saturday: the report reminder goes out on Monday the 27th, once for May; an
     assignment that reported in May gets none; June's reminder waits for June's 25th."""
-    quiet = make_assignment(deadline=dt.date(2024, 12, 31), owner=member_a, cadence=KeyTask.Cadence.MONTHLY,
-                            start=dt.date(2024, 1, 2))
-    reported = make_assignment(deadline=dt.date(2024, 12, 31), owner=secretary_b, unit=org.branch_b,
-                               cadence=KeyTask.Cadence.MONTHLY, start=dt.date(2024, 1, 2))
-    ReportFactory(assignment=reported, author=secretary_b,
-                  submitted_at=dt.datetime(2024, 5, 10, 20, 0, tzinfo=SHANGHAI))
+    quiet = make_assignment(
+        deadline=dt.date(2024, 12, 31), owner=member_a, cadence=KeyTask.Cadence.MONTHLY, start=dt.date(2024, 1, 2)
+    )
+    reported = make_assignment(
+        deadline=dt.date(2024, 12, 31),
+        owner=secretary_b,
+        unit=org.branch_b,
+        cadence=KeyTask.Cadence.MONTHLY,
+        start=dt.date(2024, 1, 2),
+    )
+    ReportFactory(
+        assignment=reported, author=secretary_b, submitted_at=dt.datetime(2024, 5, 10, 20, 0, tzinfo=SHANGHAI)
+    )
 
     created = scan_each_day(dt.date(2024, 5, 24), dt.date(2024, 6, 24))
 
@@ -162,8 +182,9 @@ def test_monthly_report_due_on_the_next_working_day_after_a_weekend_25th(make_as
 
 
 def test_monthly_report_due_across_month_end_and_year_end(make_assignment, member_a):
-    make_assignment(deadline=dt.date(2025, 6, 30), owner=member_a, cadence=KeyTask.Cadence.MONTHLY,
-                    start=dt.date(2024, 11, 1))
+    make_assignment(
+        deadline=dt.date(2025, 6, 30), owner=member_a, cadence=KeyTask.Cadence.MONTHLY, start=dt.date(2024, 11, 1)
+    )
 
     created = scan_each_day(dt.date(2024, 12, 24), dt.date(2025, 1, 31))
 
@@ -176,11 +197,13 @@ def test_monthly_report_due_across_month_end_and_year_end(make_assignment, membe
 
 # --- Review pending --------------------------------------------------------------------------------------
 
+
 def test_review_pending_after_three_working_days_goes_to_reviewers(assignment_b, secretary_b, committee):
     """Submitted Friday 7 June 2024; Monday 10 June is the Dragon Boat holiday: the third working day of
     waiting is Thursday 13 June."""
-    report = ReportFactory(assignment=assignment_b, author=secretary_b,
-                           submitted_at=dt.datetime(2024, 6, 7, 18, 0, tzinfo=SHANGHAI))
+    report = ReportFactory(
+        assignment=assignment_b, author=secretary_b, submitted_at=dt.datetime(2024, 6, 7, 18, 0, tzinfo=SHANGHAI)
+    )
 
     created = scan_each_day(dt.date(2024, 6, 7), dt.date(2024, 6, 17))
 
@@ -191,6 +214,7 @@ def test_review_pending_after_three_working_days_goes_to_reviewers(assignment_b,
 
 
 # --- Duplicates, channels, dry run ------------------------------------------------------------------------
+
 
 def test_scan_twice_on_the_same_day_creates_each_reminder_once(make_assignment, member_a):
     make_assignment(deadline=dt.date(2024, 9, 30), owner=member_a)
@@ -260,6 +284,7 @@ def test_scan_enqueues_delivery_only_on_commit(make_assignment, member_a, django
 
 # --- Weekly digest --------------------------------------------------------------------------------------------
 
+
 def test_weekly_digest_once_a_week_to_committee_members(make_assignment, member_a, secretary_b, committee, org):
     make_assignment(deadline=dt.date(2024, 6, 3), owner=member_a)  # red by 17 June
     make_assignment(deadline=dt.date(2024, 6, 20), owner=secretary_b, unit=org.branch_b)  # yellow (due soon)
@@ -275,8 +300,7 @@ def test_weekly_digest_once_a_week_to_committee_members(make_assignment, member_
     assert "1" in digest_row.subject
 
 
-def test_weekly_digest_counts_by_area_and_unit_and_lists_the_most_overdue(make_assignment, member_a, secretary_b,
-                                                                         org):
+def test_weekly_digest_counts_by_area_and_unit_and_lists_the_most_overdue(make_assignment, member_a, secretary_b, org):
     late = make_assignment(deadline=dt.date(2024, 6, 3), owner=member_a)
     later = make_assignment(deadline=dt.date(2024, 5, 6), owner=secretary_b, unit=org.branch_b)
     make_assignment(deadline=dt.date(2024, 6, 20), owner=secretary_b, unit=org.branch_a)
@@ -287,7 +311,9 @@ def test_weekly_digest_counts_by_area_and_unit_and_lists_the_most_overdue(make_a
     assert (digest.red_total, digest.yellow_total) == (2, 1)
     assert [(line.label, line.red, line.yellow) for line in digest.by_area] == [("组织建设", 2, 1)]
     assert {line.label: (line.red, line.yellow) for line in digest.by_unit} == {
-        org.branch_a1.name: (1, 0), org.branch_b.name: (1, 0), org.branch_a.name: (0, 1),
+        org.branch_a1.name: (1, 0),
+        org.branch_b.name: (1, 0),
+        org.branch_a.name: (0, 1),
     }
     assert [line.assignment_id for line in digest.most_overdue] == [later.pk, late.pk]
     assert digest.pending_count == 1
@@ -297,8 +323,8 @@ def test_weekly_digest_counts_by_area_and_unit_and_lists_the_most_overdue(make_a
 
 # --- Urge and returned report ------------------------------------------------------------------------------
 
-def test_urge_is_sent_at_once_on_a_holiday_to_owner_and_secretary(make_assignment, member_a, secretary_a,
-                                                                   committee):
+
+def test_urge_is_sent_at_once_on_a_holiday_to_owner_and_secretary(make_assignment, member_a, secretary_a, committee):
     assignment = make_assignment(deadline=dt.date(2024, 9, 30), owner=member_a)
 
     with time_machine.travel(at_nine(dt.date(2024, 10, 3)), tick=False):
@@ -335,8 +361,9 @@ def test_only_committee_members_may_urge(assignment_b, secretary_a, secretary_b)
     assert Reminder.objects.count() == 0
 
 
-def test_returned_report_tells_the_author_in_the_inbox_and_by_email(assignment_b, secretary_b, committee,
-                                                                    django_capture_on_commit_callbacks):
+def test_returned_report_tells_the_author_in_the_inbox_and_by_email(
+    assignment_b, secretary_b, committee, django_capture_on_commit_callbacks
+):
     report = ReportFactory(assignment=assignment_b, author=secretary_b)
 
     with django_capture_on_commit_callbacks(execute=False) as callbacks:

@@ -133,7 +133,9 @@ def test_stale_version_is_refused(assignment_a1, secretary_a, committee):
         submit(assignment_a1, secretary_a, percent=80, expected_version=loaded_version)
 
 
-def test_key_task_progress_is_the_weighted_mean(key_task, assignment_a1, assignment_b, secretary_a, secretary_b, committee):
+def test_key_task_progress_is_the_weighted_mean(
+    key_task, assignment_a1, assignment_b, secretary_a, secretary_b, committee
+):
     Assignment.objects.filter(pk=assignment_a1.pk).update(weight=3)
     progress_report_approve(report=submit(assignment_a1, secretary_a, percent=80), reviewer=committee)
     progress_report_approve(report=submit(assignment_b, secretary_b, percent=40), reviewer=committee)
@@ -146,6 +148,7 @@ def test_key_task_progress_ignores_unapproved_reports(key_task, assignment_a1, s
 
 
 # --- Evidence -------------------------------------------------------------------------------------------
+
 
 def test_evidence_of_each_allowed_kind_is_stored_outside_static_and_media(assignment_a1, secretary_a, settings):
     files = [

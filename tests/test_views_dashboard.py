@@ -14,24 +14,39 @@ NOW = dt.datetime(2023, 7, 10, 2, 0, tzinfo=dt.UTC)
 
 @pytest.fixture
 def overdue_b(key_task, org, secretary_b):
-    task = KeyTaskFactory(plan=key_task.plan, area=key_task.area, number="1.3", title="修订党委工作规则",
-                          lead_unit=org.branch_b, start_date=dt.date(2023, 1, 9), deadline=dt.date(2023, 4, 28))
+    task = KeyTaskFactory(
+        plan=key_task.plan,
+        area=key_task.area,
+        number="1.3",
+        title="修订党委工作规则",
+        lead_unit=org.branch_b,
+        start_date=dt.date(2023, 1, 9),
+        deadline=dt.date(2023, 4, 28),
+    )
     return AssignmentFactory(key_task=task, unit=org.branch_b, owner=secretary_b, progress=40)
 
 
 @pytest.fixture
 def due_soon_a1(key_task, org, secretary_a):
     area = AreaFactory(plan=key_task.plan, name="思想建设", sort_order=2)
-    task = KeyTaskFactory(plan=key_task.plan, area=area, number="2.1", title="制定中心组学习计划",
-                          lead_unit=org.branch_a1, start_date=dt.date(2023, 1, 3), deadline=dt.date(2023, 7, 14))
+    task = KeyTaskFactory(
+        plan=key_task.plan,
+        area=area,
+        number="2.1",
+        title="制定中心组学习计划",
+        lead_unit=org.branch_a1,
+        start_date=dt.date(2023, 1, 3),
+        deadline=dt.date(2023, 7, 14),
+    )
     return AssignmentFactory(key_task=task, unit=org.branch_a1, owner=secretary_a, progress=90)
 
 
 @pytest.fixture
 def waiting_report(assignment_a1, secretary_a):
     with time_machine.travel(dt.datetime(2023, 7, 3, 10, 0, tzinfo=dt.UTC)):
-        return ReportFactory(assignment=assignment_a1, author=secretary_a, percent=55,
-                             obstacles="缺少场地，请党建办协调会议室。")
+        return ReportFactory(
+            assignment=assignment_a1, author=secretary_a, percent=55, obstacles="缺少场地，请党建办协调会议室。"
+        )
 
 
 def _body(client, url=None, **params):
@@ -49,7 +64,7 @@ def test_dashboard_shows_every_element_for_the_committee(
     assert "2023年度党建工作要点" in body
     for text in ("政治建设", "思想建设", "办公室党支部", "业务一科党支部"):  # areas, units (labels)
         assert text in body
-    assert "<svg" in body and "class=\"expected\"" in body  # light bar and month chart, server-side
+    assert "<svg" in body and 'class="expected"' in body  # light bar and month chart, server-side
     assert overdue_b.key_task.title in body  # red list
     assert due_soon_a1.key_task.title in body  # next 14 days
     assert f"{reverse('assignment_detail', args=[assignment_a1.pk])}" in body  # report waiting for review
@@ -108,8 +123,9 @@ def test_an_approval_shows_on_the_next_request(client, committee, secretary_a, a
     client.force_login(committee)
     with time_machine.travel(NOW):
         assert client.get(reverse("dashboard")).context["data"].overall_progress == 0
-        report = progress_report_submit(assignment=assignment_a1, author=secretary_a, percent=60, narrative="推进中",
-                                        obstacles="人手不足")
+        report = progress_report_submit(
+            assignment=assignment_a1, author=secretary_a, percent=60, narrative="推进中", obstacles="人手不足"
+        )
         progress_report_approve(report=report, reviewer=committee)
         data = client.get(reverse("dashboard")).context["data"]
     assert str(data.overall_progress) == "60.0"

@@ -90,8 +90,9 @@ def test_importing_is_for_the_committee_only(client, org, secretary_a):
     assert not AnnualPlan.objects.exists()
 
 
-def test_a_broken_upload_shows_every_error_in_a_table_and_imports_nothing(client, org, committee, secretary_a,
-                                                                           secretary_b):
+def test_a_broken_upload_shows_every_error_in_a_table_and_imports_nothing(
+    client, org, committee, secretary_a, secretary_b
+):
     client.force_login(committee)
     rows = good_rows()
     rows[0][4] = "不存在的支部"
@@ -106,8 +107,8 @@ def test_a_broken_upload_shows_every_error_in_a_table_and_imports_nothing(client
     table = body.split('id="import-errors"')[1].split("</table>")[0]
     cells = [row.split("</tr>")[0] for row in table.split("<tr>")[2:]]
     assert len(cells) == 2
-    assert "<td class=\"text-nowrap\">2</td>" in cells[0] and "E · 牵头单位" in cells[0]
-    assert "<td class=\"text-nowrap\">4</td>" in cells[1] and "J · 完成时限" in cells[1]
+    assert '<td class="text-nowrap">2</td>' in cells[0] and "E · 牵头单位" in cells[0]
+    assert '<td class="text-nowrap">4</td>' in cells[1] and "J · 完成时限" in cells[1]
     assert not KeyTask.objects.exists()
 
 

@@ -102,6 +102,7 @@ def test_the_inbox_needs_a_login(client):
 
 # --- Urge ------------------------------------------------------------------------------------------------
 
+
 def test_committee_members_see_the_urge_button_others_do_not(client, committee, secretary_b, assignment_b):
     url = assignment_b.get_absolute_url()
     urge_url = reverse("assignment_urge", args=[assignment_b.pk])

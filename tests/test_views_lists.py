@@ -18,17 +18,31 @@ def _frozen():
 
 @pytest.fixture
 def overdue_b(key_task, org, secretary_b):
-    task = KeyTaskFactory(plan=key_task.plan, area=key_task.area, number="1.3", title="修订党委工作规则",
-                          lead_unit=org.branch_b, start_date=dt.date(2023, 1, 9), deadline=dt.date(2023, 4, 28))
+    task = KeyTaskFactory(
+        plan=key_task.plan,
+        area=key_task.area,
+        number="1.3",
+        title="修订党委工作规则",
+        lead_unit=org.branch_b,
+        start_date=dt.date(2023, 1, 9),
+        deadline=dt.date(2023, 4, 28),
+    )
     return AssignmentFactory(key_task=task, unit=org.branch_b, owner=secretary_b, progress=40)
 
 
 @pytest.fixture
 def ideology_a1(key_task, org, secretary_a, committee):
     area = AreaFactory(plan=key_task.plan, name="思想建设", sort_order=2)
-    task = KeyTaskFactory(plan=key_task.plan, area=area, number="2.1", title="制定中心组学习计划",
-                          lead_unit=org.branch_a1, start_date=dt.date(2023, 1, 3), deadline=dt.date(2023, 9, 15),
-                          responsible_leader=None)
+    task = KeyTaskFactory(
+        plan=key_task.plan,
+        area=area,
+        number="2.1",
+        title="制定中心组学习计划",
+        lead_unit=org.branch_a1,
+        start_date=dt.date(2023, 1, 3),
+        deadline=dt.date(2023, 9, 15),
+        responsible_leader=None,
+    )
     return AssignmentFactory(key_task=task, unit=org.branch_a1, owner=secretary_a, progress=70)
 
 
@@ -61,8 +75,12 @@ def test_assignment_list_is_most_urgent_first(client, committee, assignment_a1, 
 def test_assignment_list_filters(
     client, committee, org, secretary_b, assignment_a1, assignment_b, overdue_b, ideology_a1, params, expected
 ):
-    objects = {"assignment_a1": assignment_a1, "assignment_b": assignment_b, "overdue_b": overdue_b,
-               "ideology_a1": ideology_a1}
+    objects = {
+        "assignment_a1": assignment_a1,
+        "assignment_b": assignment_b,
+        "overdue_b": overdue_b,
+        "ideology_a1": ideology_a1,
+    }
     params = dict(params)
     if params.get("unit") == "branch_b":
         params["unit"] = org.branch_b.pk

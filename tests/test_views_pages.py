@@ -29,7 +29,9 @@ def test_login_and_logout(client, secretary_a):
 
 
 @time_machine.travel(dt.datetime(2023, 12, 27, 10, 0, tzinfo=dt.UTC))
-def test_home_shows_visible_assignments_with_light_deadline_and_progress(client, secretary_a, assignment_a1, assignment_b):
+def test_home_shows_visible_assignments_with_light_deadline_and_progress(
+    client, secretary_a, assignment_a1, assignment_b
+):
     client.force_login(secretary_a)
     body = client.get(reverse("home")).content.decode()
     assert assignment_a1.key_task.title in body

@@ -18,8 +18,13 @@ def _early_in_the_year():
 
 
 def report_data(assignment, **overrides):
-    data = {"version": assignment.version, "percent": "60", "actual_value": "5", "narrative": "召开支部委员会专题研究",
-            "decrease_reason": ""}
+    data = {
+        "version": assignment.version,
+        "percent": "60",
+        "actual_value": "5",
+        "narrative": "召开支部委员会专题研究",
+        "decrease_reason": "",
+    }
     data.update(overrides)
     return data
 
@@ -29,6 +34,7 @@ def submitted(assignment, author, percent=60):
 
 
 # --- Reporting --------------------------------------------------------------------------------------------
+
 
 def test_report_form_opens_in_one_click_from_the_workbench(client, secretary_a, assignment_a1):
     client.force_login(secretary_a)
@@ -52,8 +58,9 @@ def test_report_without_javascript_redirects_to_the_assignment(client, secretary
 
 def test_report_with_htmx_answers_a_fragment(client, secretary_a, assignment_a1):
     client.force_login(secretary_a)
-    response = client.post(reverse("report_create", args=[assignment_a1.pk]), report_data(assignment_a1),
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("report_create", args=[assignment_a1.pk]), report_data(assignment_a1), headers={"HX-Request": "true"}
+    )
     body = response.content.decode()
     assert response.status_code == 200
     assert "<html" not in body and "已提交" in body
@@ -75,7 +82,9 @@ def test_report_with_htmx_answers_a_fragment(client, secretary_a, assignment_a1)
 )
 def test_bad_input_gets_a_chinese_message_next_to_the_field(client, secretary_a, assignment_a1, field, value, message):
     client.force_login(secretary_a)
-    response = client.post(reverse("report_create", args=[assignment_a1.pk]), report_data(assignment_a1, **{field: value}))
+    response = client.post(
+        reverse("report_create", args=[assignment_a1.pk]), report_data(assignment_a1, **{field: value})
+    )
     assert response.status_code == 200
     form = response.context["form"]
     assert field in form.errors
@@ -111,10 +120,18 @@ def test_stale_form_is_refused_with_a_clear_message(client, secretary_a, committ
 
 
 def test_script_in_the_narrative_is_shown_escaped(client, secretary_a, committee, assignment_a1):
-    progress_report_submit(assignment=assignment_a1, author=secretary_a, percent=10,
-                           narrative="<script>alert('x')</script>", obstacles="<b>bold</b>")
-    for user, url in [(secretary_a, assignment_a1.get_absolute_url()), (committee, reverse("review_queue")),
-                      (committee, assignment_a1.key_task.get_absolute_url())]:
+    progress_report_submit(
+        assignment=assignment_a1,
+        author=secretary_a,
+        percent=10,
+        narrative="<script>alert('x')</script>",
+        obstacles="<b>bold</b>",
+    )
+    for user, url in [
+        (secretary_a, assignment_a1.get_absolute_url()),
+        (committee, reverse("review_queue")),
+        (committee, assignment_a1.key_task.get_absolute_url()),
+    ]:
         client.force_login(user)
         body = client.get(url).content.decode()
         assert "<script>alert" not in body and "&lt;script&gt;alert" in body
@@ -124,8 +141,10 @@ def test_script_in_the_narrative_is_shown_escaped(client, secretary_a, committee
 def test_returned_report_is_corrected_and_history_keeps_both(client, secretary_a, committee, assignment_a1):
     first = submitted(assignment_a1, secretary_a)
     client.force_login(committee)
-    client.post(reverse("report_review", args=[first.pk]), {"action": "return", "version": first.version,
-                                                            "review_comment": "请补充会议记录"})
+    client.post(
+        reverse("report_review", args=[first.pk]),
+        {"action": "return", "version": first.version, "review_comment": "请补充会议记录"},
+    )
     client.force_login(secretary_a)
     page = client.get(reverse("report_create", args=[assignment_a1.pk])).content.decode()
     assert "请补充会议记录" in page
@@ -139,11 +158,14 @@ def test_returned_report_is_corrected_and_history_keeps_both(client, secretary_a
 
 # --- Review -------------------------------------------------------------------------------------------
 
-def test_review_queue_lists_oldest_first_with_previous_state_and_evidence(client, committee, secretary_a, secretary_b,
-                                                                          assignment_a1, assignment_b):
+
+def test_review_queue_lists_oldest_first_with_previous_state_and_evidence(
+    client, committee, secretary_a, secretary_b, assignment_a1, assignment_b
+):
     with time_machine.travel(dt.datetime(2023, 2, 9, 2, 0, tzinfo=dt.UTC)):
-        older = progress_report_submit(assignment=assignment_b, author=secretary_b, percent=30, narrative="乙支部",
-                                       files=[pdf("乙.pdf")])
+        older = progress_report_submit(
+            assignment=assignment_b, author=secretary_b, percent=30, narrative="乙支部", files=[pdf("乙.pdf")]
+        )
     newer = submitted(assignment_a1, secretary_a)
     client.force_login(committee)
     body = client.get(reverse("review_queue")).content.decode()
@@ -165,9 +187,11 @@ def test_committee_approves_and_progress_moves(client, committee, secretary_a, a
 def test_return_without_reason_is_refused(client, committee, secretary_a, assignment_a1):
     report = submitted(assignment_a1, secretary_a)
     client.force_login(committee)
-    response = client.post(reverse("report_review", args=[report.pk]), {"action": "return", "version": report.version,
-                                                                        "review_comment": ""},
-                           headers={"HX-Request": "true"})
+    response = client.post(
+        reverse("report_review", args=[report.pk]),
+        {"action": "return", "version": report.version, "review_comment": ""},
+        headers={"HX-Request": "true"},
+    )
     assert response.status_code == 422
     assert "退回原因" in response.content.decode()
     report.refresh_from_db()
@@ -178,17 +202,22 @@ def test_secretary_cannot_review(client, secretary_a, assignment_a1):
     report = submitted(assignment_a1, secretary_a)
     client.force_login(secretary_a)
     assert client.get(reverse("review_queue")).status_code == 404
-    assert client.post(reverse("report_review", args=[report.pk]), {"action": "approve", "version": 1}).status_code == 404
+    assert (
+        client.post(reverse("report_review", args=[report.pk]), {"action": "approve", "version": 1}).status_code == 404
+    )
     report.refresh_from_db()
     assert report.state == ProgressReport.State.SUBMITTED
 
 
 # --- Evidence -----------------------------------------------------------------------------------------
 
-def test_evidence_downloads_as_attachment_only_for_those_who_may_see_it(client, secretary_a, secretary_b, outsider,
-                                                                        committee, assignment_a1):
-    report = progress_report_submit(assignment=assignment_a1, author=secretary_a, percent=10, narrative="有附件",
-                                    files=[pdf("学习记录.pdf")])
+
+def test_evidence_downloads_as_attachment_only_for_those_who_may_see_it(
+    client, secretary_a, secretary_b, outsider, committee, assignment_a1
+):
+    report = progress_report_submit(
+        assignment=assignment_a1, author=secretary_a, percent=10, narrative="有附件", files=[pdf("学习记录.pdf")]
+    )
     evidence = report.evidence.get()
     url = reverse("evidence_download", args=[evidence.pk])
     for user in (secretary_a, committee):
@@ -207,10 +236,13 @@ PDF_BYTES_OF_PDF = PDF_BYTES
 
 # --- Extensions ----------------------------------------------------------------------------------------
 
+
 def test_extension_moves_the_deadline_only_when_approved(client, secretary_a, committee, assignment_a1):
     client.force_login(secretary_a)
-    response = client.post(reverse("extension_create", args=[assignment_a1.pk]),
-                           {"requested_deadline": "2024-01-31", "reason": "年底集中办理"})
+    response = client.post(
+        reverse("extension_create", args=[assignment_a1.pk]),
+        {"requested_deadline": "2024-01-31", "reason": "年底集中办理"},
+    )
     assert response.status_code == 302
     extension = ExtensionRequest.objects.get()
     assignment_a1.refresh_from_db()
@@ -226,13 +258,17 @@ def test_extension_moves_the_deadline_only_when_approved(client, secretary_a, co
 
 def test_refused_extension_keeps_the_deadline_and_needs_a_reason(client, secretary_a, committee, assignment_a1):
     client.force_login(secretary_a)
-    client.post(reverse("extension_create", args=[assignment_a1.pk]), {"requested_deadline": "2024-01-31", "reason": "忙"})
+    client.post(
+        reverse("extension_create", args=[assignment_a1.pk]), {"requested_deadline": "2024-01-31", "reason": "忙"}
+    )
     extension = ExtensionRequest.objects.get()
     client.force_login(committee)
     client.post(reverse("extension_decide", args=[extension.pk]), {"action": "refuse", "decision_comment": ""})
     extension.refresh_from_db()
     assert extension.state == ExtensionRequest.State.PENDING
-    client.post(reverse("extension_decide", args=[extension.pk]), {"action": "refuse", "decision_comment": "理由不充分"})
+    client.post(
+        reverse("extension_decide", args=[extension.pk]), {"action": "refuse", "decision_comment": "理由不充分"}
+    )
     extension.refresh_from_db()
     assignment_a1.refresh_from_db()
     assert extension.state == ExtensionRequest.State.REFUSED
@@ -242,8 +278,9 @@ def test_refused_extension_keeps_the_deadline_and_needs_a_reason(client, secreta
 def test_extension_after_the_deadline_is_refused(client, secretary_a, assignment_a1):
     Assignment.objects.filter(pk=assignment_a1.pk).update(deadline=dt.date(2023, 2, 9))
     client.force_login(secretary_a)
-    response = client.post(reverse("extension_create", args=[assignment_a1.pk]),
-                           {"requested_deadline": "2023-03-31", "reason": "来不及"})
+    response = client.post(
+        reverse("extension_create", args=[assignment_a1.pk]), {"requested_deadline": "2023-03-31", "reason": "来不及"}
+    )
     assert response.status_code == 422
     assert "截止" in response.content.decode() or "完成时限" in response.content.decode()
     assert not ExtensionRequest.objects.exists()
@@ -251,13 +288,15 @@ def test_extension_after_the_deadline_is_refused(client, secretary_a, assignment
 
 def test_extension_to_an_earlier_date_is_refused(client, secretary_a, assignment_a1):
     client.force_login(secretary_a)
-    response = client.post(reverse("extension_create", args=[assignment_a1.pk]),
-                           {"requested_deadline": "2023-06-30", "reason": "提前"})
+    response = client.post(
+        reverse("extension_create", args=[assignment_a1.pk]), {"requested_deadline": "2023-06-30", "reason": "提前"}
+    )
     assert response.status_code == 422
     assert not ExtensionRequest.objects.exists()
 
 
 # --- Comments ------------------------------------------------------------------------------------------
+
 
 def test_comments_by_anyone_who_may_see_the_key_task(client, secretary_a, secretary_b, assignment_a1, assignment_b):
     url = reverse("comment_create", args=[assignment_a1.key_task_id])
@@ -270,13 +309,15 @@ def test_comments_by_anyone_who_may_see_the_key_task(client, secretary_a, secret
 
 def test_comment_on_another_branch_assignment_is_404(client, secretary_b, assignment_a1, assignment_b):
     client.force_login(secretary_b)
-    response = client.post(reverse("comment_create", args=[assignment_a1.key_task_id]),
-                           {"body": "偷看", "assignment": assignment_a1.pk})
+    response = client.post(
+        reverse("comment_create", args=[assignment_a1.key_task_id]), {"body": "偷看", "assignment": assignment_a1.pk}
+    )
     assert response.status_code == 404
     assert not Comment.objects.exists()
 
 
 # --- The permission matrix for every URL of this module ------------------------------------------------
+
 
 @pytest.mark.parametrize("name", ["report_create", "extension_create", "assignment_detail"])
 def test_other_branch_assignment_urls_are_404(client, secretary_b, assignment_a1, name):
@@ -291,8 +332,11 @@ def test_committee_sees_the_change_history_with_ip(client, committee, secretary_
     client.force_login(committee)
     client.post(reverse("extension_create", args=[assignment_a1.pk]), {})  # committee is no reporter: 404
     report = submitted(assignment_a1, secretary_a)
-    client.post(reverse("report_review", args=[report.pk]), {"action": "approve", "version": report.version},
-                REMOTE_ADDR="10.1.2.3")
+    client.post(
+        reverse("report_review", args=[report.pk]),
+        {"action": "approve", "version": report.version},
+        REMOTE_ADDR="10.1.2.3",
+    )
     body = client.get(assignment_a1.key_task.get_absolute_url()).content.decode()
     assert "10.1.2.3" in body
     assert "<del>0</del>" in body and "<ins>60</ins>" in body

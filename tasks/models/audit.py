@@ -52,8 +52,13 @@ class AuditEntry(models.Model):
     created_at = models.DateTimeField(_("time"), default=timezone.now, db_index=True)
     # No foreign-key constraint and no cascade: deleting a user must neither delete nor alter audit rows.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("user"), null=True, blank=True, on_delete=models.DO_NOTHING,
-        db_constraint=False, related_name="+",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        null=True,
+        blank=True,
+        on_delete=models.DO_NOTHING,
+        db_constraint=False,
+        related_name="+",
     )
     username = models.CharField(_("username"), max_length=150, blank=True, db_index=True)
     ip = models.GenericIPAddressField(_("IP address"), null=True, blank=True)
@@ -99,7 +104,10 @@ class AuditEntry(models.Model):
                 self.result,
                 self.detail,
             ],
-            sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str,
+            sort_keys=True,
+            ensure_ascii=False,
+            separators=(",", ":"),
+            default=str,
         )
 
     def compute_hash(self) -> str:

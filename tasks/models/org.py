@@ -18,7 +18,11 @@ class User(AbstractUser):
     # The in-app inbox is always on; e-mail is the user's choice.
     notify_by_email = models.BooleanField(_("send me e-mail reminders"), default=True)
     admin_duty = models.CharField(
-        _("administrator duty"), max_length=10, choices=AdminDuty.choices, blank=True, default="",
+        _("administrator duty"),
+        max_length=10,
+        choices=AdminDuty.choices,
+        blank=True,
+        default="",
         help_text=_("System, security or audit administrator (三员分立). Gives no access to party work data."),
     )
     password_changed_at = models.DateTimeField(_("password changed at"), default=timezone.now)
@@ -46,7 +50,10 @@ class User(AbstractUser):
         update_fields = kwargs.get("update_fields")
         if password_set and update_fields is not None and "password" in update_fields:
             kwargs["update_fields"] = {
-                *update_fields, "password_changed_at", "must_change_password", "has_demo_password",
+                *update_fields,
+                "password_changed_at",
+                "must_change_password",
+                "has_demo_password",
             }
         super().save(*args, **kwargs)
         if password_set:
@@ -81,7 +88,11 @@ class OrgUnit(models.Model):
     short_name = models.CharField(_("short name"), max_length=30, blank=True)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.BRANCH)
     parent = models.ForeignKey(
-        "self", verbose_name=_("parent unit"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("parent unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
@@ -97,9 +108,7 @@ class OrgUnit(models.Model):
         verbose_name = _("organisational unit")
         verbose_name_plural = _("organisational units")
         constraints = [
-            models.CheckConstraint(
-                condition=~models.Q(parent=models.F("id")), name="orgunit_not_own_parent"
-            ),
+            models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="orgunit_not_own_parent"),
         ]
 
     def __str__(self):

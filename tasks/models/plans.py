@@ -83,22 +83,35 @@ class KeyTask(models.Model):
         OrgUnit, verbose_name=_("cooperating units"), blank=True, related_name="cooperating_key_tasks"
     )
     responsible_leader = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("responsible leader"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="led_key_tasks",
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("responsible leader"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="led_key_tasks",
     )
     start_date = models.DateField(_("start date"))
     deadline = models.DateField(_("deadline"))
     metric_name = models.CharField(_("metric"), max_length=50, blank=True, help_text=_("e.g. 中心组学习"))
     metric_unit = models.CharField(_("metric unit"), max_length=10, blank=True, help_text=_("e.g. 次"))
     target_value = models.DecimalField(
-        _("target value"), max_digits=12, decimal_places=2, null=True, blank=True,
+        _("target value"),
+        max_digits=12,
+        decimal_places=2,
+        null=True,
+        blank=True,
         validators=[MinValueValidator(Decimal("0"))],
     )
     weight = models.DecimalField(
-        _("weight"), max_digits=6, decimal_places=2, default=Decimal("1"),
+        _("weight"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
-    cadence = models.CharField(_("reporting cadence"), max_length=10, choices=Cadence.choices, default=Cadence.QUARTERLY)
+    cadence = models.CharField(
+        _("reporting cadence"), max_length=10, choices=Cadence.choices, default=Cadence.QUARTERLY
+    )
     evidence_required = models.BooleanField(_("evidence required"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
@@ -110,7 +123,9 @@ class KeyTask(models.Model):
         verbose_name_plural = _("key tasks")
         constraints = [
             models.UniqueConstraint(fields=["plan", "number"], name="keytask_unique_number_per_plan"),
-            models.CheckConstraint(condition=models.Q(deadline__gte=models.F("start_date")), name="keytask_deadline_after_start"),
+            models.CheckConstraint(
+                condition=models.Q(deadline__gte=models.F("start_date")), name="keytask_deadline_after_start"
+            ),
             models.CheckConstraint(condition=models.Q(weight__gt=0), name="keytask_weight_positive"),
             models.CheckConstraint(
                 condition=models.Q(target_value__isnull=True) | models.Q(target_value__gte=0),
@@ -142,10 +157,16 @@ class Assignment(models.Model):
         IN_PROGRESS = "in_progress", _("in progress")
         COMPLETED = "completed", _("completed")
 
-    key_task = models.ForeignKey(KeyTask, verbose_name=_("key task"), on_delete=models.CASCADE, related_name="assignments")
+    key_task = models.ForeignKey(
+        KeyTask, verbose_name=_("key task"), on_delete=models.CASCADE, related_name="assignments"
+    )
     unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.PROTECT, related_name="assignments")
     owner = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("owner"), null=True, blank=True, on_delete=models.SET_NULL,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="owned_assignments",
     )
     deadline = models.DateField(_("deadline"))
@@ -157,14 +178,21 @@ class Assignment(models.Model):
     actual_value = models.DecimalField(_("actual value"), max_digits=12, decimal_places=2, null=True, blank=True)
     # Share of this unit in the key task's progress (a lead unit may weigh more than a cooperating one).
     weight = models.DecimalField(
-        _("weight"), max_digits=6, decimal_places=2, default=Decimal("1"),
+        _("weight"),
+        max_digits=6,
+        decimal_places=2,
+        default=Decimal("1"),
         validators=[MinValueValidator(Decimal("0.01"))],
     )
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.IN_PROGRESS)
     completed_at = models.DateField(_("completed on"), null=True, blank=True)
     last_approved_report = models.ForeignKey(
-        "tasks.ProgressReport", verbose_name=_("last approved report"), null=True, blank=True,
-        on_delete=models.SET_NULL, related_name="+",
+        "tasks.ProgressReport",
+        verbose_name=_("last approved report"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
     )
     last_approved_at = models.DateField(_("last approved on"), null=True, blank=True)
     # Optimistic locking: every write goes through a service that bumps this and refuses a stale one.
@@ -179,7 +207,9 @@ class Assignment(models.Model):
         verbose_name_plural = _("assignments")
         constraints = [
             models.UniqueConstraint(fields=["key_task", "unit"], name="assignment_unique_unit_per_task"),
-            models.CheckConstraint(condition=models.Q(progress__gte=0, progress__lte=100), name="assignment_progress_0_100"),
+            models.CheckConstraint(
+                condition=models.Q(progress__gte=0, progress__lte=100), name="assignment_progress_0_100"
+            ),
             models.CheckConstraint(
                 condition=models.Q(status="completed", completed_at__isnull=False)
                 | models.Q(status="in_progress", completed_at__isnull=True),

@@ -36,11 +36,20 @@ class Reminder(models.Model):
         FAILED = "failed", _("failed")
 
     assignment = models.ForeignKey(
-        Assignment, verbose_name=_("assignment"), null=True, blank=True, on_delete=models.CASCADE, related_name="reminders"
+        Assignment,
+        verbose_name=_("assignment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="reminders",
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), null=True, blank=True, on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
         related_name="reminders",
     )
     recipient_unit = models.ForeignKey(
@@ -83,7 +92,9 @@ class Reminder(models.Model):
 class Urge(models.Model):
     """催办: a committee member pressing "urge" on an assignment."""
 
-    assignment = models.ForeignKey(Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="urges")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="urges"
+    )
     urged_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("urged by"), on_delete=models.PROTECT)
     message = models.CharField(_("message"), max_length=500, blank=True)
     created_at = models.DateTimeField(_("urged at"), auto_now_add=True)
@@ -102,7 +113,12 @@ class InboxMessage(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("user"), on_delete=models.CASCADE, related_name="inbox_messages"
     )
     reminder = models.OneToOneField(
-        Reminder, verbose_name=_("reminder"), null=True, blank=True, on_delete=models.SET_NULL, related_name="inbox_message"
+        Reminder,
+        verbose_name=_("reminder"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="inbox_message",
     )
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body"), blank=True)

@@ -17,7 +17,9 @@ class ProgressReport(models.Model):
         APPROVED = "approved", _("approved")
         RETURNED = "returned", _("returned")
 
-    assignment = models.ForeignKey(Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="reports")
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="reports"
+    )
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT, related_name="progress_reports"
     )
@@ -29,11 +31,19 @@ class ProgressReport(models.Model):
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED)
     # A resubmission after a return points at the report it corrects; both stay in the history.
     corrects = models.ForeignKey(
-        "self", verbose_name=_("corrects report"), null=True, blank=True, on_delete=models.SET_NULL,
+        "self",
+        verbose_name=_("corrects report"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="corrections",
     )
     reviewer = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("reviewer"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewer"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="reviewed_reports",
     )
     review_comment = models.TextField(_("review comment"), max_length=2000, blank=True)
@@ -67,7 +77,9 @@ class ProgressReport(models.Model):
 class Evidence(models.Model):
     """佐证材料: stored under settings.EVIDENCE_ROOT with a generated name, served only after an access check."""
 
-    report = models.ForeignKey(ProgressReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="evidence")
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="evidence"
+    )
     original_name = models.CharField(_("file name"), max_length=255)
     stored_name = models.CharField(max_length=100, unique=True, editable=False)
     content_type = models.CharField(_("type"), max_length=100)
@@ -87,7 +99,12 @@ class Evidence(models.Model):
 class Comment(models.Model):
     key_task = models.ForeignKey(KeyTask, verbose_name=_("key task"), on_delete=models.CASCADE, related_name="comments")
     assignment = models.ForeignKey(
-        Assignment, verbose_name=_("assignment"), null=True, blank=True, on_delete=models.CASCADE, related_name="comments"
+        Assignment,
+        verbose_name=_("assignment"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="comments",
     )
     author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT)
     body = models.TextField(_("comment"), max_length=2000)
@@ -122,7 +139,11 @@ class ExtensionRequest(models.Model):
     current_progress = models.PositiveSmallIntegerField(_("current progress (%)"), validators=[MaxValueValidator(100)])
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.PENDING)
     decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     decision_comment = models.TextField(_("decision comment"), max_length=2000, blank=True)

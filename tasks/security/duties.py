@@ -33,8 +33,13 @@ MODEL_CLASSES = {
     ("tasks", "auditentry"): ModelClass.AUDIT,
 }
 
-GUARDED_METHODS = ("has_module_permission", "has_view_permission", "has_add_permission", "has_change_permission",
-                   "has_delete_permission")
+GUARDED_METHODS = (
+    "has_module_permission",
+    "has_view_permission",
+    "has_add_permission",
+    "has_change_permission",
+    "has_delete_permission",
+)
 
 
 def model_class(app_label: str, model_name: str) -> ModelClass:

@@ -79,8 +79,9 @@ class PasswordChangeRequiredMiddleware:
         user = getattr(request, "user", None)
         if user is not None and user.is_authenticated and password_change_required(user):
             allowed = {reverse(name) for name in self.allowed_url_names}
-            if request.path not in allowed and not request.path.startswith(("/" + settings.STATIC_URL.lstrip("/"),
-                                                                             "/healthz/")):
+            if request.path not in allowed and not request.path.startswith(
+                ("/" + settings.STATIC_URL.lstrip("/"), "/healthz/")
+            ):
                 if _is_htmx(request):
                     response = HttpResponse(status=204)
                     response["HX-Redirect"] = reverse("password_change")
@@ -108,7 +109,9 @@ class AuditDeniedMiddleware:
     def process_exception(self, request, exception):
         if isinstance(exception, PermissionDenied):
             audit_record(
-                action=Action.DENIED, request=request, result=Result.FAILURE,
+                action=Action.DENIED,
+                request=request,
+                result=Result.FAILURE,
                 detail={"path": request.path[:300], "method": request.method},
             )
         return None

@@ -41,8 +41,12 @@ def audit_logout(sender, request, user, **kwargs):
 def audit_login_failed(sender, credentials, request=None, **kwargs):
     username = str(credentials.get("username") or "")[:150]
     audit_record(
-        action=Action.LOGIN_FAILED, request=request, username=username, object_type="tasks.user",
-        object_repr=username, result=Result.FAILURE,
+        action=Action.LOGIN_FAILED,
+        request=request,
+        username=username,
+        object_type="tasks.user",
+        object_repr=username,
+        result=Result.FAILURE,
         detail={"locked_out": bool(getattr(request, "axes_locked_out", False))},
     )
 
@@ -55,10 +59,17 @@ def audit_lockout(sender, request, username, ip_address, **kwargs):
     if failures > settings.AXES_FAILURE_LIMIT:
         return
     audit_record(
-        action=Action.LOCKOUT, request=request, ip=ip_address, username=str(username or "")[:150],
-        object_type="tasks.user", object_repr=str(username or "")[:200], result=Result.FAILURE,
-        detail={"failure_limit": settings.AXES_FAILURE_LIMIT,
-                "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)},
+        action=Action.LOCKOUT,
+        request=request,
+        ip=ip_address,
+        username=str(username or "")[:150],
+        object_type="tasks.user",
+        object_repr=str(username or "")[:200],
+        result=Result.FAILURE,
+        detail={
+            "failure_limit": settings.AXES_FAILURE_LIMIT,
+            "cooloff_minutes": int(settings.AXES_COOLOFF_TIME.total_seconds() // 60),
+        },
     )
 
 
@@ -88,20 +99,30 @@ def audit_unlock(sender, instance, **kwargs):
     by_admin = actor is not None and actor.is_authenticated and actor.get_username() != instance.username
     expired = instance.attempt_time + settings.AXES_COOLOFF_TIME <= timezone.now()
     audit_record(
-        action=Action.UNLOCK, request=request if by_admin else None, user=actor if by_admin else None,
-        object_type="tasks.user", object_repr=(instance.username or "")[:200],
-        detail={"username": instance.username,
-                "released_by": "administrator" if by_admin else ("cool-off expired" if expired else "command")},
+        action=Action.UNLOCK,
+        request=request if by_admin else None,
+        user=actor if by_admin else None,
+        object_type="tasks.user",
+        object_repr=(instance.username or "")[:200],
+        detail={
+            "username": instance.username,
+            "released_by": "administrator" if by_admin else ("cool-off expired" if expired else "command"),
+        },
     )
 
 
 @receiver(post_create_historical_record)
 def audit_change(sender, instance, history_instance, history_user=None, **kwargs):
     audit_record(
-        action=Action.CHANGE, user=history_user or getattr(history_instance, "history_user", None),
-        ip=getattr(history_instance, "ip_address", None), obj=instance,
-        detail={"history_type": history_instance.history_type, "history_id": history_instance.pk,
-                "reason": history_instance.history_change_reason or ""},
+        action=Action.CHANGE,
+        user=history_user or getattr(history_instance, "history_user", None),
+        ip=getattr(history_instance, "ip_address", None),
+        obj=instance,
+        detail={
+            "history_type": history_instance.history_type,
+            "history_id": history_instance.pk,
+            "reason": history_instance.history_change_reason or "",
+        },
     )
 
 

@@ -20,8 +20,11 @@ class CharacterClassValidator:
     def validate(self, password, user=None):
         if sum(1 for pattern in CHARACTER_CLASSES if pattern.search(password)) < self.min_classes:
             raise ValidationError(
-                _("The password must mix at least %(count)d of: lower-case letters, upper-case letters, digits, "
-                  "other characters.") % {"count": self.min_classes},
+                _(
+                    "The password must mix at least %(count)d of: lower-case letters, upper-case letters, digits, "
+                    "other characters."
+                )
+                % {"count": self.min_classes},
                 code="password_too_simple",
             )
 
@@ -69,7 +72,8 @@ class PasswordHistoryValidator:
                     "The password may not repeat your last password.",
                     "The password may not repeat any of your last %(count)d passwords.",
                     self._count(),
-                ) % {"count": self._count()},
+                )
+                % {"count": self._count()},
                 code="password_reused",
             )
 

@@ -64,6 +64,7 @@ def _percent(part, whole) -> Decimal | None:
 
 # --- Figures ---------------------------------------------------------------------------------------
 
+
 @dataclass
 class TaskOutcome:
     key_task: KeyTask
@@ -163,10 +164,21 @@ def annual_report_figures(*, plan: AnnualPlan, user=None, today: dt.date | None 
         require(access.is_committee(user))
     as_of = today or local_today()
     assignments = Assignment.objects.filter(key_task__plan=plan)
-    rows = annotate_light(assignments, today=as_of).values(
-        "key_task_id", "unit_id", "light", "progress", "weight", "actual_value", "key_task__target_value",
-        "unit__name", "unit__short_name",
-    ).order_by("key_task__number_sort", "unit__sort_order", "unit__name")
+    rows = (
+        annotate_light(assignments, today=as_of)
+        .values(
+            "key_task_id",
+            "unit_id",
+            "light",
+            "progress",
+            "weight",
+            "actual_value",
+            "key_task__target_value",
+            "unit__name",
+            "unit__short_name",
+        )
+        .order_by("key_task__number_sort", "unit__sort_order", "unit__name")
+    )
 
     key_tasks = {task.pk: TaskOutcome(task) for task in plan.key_tasks.select_related("area", "lead_unit")}
     weighted: dict[int, list[tuple[int, Decimal]]] = {}
@@ -215,7 +227,10 @@ def annual_report_figures(*, plan: AnnualPlan, user=None, today: dt.date | None 
         OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMITTEE, parent__isnull=True).order_by("sort_order", "id").first()
     )
     return AnnualFigures(
-        plan=plan, as_of=as_of, committee=committee.name if committee else "党委", areas=areas,
+        plan=plan,
+        as_of=as_of,
+        committee=committee.name if committee else "党委",
+        areas=areas,
         units=assessment_rows(plan=plan, user=user, today=as_of),
     )
 
@@ -225,9 +240,7 @@ def _attach_narratives(plan: AnnualPlan, key_tasks: dict[int, TaskOutcome]) -> N
     newest = (
         ProgressReport.objects.filter(assignment__key_task__plan=plan, state=ProgressReport.State.APPROVED)
         .values("assignment__key_task_id")
-        .annotate(
-            lead=Max("id", filter=Q(assignment__unit_id=F("assignment__key_task__lead_unit_id"))), any=Max("id")
-        )
+        .annotate(lead=Max("id", filter=Q(assignment__unit_id=F("assignment__key_task__lead_unit_id"))), any=Max("id"))
     )
     chosen = {row["assignment__key_task_id"]: row["lead"] or row["any"] for row in newest}
     narratives = dict(ProgressReport.objects.filter(pk__in=chosen.values()).values_list("id", "narrative"))
@@ -238,13 +251,14 @@ def _attach_narratives(plan: AnnualPlan, key_tasks: dict[int, TaskOutcome]) -> N
 
 # --- Sentences -------------------------------------------------------------------------------------
 
+
 def _sentence(text: str) -> str:
     text = text.strip()
     return text if text.endswith(("。", "！", "？", "；")) else text + "。"
 
 
 def task_sentence(outcome: TaskOutcome) -> str:
-    """"2.1 制定中心组学习计划：中心组学习12天（目标12天，完成100%）；3个承办单位全部完成。…"."""
+    """ "2.1 制定中心组学习计划：中心组学习12天（目标12天，完成100%）；3个承办单位全部完成。…"."""
     task = outcome.key_task
     parts = []
     if outcome.target_total is not None:
@@ -302,13 +316,19 @@ def units_sentence(figures: AnnualFigures) -> str:
     leading, lagging = figures.leading_units, figures.lagging_units
     if not leading:
         return ""
-    text = "从各单位完成情况看，" + "、".join(
-        f"{row.unit}（完成率{rate(row.completion_rate)}，得分{amount(row.score)}）" for row in leading
-    ) + "完成率和按期完成率位居前列"
+    text = (
+        "从各单位完成情况看，"
+        + "、".join(f"{row.unit}（完成率{rate(row.completion_rate)}，得分{amount(row.score)}）" for row in leading)
+        + "完成率和按期完成率位居前列"
+    )
     if lagging:
-        text += "；" + "、".join(
-            f"{row.unit}（完成率{rate(row.completion_rate)}，逾期未完成{row.overdue}项）" for row in lagging
-        ) + "进度相对滞后，需加大督促力度"
+        text += (
+            "；"
+            + "、".join(
+                f"{row.unit}（完成率{rate(row.completion_rate)}，逾期未完成{row.overdue}项）" for row in lagging
+            )
+            + "进度相对滞后，需加大督促力度"
+        )
     return text + "。"
 
 
@@ -317,15 +337,21 @@ def shortcoming_sentences(figures: AnnualFigures) -> list[str]:
     for area in figures.areas:
         parts = []
         if area.red_tasks:
-            parts.append("逾期未完成的有：" + "；".join(
-                f"{task.key_task.number} {task.key_task.title}（{'、'.join(task.red_units)}）"
-                for task in area.red_tasks
-            ))
+            parts.append(
+                "逾期未完成的有："
+                + "；".join(
+                    f"{task.key_task.number} {task.key_task.title}（{'、'.join(task.red_units)}）"
+                    for task in area.red_tasks
+                )
+            )
         if area.late_tasks:
-            parts.append("逾期完成的有：" + "；".join(
-                f"{task.key_task.number} {task.key_task.title}（{'、'.join(task.done_late_units)}）"
-                for task in area.late_tasks
-            ))
+            parts.append(
+                "逾期完成的有："
+                + "；".join(
+                    f"{task.key_task.number} {task.key_task.title}（{'、'.join(task.done_late_units)}）"
+                    for task in area.late_tasks
+                )
+            )
         if parts:
             sentences.append(f"在{area.area.name}方面，" + "；".join(parts) + "。")
     if not sentences:
@@ -334,6 +360,7 @@ def shortcoming_sentences(figures: AnnualFigures) -> list[str]:
 
 
 # --- The document ----------------------------------------------------------------------------------
+
 
 def _set_font(target, name: str, size, bold: bool = False) -> None:
     """Set a style's or run's font for Chinese and Latin text alike (Word reads w:eastAsia for Chinese)."""
@@ -414,7 +441,9 @@ def annual_report_document(figures: AnnualFigures) -> Document:
     document.add_paragraph("在肯定成绩的同时，也要清醒看到，党的建设工作还存在一些短板弱项。主要是：")
     for sentence in shortcoming_sentences(figures):
         document.add_paragraph(sentence)
-    document.add_paragraph("这些问题是制约党建工作提质增效的关键，我们要高度重视，认真对标对表，把补短板、强弱项牢牢抓在手上。")
+    document.add_paragraph(
+        "这些问题是制约党建工作提质增效的关键，我们要高度重视，认真对标对表，把补短板、强弱项牢牢抓在手上。"
+    )
 
     document.add_heading("二、展望未来，党的建设开启新征程", level=1)
     document.add_paragraph(f"（此部分请结合{plan.year + 1}年度党建工作要点撰写。）")

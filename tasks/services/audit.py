@@ -23,8 +23,15 @@ AUDIT_LOCK_KEY = 0x50424155
 
 Action = AuditEntry.Action
 Result = AuditEntry.Result
-_LOGGED_ACTIONS = {Action.LOGIN, Action.LOGOUT, Action.UNLOCK, Action.PASSWORD_CHANGE, Action.EXPORT, Action.IMPORT,
-                   Action.PURGE}
+_LOGGED_ACTIONS = {
+    Action.LOGIN,
+    Action.LOGOUT,
+    Action.UNLOCK,
+    Action.PASSWORD_CHANGE,
+    Action.EXPORT,
+    Action.IMPORT,
+    Action.PURGE,
+}
 
 
 def valid_ip(value) -> str | None:
@@ -103,13 +110,19 @@ def audit_record(
         entry.hash = entry.compute_hash()
         entry.save()
     # Security events go to the log too (for a SIEM); everyday changes are only in the audit table.
-    level = logging.WARNING if entry.result == Result.FAILURE else (
-        logging.INFO if entry.action in _LOGGED_ACTIONS else logging.DEBUG
+    level = (
+        logging.WARNING
+        if entry.result == Result.FAILURE
+        else (logging.INFO if entry.action in _LOGGED_ACTIONS else logging.DEBUG)
     )
     logger.log(
         level,
         "audit action=%s result=%s user=%s ip=%s object=%s:%s",
-        entry.action, entry.result, entry.username or "-", entry.ip or "-", entry.object_type or "-",
+        entry.action,
+        entry.result,
+        entry.username or "-",
+        entry.ip or "-",
+        entry.object_type or "-",
         entry.object_id or "-",
     )
     return entry
@@ -163,7 +176,9 @@ def audit_purge(*, before: dt.datetime, by: str = "") -> int:
         if deleted:
             doomed.purge_delete()
         audit_record(
-            action=Action.PURGE, username=by, object_type=AuditEntry._meta.label_lower,
+            action=Action.PURGE,
+            username=by,
+            object_type=AuditEntry._meta.label_lower,
             detail={"before": before.isoformat(), "deleted": deleted, "anchor_hash": last.hash if last else ""},
         )
     return deleted

@@ -11,7 +11,10 @@ COMMENT_MAX_LENGTH = 2000
 def comment_create(*, key_task: KeyTask, author, body: str, assignment=None) -> Comment:
     require(access.visible_key_tasks(author).filter(pk=key_task.pk).exists())
     if assignment is not None:
-        require(assignment.key_task_id == key_task.pk and access.visible_assignments(author).filter(pk=assignment.pk).exists())
+        require(
+            assignment.key_task_id == key_task.pk
+            and access.visible_assignments(author).filter(pk=assignment.pk).exists()
+        )
     body = body.strip()
     if not body:
         raise ValidationError({"body": [_("Write something first.")]})

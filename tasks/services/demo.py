@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from tasks import demo_data as data
 from tasks.lights import expected_progress, local_today
-from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, ProgressReport, User
+from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, User
 from tasks.services.reports import (
     progress_report_approve,
     progress_report_return,
@@ -55,8 +55,12 @@ def demo_users_create(*, units: dict[str, OrgUnit], password: str | None) -> dic
     for username, full_name, memberships, is_staff, is_superuser in data.USERS:
         user, created = User.objects.get_or_create(
             username=username,
-            defaults={"full_name": full_name, "email": f"{username}@example.org", "is_staff": is_staff,
-                      "is_superuser": is_superuser},
+            defaults={
+                "full_name": full_name,
+                "email": f"{username}@example.org",
+                "is_staff": is_staff,
+                "is_superuser": is_superuser,
+            },
         )
         if created or password:
             user.password = hashed
@@ -108,7 +112,9 @@ def _replay_history(
         elif day > assignment.deadline:
             percent = 100 if rng.random() < 0.6 else 90
         else:
-            expected = expected_progress(start=key_task.start_date, deadline=assignment.deadline, today=day, calendar=calendar)
+            expected = expected_progress(
+                start=key_task.start_date, deadline=assignment.deadline, today=day, calendar=calendar
+            )
             percent = min(95, round(expected * pace / 5) * 5)
         percent = max(percent, approved)
         actual = None
@@ -117,8 +123,12 @@ def _replay_history(
         now = _at(day, 19)
         obstacles = rng.choice(data.OBSTACLES) if report_needs_obstacles(assignment, today=day) else ""
         report = progress_report_submit(
-            assignment=assignment, author=author, percent=percent, actual_value=actual,
-            narrative=rng.choice(data.NARRATIVES).format(rate=rng.randint(90, 100)), obstacles=obstacles,
+            assignment=assignment,
+            author=author,
+            percent=percent,
+            actual_value=actual,
+            narrative=rng.choice(data.NARRATIVES).format(rate=rng.randint(90, 100)),
+            obstacles=obstacles,
             files=[SimpleUploadedFile(f"{key_task.title[:12]}-{day:%m%d}.pdf", DEMO_PDF)] if rng.random() < 0.3 else [],
             now=now,
         )
@@ -127,14 +137,23 @@ def _replay_history(
             break  # still in the review queue
         if rng.random() < 0.08:
             progress_report_return(
-                report=report, reviewer=reviewer, reason="佐证材料不完整，请补充会议记录后重新提交。", now=_at(review_day, 10)
+                report=report,
+                reviewer=reviewer,
+                reason="佐证材料不完整，请补充会议记录后重新提交。",
+                now=_at(review_day, 10),
             )
             if not obstacles and report_needs_obstacles(assignment, today=review_day):
                 obstacles = rng.choice(data.OBSTACLES)
             report = progress_report_submit(
-                assignment=assignment, author=author, percent=percent, actual_value=actual,
-                narrative=report.narrative + "（已补充会议记录）", obstacles=obstacles, corrects=report,
-                files=[SimpleUploadedFile("会议记录.pdf", DEMO_PDF)], now=_at(review_day, 20),
+                assignment=assignment,
+                author=author,
+                percent=percent,
+                actual_value=actual,
+                narrative=report.narrative + "（已补充会议记录）",
+                obstacles=obstacles,
+                corrects=report,
+                files=[SimpleUploadedFile("会议记录.pdf", DEMO_PDF)],
+                now=_at(review_day, 20),
             )
             review_day = calendar.add_workdays(review_day, 1)
             if review_day > as_of:
@@ -147,7 +166,9 @@ def _replay_history(
 def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, seed: int) -> AnnualPlan:
     rng = random.Random(seed)
     calendar = WorkCalendar.load()
-    status = AnnualPlan.Status.CLOSED if as_of.year > year or as_of >= dt.date(year, 12, 31) else AnnualPlan.Status.PUBLISHED
+    status = (
+        AnnualPlan.Status.CLOSED if as_of.year > year or as_of >= dt.date(year, 12, 31) else AnnualPlan.Status.PUBLISHED
+    )
     plan = AnnualPlan.objects.create(year=year, title=f"{year}年度党建工作要点", status=status)
     areas = {
         code: Area.objects.create(plan=plan, code=code, name=name, sort_order=order)
@@ -159,24 +180,53 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
         for membership in Membership.objects.filter(role=Membership.Role.SECRETARY).select_related("user")
     }
     reviewer = users["committee"]
-    for (area, number, title, description, lead, assigned, leader, start, deadline, metric, metric_unit, target,
-         cadence, weight) in data.KEY_TASKS:
+    for (
+        area,
+        number,
+        title,
+        description,
+        lead,
+        assigned,
+        leader,
+        start,
+        deadline,
+        metric,
+        metric_unit,
+        target,
+        cadence,
+        weight,
+    ) in data.KEY_TASKS:
         key_task = KeyTask.objects.create(
-            plan=plan, area=areas[area], number=number, title=title, description=description, lead_unit=units[lead],
-            responsible_leader=users[leader], start_date=dt.date.fromisoformat(f"{year}-{start}"),
-            deadline=dt.date.fromisoformat(f"{year}-{deadline}"), metric_name=metric, metric_unit=metric_unit,
-            target_value=Decimal(target) if target is not None else None, weight=Decimal(weight), cadence=cadence,
+            plan=plan,
+            area=areas[area],
+            number=number,
+            title=title,
+            description=description,
+            lead_unit=units[lead],
+            responsible_leader=users[leader],
+            start_date=dt.date.fromisoformat(f"{year}-{start}"),
+            deadline=dt.date.fromisoformat(f"{year}-{deadline}"),
+            metric_name=metric,
+            metric_unit=metric_unit,
+            target_value=Decimal(target) if target is not None else None,
+            weight=Decimal(weight),
+            cadence=cadence,
         )
         unit_names = data.BRANCHES if assigned == data.ALL_BRANCHES else assigned
         key_task.cooperating_units.set([units[name] for name in unit_names if name != lead])
         for unit_name in unit_names:
             unit = units[unit_name]
             assignment = Assignment.objects.create(
-                key_task=key_task, unit=unit, owner=secretaries.get(unit.pk), deadline=key_task.deadline,
+                key_task=key_task,
+                unit=unit,
+                owner=secretaries.get(unit.pk),
+                deadline=key_task.deadline,
                 weight=Decimal(2 if unit_name == lead else 1),
             )
             pace = data.UNIT_PACE.get(unit_name, 1.0) * rng.uniform(0.9, 1.1)
-            _replay_history(assignment=assignment, pace=pace, as_of=as_of, reviewer=reviewer, rng=rng, calendar=calendar)
+            _replay_history(
+                assignment=assignment, pace=pace, as_of=as_of, reviewer=reviewer, rng=rng, calendar=calendar
+            )
     return plan
 
 

@@ -68,7 +68,11 @@ def evidence_validate(files) -> list[EvidenceKind]:
         if upload.size > settings.EVIDENCE_MAX_BYTES:
             errors.append(
                 _("“%(name)s” is %(size)s; the limit is %(limit)s.")
-                % {"name": name, "size": filesizeformat(upload.size), "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES)}
+                % {
+                    "name": name,
+                    "size": filesizeformat(upload.size),
+                    "limit": filesizeformat(settings.EVIDENCE_MAX_BYTES),
+                }
             )
             continue
         if upload.size == 0:
@@ -79,9 +83,7 @@ def evidence_validate(files) -> list[EvidenceKind]:
         upload.seek(0)
         kind = sniff_kind(head, lambda upload=upload: _read_all(upload))
         if kind is None:
-            errors.append(
-                _("“%(name)s” is not a PDF, JPG, PNG, Word (.docx) or Excel (.xlsx) file.") % {"name": name}
-            )
+            errors.append(_("“%(name)s” is not a PDF, JPG, PNG, Word (.docx) or Excel (.xlsx) file.") % {"name": name})
             continue
         kinds.append(kind)
     if errors:

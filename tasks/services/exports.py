@@ -33,9 +33,21 @@ REPORT_CHUNK = 2000
 
 # (header, width)
 LEDGER_COLUMNS = [
-    ("序号", 8), ("重点任务", 40), ("工作方面", 14), ("承办单位", 20), ("责任人", 10), ("完成时限", 12),
-    ("预警灯", 12), ("审核进度(%)", 11), ("实际值", 9), ("目标值", 9), ("计量单位", 9), ("完成日期", 12),
-    ("最近反馈日期", 14), ("反馈状态", 9), ("最近反馈内容", 60),
+    ("序号", 8),
+    ("重点任务", 40),
+    ("工作方面", 14),
+    ("承办单位", 20),
+    ("责任人", 10),
+    ("完成时限", 12),
+    ("预警灯", 12),
+    ("审核进度(%)", 11),
+    ("实际值", 9),
+    ("目标值", 9),
+    ("计量单位", 9),
+    ("完成日期", 12),
+    ("最近反馈日期", 14),
+    ("反馈状态", 9),
+    ("最近反馈内容", 60),
 ]
 LEDGER_DATE_COLUMNS = {"完成时限", "完成日期", "最近反馈日期"}
 
@@ -70,9 +82,20 @@ def ledger_export(
     if not queryset.query.order_by:
         queryset = queryset.order_by("key_task__plan__year", "key_task__number_sort", "unit__sort_order", "unit__name")
     rows = queryset.values_list(
-        "key_task__number", "key_task__title", "key_task__area__name", "unit__name", "owner__full_name",
-        "owner__username", "deadline", "urgency", "progress", "actual_value", "key_task__target_value",
-        "key_task__metric_unit", "completed_at", "id",
+        "key_task__number",
+        "key_task__title",
+        "key_task__area__name",
+        "unit__name",
+        "owner__full_name",
+        "owner__username",
+        "deadline",
+        "urgency",
+        "progress",
+        "actual_value",
+        "key_task__target_value",
+        "key_task__metric_unit",
+        "completed_at",
+        "id",
     )
 
     labels = _light_labels()
@@ -80,19 +103,50 @@ def ledger_export(
     count = 0
     chunk: list[tuple] = []
     with StreamingSheet(
-        out, title="台账", headers=[header for header, _width in LEDGER_COLUMNS],
+        out,
+        title="台账",
+        headers=[header for header, _width in LEDGER_COLUMNS],
         widths=[width for _header, width in LEDGER_COLUMNS],
     ) as sheet:
 
         def flush():
             reports = _latest_reports([row[-1] for row in chunk])
-            for (number, title, area, unit, full_name, username, deadline, urgency, progress, actual, target,
-                 metric_unit, completed_at, assignment_id) in chunk:
+            for (
+                number,
+                title,
+                area,
+                unit,
+                full_name,
+                username,
+                deadline,
+                urgency,
+                progress,
+                actual,
+                target,
+                metric_unit,
+                completed_at,
+                assignment_id,
+            ) in chunk:
                 report_date, state, narrative = reports.get(assignment_id, (None, "", ""))
-                sheet.append([
-                    number, title, area, unit, full_name or username or "", deadline, labels[urgency], progress,
-                    actual, target, metric_unit, completed_at, report_date, states.get(state, ""), narrative,
-                ])
+                sheet.append(
+                    [
+                        number,
+                        title,
+                        area,
+                        unit,
+                        full_name or username or "",
+                        deadline,
+                        labels[urgency],
+                        progress,
+                        actual,
+                        target,
+                        metric_unit,
+                        completed_at,
+                        report_date,
+                        states.get(state, ""),
+                        narrative,
+                    ]
+                )
             chunk.clear()
 
         for row in rows.iterator(chunk_size=REPORT_CHUNK):
@@ -101,8 +155,12 @@ def ledger_export(
             if len(chunk) >= REPORT_CHUNK:
                 flush()
         flush()
-    audit_record(action=Action.EXPORT, user=user, object_type="ledger", detail={"plan": plan.year if plan else None,
-                                                                                "rows": count})
+    audit_record(
+        action=Action.EXPORT,
+        user=user,
+        object_type="ledger",
+        detail={"plan": plan.year if plan else None, "rows": count},
+    )
     return count
 
 
@@ -134,6 +192,7 @@ def timezone_date(value: dt.datetime | None) -> dt.date | None:
 
 
 # --- The assessment table --------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class AssessmentWeights:
@@ -175,8 +234,12 @@ class AssessmentWeights:
         return weights
 
     def describe(self) -> str:
-        parts = [f"完成率×{self.completion}", f"按期率×{self.on_time}", f"量化达标率×{self.targets}",
-                 f"平均进度×{self.progress}"]
+        parts = [
+            f"完成率×{self.completion}",
+            f"按期率×{self.on_time}",
+            f"量化达标率×{self.targets}",
+            f"平均进度×{self.progress}",
+        ]
         text = "得分 =（" + " + ".join(parts) + "）÷ 权重合计"
         if self.overdue_penalty:
             text += f" − 逾期未完成数×{self.overdue_penalty}"
@@ -225,8 +288,10 @@ def _percent(part: int, whole: int) -> Decimal | None:
 
 def _score(row: AssessmentRow, weights: AssessmentWeights) -> Decimal:
     parts = [
-        (row.completion_rate, weights.completion), (row.on_time_rate, weights.on_time),
-        (row.target_rate, weights.targets), (row.progress, weights.progress),
+        (row.completion_rate, weights.completion),
+        (row.on_time_rate, weights.on_time),
+        (row.target_rate, weights.targets),
+        (row.progress, weights.progress),
     ]
     present = [(rate, weight) for rate, weight in parts if rate is not None and weight]
     total_weight = sum((weight for _rate, weight in present), Decimal(0))
@@ -238,7 +303,11 @@ def _score(row: AssessmentRow, weights: AssessmentWeights) -> Decimal:
 
 
 def assessment_rows(
-    *, plan: AnnualPlan, user=None, weights: AssessmentWeights | None = None, today: dt.date | None = None,
+    *,
+    plan: AnnualPlan,
+    user=None,
+    weights: AssessmentWeights | None = None,
+    today: dt.date | None = None,
     calendar: WorkCalendar | None = None,
 ) -> list[AssessmentRow]:
     """One row per unit that carries assignments in the plan, ranked by score (ties share a rank).
@@ -251,7 +320,8 @@ def assessment_rows(
     light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar, rules=LightRules.from_settings())
     on_time_done = (
         Q(completed_at__isnull=False, completed_at__lte=F("original_deadline"))
-        if weights.against_original_deadline else Q(light=Light.DONE)
+        if weights.against_original_deadline
+        else Q(light=Light.DONE)
     )
     grouped = (
         base.annotate(light=light_sql.light())
@@ -276,9 +346,15 @@ def assessment_rows(
     for values in grouped:
         unit = names[values["unit_id"]]
         row = AssessmentRow(
-            unit_id=unit.pk, unit=unit.name, total=values["total"], completed=values["completed"],
-            on_time=values["on_time"], overdue=values["overdue"], extended=values["extended"],
-            quantitative=values["quantitative"], targets_met=values["targets_met"],
+            unit_id=unit.pk,
+            unit=unit.name,
+            total=values["total"],
+            completed=values["completed"],
+            on_time=values["on_time"],
+            overdue=values["overdue"],
+            extended=values["extended"],
+            quantitative=values["quantitative"],
+            targets_met=values["targets_met"],
         )
         row.done_late = row.completed - row.on_time
         weight_sum = Decimal(values["weight_sum"] or 0)
@@ -297,9 +373,21 @@ def assessment_rows(
 
 
 ASSESSMENT_COLUMNS = [
-    ("排名", 6), ("单位", 22), ("承办任务数", 10), ("已完成", 8), ("完成率(%)", 10), ("按期完成", 9),
-    ("按期率(%)", 10), ("逾期完成", 9), ("逾期未完成", 10), ("获批延期", 9), ("量化任务数", 10), ("量化达标", 9),
-    ("达标率(%)", 10), ("平均进度(%)", 11), ("得分", 8),
+    ("排名", 6),
+    ("单位", 22),
+    ("承办任务数", 10),
+    ("已完成", 8),
+    ("完成率(%)", 10),
+    ("按期完成", 9),
+    ("按期率(%)", 10),
+    ("逾期完成", 9),
+    ("逾期未完成", 10),
+    ("获批延期", 9),
+    ("量化任务数", 10),
+    ("量化达标", 9),
+    ("达标率(%)", 10),
+    ("平均进度(%)", 11),
+    ("得分", 8),
 ]
 
 
@@ -331,9 +419,21 @@ def assessment_export(
     sheet.freeze_panes = "C3"
     for row_number, row in enumerate(rows, start=3):
         values = [
-            row.rank, row.unit, row.total, row.completed, row.completion_rate, row.on_time, row.on_time_rate,
-            row.done_late, row.overdue, row.extended, row.quantitative, row.targets_met, row.target_rate,
-            row.progress, row.score,
+            row.rank,
+            row.unit,
+            row.total,
+            row.completed,
+            row.completion_rate,
+            row.on_time,
+            row.on_time_rate,
+            row.done_late,
+            row.overdue,
+            row.extended,
+            row.quantitative,
+            row.targets_met,
+            row.target_rate,
+            row.progress,
+            row.score,
         ]
         for index, value in enumerate(values, start=1):
             cell = sheet.cell(row=row_number, column=index, value=value)

@@ -29,9 +29,7 @@ def extension_request_create(
         if assignment.is_completed:
             raise ValidationError(_("This assignment is already completed."))
         if today > assignment.deadline:
-            raise ValidationError(
-                _("The deadline has passed: an extension must be asked for before the deadline.")
-            )
+            raise ValidationError(_("The deadline has passed: an extension must be asked for before the deadline."))
         if assignment.extension_requests.filter(state=ExtensionRequest.State.PENDING).exists():
             raise ValidationError(_("An extension request for this assignment is already waiting for a decision."))
         if requested_deadline is None or requested_deadline <= assignment.deadline:

@@ -13,6 +13,7 @@ from django.contrib.auth.hashers import make_password
 from django.db import transaction
 from django.utils import timezone
 
+from tasks.cache import data_changed
 from tasks.lights import expected_progress, local_today
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, ProgressReport, User
 from tasks.workdays import WorkCalendar
@@ -102,7 +103,13 @@ def _plan_replace(year: int) -> AnnualPlan:
 
 
 def _reports_for(
-    assignment: Assignment, key_task: KeyTask, *, count: int, as_of: dt.date, author: User, reviewer: User,
+    assignment: Assignment,
+    key_task: KeyTask,
+    *,
+    count: int,
+    as_of: dt.date,
+    author: User,
+    reviewer: User,
     rng: random.Random,
 ) -> list[ProgressReport]:
     last_day = min(as_of, assignment.completed_at or assignment.deadline)
@@ -115,7 +122,9 @@ def _reports_for(
         pending = is_last and not assignment.is_completed and rng.random() < 0.08
         reports.append(
             ProgressReport(
-                assignment=assignment, author=author, percent=percent,
+                assignment=assignment,
+                author=author,
+                percent=percent,
                 narrative=f"第{index + 1}次进展：按计划推进，完成率{percent}%。",
                 obstacles=rng.choice(OBSTACLES) if rng.random() < 0.15 else "",
                 state=ProgressReport.State.SUBMITTED if pending else ProgressReport.State.APPROVED,
@@ -154,13 +163,25 @@ def load_generate(
         deadline = start + dt.timedelta(days=rng.randint(30, (dt.date(year, 12, 31) - start).days))
         key_task_rows.append(
             KeyTask(
-                plan=plan, area=areas[area_index], number=f"{area_index + 1}.{number}",
-                number_sort=f"{area_index + 1:04d}.{number:04d}", title=f"压测重点任务{number:03d}",
-                description="", lead_unit=unit_rows[(number - 1) % len(unit_rows)],
-                responsible_leader=leaders[number % len(leaders)], start_date=start, deadline=deadline,
+                plan=plan,
+                area=areas[area_index],
+                number=f"{area_index + 1}.{number}",
+                number_sort=f"{area_index + 1:04d}.{number:04d}",
+                title=f"压测重点任务{number:03d}",
+                description="",
+                lead_unit=unit_rows[(number - 1) % len(unit_rows)],
+                responsible_leader=leaders[number % len(leaders)],
+                start_date=start,
+                deadline=deadline,
                 weight=Decimal(rng.choice([1, 1, 1, 2, 3])),
-                cadence=rng.choice([KeyTask.Cadence.MONTHLY, KeyTask.Cadence.QUARTERLY, KeyTask.Cadence.QUARTERLY,
-                                    KeyTask.Cadence.ONCE]),
+                cadence=rng.choice(
+                    [
+                        KeyTask.Cadence.MONTHLY,
+                        KeyTask.Cadence.QUARTERLY,
+                        KeyTask.Cadence.QUARTERLY,
+                        KeyTask.Cadence.ONCE,
+                    ]
+                ),
             )
         )
     key_task_rows = KeyTask.objects.bulk_create(key_task_rows, batch_size=BATCH)
@@ -176,7 +197,11 @@ def load_generate(
             if rng.random() < 0.05:
                 deadline = deadline + dt.timedelta(days=rng.randint(5, 30))
             assignment = Assignment(
-                key_task=key_task, unit=unit, owner=owners[unit.pk], deadline=deadline, original_deadline=original,
+                key_task=key_task,
+                unit=unit,
+                owner=owners[unit.pk],
+                deadline=deadline,
+                original_deadline=original,
                 weight=Decimal(2 if unit.pk == key_task.lead_unit_id else 1),
             )
             expected = expected_progress(start=key_task.start_date, deadline=deadline, today=as_of, calendar=calendar)
@@ -202,4 +227,5 @@ def load_generate(
         ProgressReport.objects.bulk_create(report_rows, batch_size=BATCH)
         assignment_count += len(batch)
         report_count += len(report_rows)
+    data_changed()  # bulk_create sends no signals
     return LoadResult(plan=plan, units=units, key_tasks=tasks, assignments=assignment_count, reports=report_count)

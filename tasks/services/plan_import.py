@@ -46,28 +46,59 @@ class Column:
 
 
 COLUMNS = [
-    Column("area", "工作方面", "必填。从下拉列表选择，或填写本年度新增的方面",
-           ("方面", "类别", "工作类别"), required=True, width=14),
-    Column("number", "序号", "必填。如 2.3，同一文件内不得重复",
-           ("编号", "任务编号", "任务序号"), required=True, width=8),
-    Column("title", "重点任务", "必填。不超过200字",
-           ("任务名称", "重点任务名称", "工作任务", "任务"), required=True, width=36),
-    Column("description", "具体内容", "选填。任务的具体要求",
-           ("任务描述", "工作内容", "具体措施", "主要内容"), width=48),
-    Column("lead_unit", "牵头单位", "必填。单位全称或简称，从下拉列表选择",
-           ("牵头部门", "责任单位"), required=True, width=18),
+    Column(
+        "area",
+        "工作方面",
+        "必填。从下拉列表选择，或填写本年度新增的方面",
+        ("方面", "类别", "工作类别"),
+        required=True,
+        width=14,
+    ),
+    Column(
+        "number", "序号", "必填。如 2.3，同一文件内不得重复", ("编号", "任务编号", "任务序号"), required=True, width=8
+    ),
+    Column(
+        "title",
+        "重点任务",
+        "必填。不超过200字",
+        ("任务名称", "重点任务名称", "工作任务", "任务"),
+        required=True,
+        width=36,
+    ),
+    Column(
+        "description", "具体内容", "选填。任务的具体要求", ("任务描述", "工作内容", "具体措施", "主要内容"), width=48
+    ),
+    Column(
+        "lead_unit",
+        "牵头单位",
+        "必填。单位全称或简称，从下拉列表选择",
+        ("牵头部门", "责任单位"),
+        required=True,
+        width=18,
+    ),
     Column("cooperating_units", "配合单位", "选填。多个单位用顿号“、”分隔", ("配合部门", "协同单位"), width=28),
     Column("leader", "责任领导", "选填。姓名", ("分管领导",), width=10),
     Column("owner", "责任人", "选填。姓名；多人用顿号分隔，各自承办所在单位的任务", ("具体责任人", "联系人"), width=12),
     Column("start", "开始时间", "必填。日期，如 2023-01-03", ("开始日期", "起始时间"), required=True, width=12),
-    Column("deadline", "完成时限", "必填。日期，不早于开始时间",
-           ("截止时间", "完成时间", "截止日期", "完成期限"), required=True, width=12),
+    Column(
+        "deadline",
+        "完成时限",
+        "必填。日期，不早于开始时间",
+        ("截止时间", "完成时间", "截止日期", "完成期限"),
+        required=True,
+        width=12,
+    ),
     Column("metric", "量化指标", "选填。如 中心组学习", ("指标", "指标名称", "量化指标名称"), width=14),
     Column("metric_unit", "计量单位", "选填。如 次、项、篇", ("单位（计量）", "指标单位"), width=8),
     Column("target", "目标值", "选填。非负数；有目标值时须填写量化指标", ("目标", "目标数", "指标值"), width=8),
     Column("weight", "权重", "选填。正数，默认 1", (), width=6),
-    Column("cadence", "反馈频次", "选填。每月、每季度或一次，默认每季度",
-           ("报送频次", "反馈周期", "进展反馈频次"), width=10),
+    Column(
+        "cadence",
+        "反馈频次",
+        "选填。每月、每季度或一次，默认每季度",
+        ("报送频次", "反馈周期", "进展反馈频次"),
+        width=10,
+    ),
 ]
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 
@@ -78,21 +109,37 @@ DEFAULT_AREAS = [
     (Area.Code.DISCIPLINE, "纪律作风建设"),
 ]
 AREA_CODES = {
-    "政治建设": Area.Code.POLITICAL, "党的政治建设": Area.Code.POLITICAL,
-    "思想建设": Area.Code.IDEOLOGICAL, "党的思想建设": Area.Code.IDEOLOGICAL,
-    "组织建设": Area.Code.ORGANIZATIONAL, "党的组织建设": Area.Code.ORGANIZATIONAL,
-    "纪律作风建设": Area.Code.DISCIPLINE, "纪律建设": Area.Code.DISCIPLINE, "作风建设": Area.Code.DISCIPLINE,
+    "政治建设": Area.Code.POLITICAL,
+    "党的政治建设": Area.Code.POLITICAL,
+    "思想建设": Area.Code.IDEOLOGICAL,
+    "党的思想建设": Area.Code.IDEOLOGICAL,
+    "组织建设": Area.Code.ORGANIZATIONAL,
+    "党的组织建设": Area.Code.ORGANIZATIONAL,
+    "纪律作风建设": Area.Code.DISCIPLINE,
+    "纪律建设": Area.Code.DISCIPLINE,
+    "作风建设": Area.Code.DISCIPLINE,
     "党的纪律建设": Area.Code.DISCIPLINE,
 }
 CADENCE_CHOICES = ["每月", "每季度", "一次"]
 CADENCES = {
-    "每月": KeyTask.Cadence.MONTHLY, "按月": KeyTask.Cadence.MONTHLY, "月度": KeyTask.Cadence.MONTHLY,
-    "每月一次": KeyTask.Cadence.MONTHLY, "月": KeyTask.Cadence.MONTHLY, "monthly": KeyTask.Cadence.MONTHLY,
-    "每季度": KeyTask.Cadence.QUARTERLY, "按季度": KeyTask.Cadence.QUARTERLY, "季度": KeyTask.Cadence.QUARTERLY,
-    "按季": KeyTask.Cadence.QUARTERLY, "每季": KeyTask.Cadence.QUARTERLY, "每季度一次": KeyTask.Cadence.QUARTERLY,
+    "每月": KeyTask.Cadence.MONTHLY,
+    "按月": KeyTask.Cadence.MONTHLY,
+    "月度": KeyTask.Cadence.MONTHLY,
+    "每月一次": KeyTask.Cadence.MONTHLY,
+    "月": KeyTask.Cadence.MONTHLY,
+    "monthly": KeyTask.Cadence.MONTHLY,
+    "每季度": KeyTask.Cadence.QUARTERLY,
+    "按季度": KeyTask.Cadence.QUARTERLY,
+    "季度": KeyTask.Cadence.QUARTERLY,
+    "按季": KeyTask.Cadence.QUARTERLY,
+    "每季": KeyTask.Cadence.QUARTERLY,
+    "每季度一次": KeyTask.Cadence.QUARTERLY,
     "quarterly": KeyTask.Cadence.QUARTERLY,
-    "一次": KeyTask.Cadence.ONCE, "一次性": KeyTask.Cadence.ONCE, "办结时": KeyTask.Cadence.ONCE,
-    "完成时": KeyTask.Cadence.ONCE, "once": KeyTask.Cadence.ONCE,
+    "一次": KeyTask.Cadence.ONCE,
+    "一次性": KeyTask.Cadence.ONCE,
+    "办结时": KeyTask.Cadence.ONCE,
+    "完成时": KeyTask.Cadence.ONCE,
+    "once": KeyTask.Cadence.ONCE,
 }
 NAME_SEPARATORS = re.compile(r"[、，,;；/\n\r\t]+|\s{2,}")
 DATE_TEXT = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
@@ -102,6 +149,7 @@ ZIP_MAGIC = b"PK\x03\x04"
 
 
 # --- Results ---------------------------------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class ImportIssue:
@@ -174,6 +222,7 @@ class _Row:
 
 # --- The template ----------------------------------------------------------------------------------
 
+
 def plan_template_workbook() -> bytes:
     """The template: Chinese headers, an explanation row, and drop-down lists of areas, units and cadences."""
     workbook = Workbook()
@@ -213,18 +262,44 @@ def plan_template_workbook() -> bytes:
 
     last = MAX_ROWS + 2
     # An area not in the list is allowed (a plan may add its own), so that list only warns.
-    area_list = DataValidation(type="list", formula1=options["area"], allow_blank=True, errorStyle="warning",
-                               error="不在常用方面列表中，确认要新增此方面吗？", errorTitle="工作方面")
-    unit_list = DataValidation(type="list", formula1=options["unit"], allow_blank=True,
-                               error="请从列表中选择系统中已有的单位。", errorTitle="牵头单位")
-    cadence_list = DataValidation(type="list", formula1=options["cadence"], allow_blank=True,
-                                  error="请选择：每月、每季度或一次。", errorTitle="反馈频次")
-    date_rule = DataValidation(type="date", operator="greaterThan", formula1="36526", allow_blank=True,
-                               error="请输入日期，如 2023-03-31。", errorTitle="日期")
+    area_list = DataValidation(
+        type="list",
+        formula1=options["area"],
+        allow_blank=True,
+        errorStyle="warning",
+        error="不在常用方面列表中，确认要新增此方面吗？",
+        errorTitle="工作方面",
+    )
+    unit_list = DataValidation(
+        type="list",
+        formula1=options["unit"],
+        allow_blank=True,
+        error="请从列表中选择系统中已有的单位。",
+        errorTitle="牵头单位",
+    )
+    cadence_list = DataValidation(
+        type="list",
+        formula1=options["cadence"],
+        allow_blank=True,
+        error="请选择：每月、每季度或一次。",
+        errorTitle="反馈频次",
+    )
+    date_rule = DataValidation(
+        type="date",
+        operator="greaterThan",
+        formula1="36526",
+        allow_blank=True,
+        error="请输入日期，如 2023-03-31。",
+        errorTitle="日期",
+    )
     for validation in (area_list, unit_list, cadence_list, date_rule):
         validation.showErrorMessage = True
-    for validation, keys in ((area_list, ["area"]), (unit_list, ["lead_unit"]), (cadence_list, ["cadence"]),
-                             (date_rule, ["start", "deadline"])):
+    for validation, keys in (
+        (area_list, ["area"]),
+        (unit_list, ["lead_unit"]),
+        (cadence_list, ["cadence"]),
+        (date_rule, ["start", "deadline"]),
+    ):
         sheet.add_data_validation(validation)
         for key in keys:
             validation.add(f"{letter_of(key)}3:{letter_of(key)}{last}")
@@ -240,6 +315,7 @@ def plan_template_workbook() -> bytes:
 
 
 # --- Reading the file ------------------------------------------------------------------------------
+
 
 def _read_bytes(file) -> bytes:
     if isinstance(file, bytes | bytearray):
@@ -264,7 +340,7 @@ def _sniff(content: bytes, name: str) -> tuple[str, str] | None:
             )
         return "xls", _(
             "This is an old-format Excel file (.xls). Open it in Excel or WPS and save it as "
-            "\"Excel Workbook (*.xlsx)\", then upload the .xlsx file."
+            '"Excel Workbook (*.xlsx)", then upload the .xlsx file.'
         )
     if not content.startswith(ZIP_MAGIC):
         head = content[:2048]
@@ -278,7 +354,7 @@ def _sniff(content: bytes, name: str) -> tuple[str, str] | None:
         if text and ("," in text or "\t" in text):
             return "csv", _(
                 "This is a CSV or text file renamed to .xlsx. Open it in Excel or WPS and save it as "
-                "\"Excel Workbook (*.xlsx)\"."
+                '"Excel Workbook (*.xlsx)".'
             )
         return "not_xlsx", _("This file is not an Excel workbook (.xlsx). Use the import template.")
     try:
@@ -399,9 +475,9 @@ class _Directory:
         self.secretaries: dict[int, int] = {}
         ranks = {Membership.Role.SECRETARY: 0, Membership.Role.WORKER: 1}
         best: dict[int, tuple[int, int]] = {}
-        for unit_id, user_id, role in Membership.objects.filter(user__is_active=True).values_list(
-            "unit_id", "user_id", "role"
-        ).order_by("id"):
+        for unit_id, user_id, role in (
+            Membership.objects.filter(user__is_active=True).values_list("unit_id", "user_id", "role").order_by("id")
+        ):
             self.unit_members.setdefault(unit_id, set()).add(user_id)
             if role in ranks and (unit_id not in best or ranks[role] < best[unit_id][0]):
                 best[unit_id] = (ranks[role], user_id)
@@ -420,19 +496,34 @@ def _parse_rows(
     header = _find_header(sheet_rows)
     if header is None:
         expected = "、".join(column.header for column in COLUMNS if column.required)
-        return [], [ImportIssue(None, None, "", _(
-            "No header row found. The first rows must hold the column names of the template, at least: %(names)s."
-        ) % {"names": expected}, "no_header")]
+        return [], [
+            ImportIssue(
+                None,
+                None,
+                "",
+                _(
+                    "No header row found. The first rows must hold the column names of the template, at least: %(names)s."  # noqa: E501 - one translatable sentence
+                )
+                % {"names": expected},
+                "no_header",
+            )
+        ]
     header_index, positions = header
     missing = [column for column in COLUMNS if column.required and column.key not in positions]
     for column in missing:
-        issues.append(ImportIssue(sheet_rows[header_index][0], None, column.header,
-                                  _("The required column \"%(name)s\" is missing.") % {"name": column.header},
-                                  "missing_column"))
+        issues.append(
+            ImportIssue(
+                sheet_rows[header_index][0],
+                None,
+                column.header,
+                _('The required column "%(name)s" is missing.') % {"name": column.header},
+                "missing_column",
+            )
+        )
     if missing:
         return [], issues
 
-    data_rows = sheet_rows[header_index + 1:]
+    data_rows = sheet_rows[header_index + 1 :]
     if data_rows and _is_hint_row(data_rows[0][1]):
         data_rows = data_rows[1:]
     if not data_rows:
@@ -453,10 +544,15 @@ def _parse_rows(
 
         def problem(key, code, message, row_number=row_number, row_issues=row_issues):
             position = positions.get(key)
-            row_issues.append(ImportIssue(
-                row_number, get_column_letter(position + 1) if position is not None else None,
-                COLUMN_BY_KEY[key].header, message, code,
-            ))
+            row_issues.append(
+                ImportIssue(
+                    row_number,
+                    get_column_letter(position + 1) if position is not None else None,
+                    COLUMN_BY_KEY[key].header,
+                    message,
+                    code,
+                )
+            )
 
         def required_text(key, max_length):
             text = _text(cell(key))
@@ -476,12 +572,12 @@ def _parse_rows(
             matches = _matches(directory.units, name)
             if not matches:
                 message = _(
-                    "No unit is called \"%(name)s\". Use a unit's full name or short name as kept in the system."
+                    'No unit is called "%(name)s". Use a unit\'s full name or short name as kept in the system.'
                 )
                 problem(key, "unknown_unit", message % {"name": name})
                 return None
             if len(matches) > 1:
-                message = _("\"%(name)s\" matches several units: use the full name.")
+                message = _('"%(name)s" matches several units: use the full name.')
                 problem(key, "ambiguous_unit", message % {"name": name})
                 return None
             return matches[0]
@@ -489,11 +585,11 @@ def _parse_rows(
         def one_person(key, name):
             matches = _matches(directory.people, name)
             if not matches:
-                problem(key, "unknown_person", _("No user is called \"%(name)s\".") % {"name": name})
+                problem(key, "unknown_person", _('No user is called "%(name)s".') % {"name": name})
                 return None
             if len(matches) > 1:
                 message = _(
-                    "\"%(name)s\" matches several users: ask an administrator to tell them apart or use the login name."
+                    '"%(name)s" matches several users: ask an administrator to tell them apart or use the login name.'
                 )
                 problem(key, "ambiguous_person", message % {"name": name})
                 return None
@@ -506,8 +602,12 @@ def _parse_rows(
         elif len(number) > 20:
             problem("number", "too_long", _("Too long: at most %(limit)d characters.") % {"limit": 20})
         elif number in first_row_of_number:
-            problem("number", "duplicate_number", _("Number %(number)s is used twice: also in row %(row)d.")
-                    % {"number": number, "row": first_row_of_number[number]})
+            problem(
+                "number",
+                "duplicate_number",
+                _("Number %(number)s is used twice: also in row %(row)d.")
+                % {"number": number, "row": first_row_of_number[number]},
+            )
         else:
             first_row_of_number[number] = row_number
         title = required_text("title", 200)
@@ -548,13 +648,21 @@ def _parse_rows(
                 continue
             day = _date(raw, year)
             if day is None:
-                problem(key, "bad_date", _("\"%(value)s\" is not a date. Type a date such as 2023-03-31 or 2023/3/31.")
-                        % {"value": _text(raw)})
+                problem(
+                    key,
+                    "bad_date",
+                    _('"%(value)s" is not a date. Type a date such as 2023-03-31 or 2023/3/31.')
+                    % {"value": _text(raw)},
+                )
             else:
                 dates[key] = day
         if "start" in dates and "deadline" in dates and dates["deadline"] < dates["start"]:
-            problem("deadline", "deadline_before_start", _("The deadline %(deadline)s is before the start %(start)s.")
-                    % {"deadline": dates["deadline"].isoformat(), "start": dates["start"].isoformat()})
+            problem(
+                "deadline",
+                "deadline_before_start",
+                _("The deadline %(deadline)s is before the start %(start)s.")
+                % {"deadline": dates["deadline"].isoformat(), "start": dates["start"].isoformat()},
+            )
 
         metric = optional_text("metric", 50)
         metric_unit = optional_text("metric_unit", 10)
@@ -568,7 +676,7 @@ def _parse_rows(
                 message = _("A target needs a metric: say what is counted (e.g. 中心组学习).")
                 problem("metric", "target_without_metric", message)
         except (InvalidOperation, ValueError):
-            message = _("\"%(value)s\" is not a number. Type the number only; put its unit (次, 项) under metric unit.")
+            message = _('"%(value)s" is not a number. Type the number only; put its unit (次, 项) under metric unit.')
             problem("target", "bad_number", message % {"value": _text(cell("target"))})
         weight = Decimal(1)
         try:
@@ -579,24 +687,37 @@ def _parse_rows(
                 else:
                     weight = typed.quantize(Decimal("0.01"))
         except (InvalidOperation, ValueError):
-            problem("weight", "bad_number", _("\"%(value)s\" is not a number.") % {"value": _text(cell("weight"))})
+            problem("weight", "bad_number", _('"%(value)s" is not a number.') % {"value": _text(cell("weight"))})
         cadence_text = _text(cell("cadence"))
         cadence = KeyTask.Cadence.QUARTERLY
         if cadence_text:
             cadence = CADENCES.get(cadence_text.lower().replace(" ", ""))
             if cadence is None:
-                message = _("Unknown reporting cadence \"%(value)s\": use 每月, 每季度 or 一次.")
+                message = _('Unknown reporting cadence "%(value)s": use 每月, 每季度 or 一次.')
                 problem("cadence", "unknown_cadence", message % {"value": cadence_text})
 
         issues.extend(row_issues)
         if not row_issues:
-            parsed.append(_Row(
-                row=row_number, area=area, number=number, title=title, description=description,
-                lead_unit=lead_unit, cooperating_units=cooperating, leader=leader, owners=owners,
-                start=dates["start"], deadline=dates["deadline"], metric=metric, metric_unit=metric_unit,
-                target=target.quantize(Decimal("0.01")) if target is not None else None, weight=weight,
-                cadence=cadence,
-            ))
+            parsed.append(
+                _Row(
+                    row=row_number,
+                    area=area,
+                    number=number,
+                    title=title,
+                    description=description,
+                    lead_unit=lead_unit,
+                    cooperating_units=cooperating,
+                    leader=leader,
+                    owners=owners,
+                    start=dates["start"],
+                    deadline=dates["deadline"],
+                    metric=metric,
+                    metric_unit=metric_unit,
+                    target=target.quantize(Decimal("0.01")) if target is not None else None,
+                    weight=weight,
+                    cadence=cadence,
+                )
+            )
     # Owners must belong to one of the task's units when several are named (each takes his unit's share).
     if not issues:
         for row in parsed:
@@ -604,11 +725,15 @@ def _parse_rows(
                 for person in row.owners:
                     if not any(person.pk in directory.unit_members.get(unit.pk, ()) for unit in row.units):
                         position = positions["owner"]
-                        issues.append(ImportIssue(
-                            row.row, get_column_letter(position + 1), COLUMN_BY_KEY["owner"].header,
-                            _("%(name)s belongs to none of this key task's units.") % {"name": person.display_name},
-                            "owner_not_member",
-                        ))
+                        issues.append(
+                            ImportIssue(
+                                row.row,
+                                get_column_letter(position + 1),
+                                COLUMN_BY_KEY["owner"].header,
+                                _("%(name)s belongs to none of this key task's units.") % {"name": person.display_name},
+                                "owner_not_member",
+                            )
+                        )
     return parsed, issues
 
 
@@ -622,9 +747,15 @@ def _sheet_rows(content: bytes) -> tuple[list[tuple[int, tuple]], list[ImportIss
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=False)
     except Exception:  # openpyxl raises many kinds of error for a damaged file
-        return [], [ImportIssue(None, None, "", _(
-            "The workbook is damaged and cannot be read. Open it in Excel or WPS, save it again and upload it."
-        ), "unreadable")]
+        return [], [
+            ImportIssue(
+                None,
+                None,
+                "",
+                _("The workbook is damaged and cannot be read. Open it in Excel or WPS, save it again and upload it."),
+                "unreadable",
+            )
+        ]
     try:
         sheet = workbook.worksheets[0]
         rows, issues = [], []
@@ -633,19 +764,30 @@ def _sheet_rows(content: bytes) -> tuple[list[tuple[int, tuple]], list[ImportIss
             for position, cell in enumerate(row, start=1):
                 value = getattr(cell, "value", None)
                 if getattr(cell, "data_type", None) == "f":
-                    issues.append(ImportIssue(
-                        row_index, get_column_letter(position), "",
-                        _("This cell holds a formula. Copy the sheet and paste it as values only, then import."),
-                        "formula",
-                    ))
+                    issues.append(
+                        ImportIssue(
+                            row_index,
+                            get_column_letter(position),
+                            "",
+                            _("This cell holds a formula. Copy the sheet and paste it as values only, then import."),
+                            "formula",
+                        )
+                    )
                     value = None
                 values.append(value)
             if not all(_is_blank(value) for value in values):
                 rows.append((row_index, tuple(values)))
             if len(rows) > MAX_ROWS + HEADER_SEARCH_ROWS:
-                return [], [ImportIssue(None, None, "", _(
-                    "The file has more than %(limit)d rows; at most %(limit)d can be imported at once."
-                ) % {"limit": MAX_ROWS}, "too_many_rows")]
+                return [], [
+                    ImportIssue(
+                        None,
+                        None,
+                        "",
+                        _("The file has more than %(limit)d rows; at most %(limit)d can be imported at once.")
+                        % {"limit": MAX_ROWS},
+                        "too_many_rows",
+                    )
+                ]
         return rows, issues
     finally:
         workbook.close()
@@ -653,12 +795,21 @@ def _sheet_rows(content: bytes) -> tuple[list[tuple[int, tuple]], list[ImportIss
 
 # --- Writing ---------------------------------------------------------------------------------------
 
+
 def _key_task_fields(row: _Row, area: Area) -> dict:
     return {
-        "area": area, "title": row.title, "description": row.description, "lead_unit": row.lead_unit,
-        "responsible_leader": row.leader, "start_date": row.start, "deadline": row.deadline,
-        "metric_name": row.metric, "metric_unit": row.metric_unit, "target_value": row.target,
-        "weight": row.weight, "cadence": row.cadence,
+        "area": area,
+        "title": row.title,
+        "description": row.description,
+        "lead_unit": row.lead_unit,
+        "responsible_leader": row.leader,
+        "start_date": row.start,
+        "deadline": row.deadline,
+        "metric_name": row.metric,
+        "metric_unit": row.metric_unit,
+        "target_value": row.target,
+        "weight": row.weight,
+        "cadence": row.cadence,
     }
 
 
@@ -689,16 +840,23 @@ def _apply(plan: AnnualPlan, rows: list[_Row], directory: _Directory, result: Pl
     areas = {area.name: area for area in plan.areas.all()} if plan.pk else {}
     next_order = max((area.sort_order for area in areas.values()), default=0) + 1
     existing = (
-        {task.number: task for task in plan.key_tasks.select_related("area").prefetch_related("cooperating_units",
-                                                                                               "assignments")}
-        if plan.pk else {}
+        {
+            task.number: task
+            for task in plan.key_tasks.select_related("area").prefetch_related("cooperating_units", "assignments")
+        }
+        if plan.pk
+        else {}
     )
     default_order = {name: order for order, (_, name) in enumerate(DEFAULT_AREAS, start=1)}
     for row in rows:
         area = areas.get(row.area)
         if area is None:
-            area = Area(plan=plan, name=row.area, code=AREA_CODES.get(row.area, Area.Code.OTHER),
-                        sort_order=default_order.get(row.area, max(next_order, len(DEFAULT_AREAS) + 1)))
+            area = Area(
+                plan=plan,
+                name=row.area,
+                code=AREA_CODES.get(row.area, Area.Code.OTHER),
+                sort_order=default_order.get(row.area, max(next_order, len(DEFAULT_AREAS) + 1)),
+            )
             next_order = max(next_order, area.sort_order) + 1
             if not dry_run:
                 area.save()
@@ -714,7 +872,9 @@ def _apply(plan: AnnualPlan, rows: list[_Row], directory: _Directory, result: Pl
             key_task.cooperating_units.set(row.cooperating_units)
             for unit in row.units:
                 Assignment.objects.create(
-                    key_task=key_task, unit=unit, deadline=row.deadline,
+                    key_task=key_task,
+                    unit=unit,
+                    deadline=row.deadline,
                     owner_id=owners[unit.pk] or directory.secretaries.get(unit.pk),
                     weight=Decimal(2 if unit == row.lead_unit else 1),
                 )
@@ -737,8 +897,11 @@ def _apply(plan: AnnualPlan, rows: list[_Row], directory: _Directory, result: Pl
             if owners[unit.pk] and assignment.owner_id != owners[unit.pk]:
                 updates["owner_id"] = owners[unit.pk]
             # A deadline nobody extended follows the key task's; an extended one stays where it was moved.
-            if (row.deadline != old_deadline and assignment.deadline == old_deadline
-                    and assignment.original_deadline == old_deadline):
+            if (
+                row.deadline != old_deadline
+                and assignment.deadline == old_deadline
+                and assignment.original_deadline == old_deadline
+            ):
                 updates["deadline"] = updates["original_deadline"] = row.deadline
             if updates:
                 assignment_changes.append((assignment, unit, updates))
@@ -762,7 +925,9 @@ def _apply(plan: AnnualPlan, rows: list[_Row], directory: _Directory, result: Pl
         for assignment, unit, updates in assignment_changes:
             if assignment is None:
                 Assignment.objects.create(
-                    key_task=key_task, unit=unit, deadline=row.deadline,
+                    key_task=key_task,
+                    unit=unit,
+                    deadline=row.deadline,
                     owner_id=owners[unit.pk] or directory.secretaries.get(unit.pk),
                     weight=Decimal(2 if unit == row.lead_unit else 1),
                 )
@@ -785,13 +950,21 @@ def plan_import(*, file, year: int, user=None, dry_run: bool = False, file_name:
         result = _plan_import(file=file, year=year, user=user, dry_run=dry_run, name=name)
     except PlanImportError as error:
         if not dry_run:
-            audit_record(action=Action.IMPORT, user=user, result=Result.FAILURE, object_type="tasks.annualplan",
-                         detail={"year": year, "file": name[:200], "errors": len(error.issues)})
+            audit_record(
+                action=Action.IMPORT,
+                user=user,
+                result=Result.FAILURE,
+                object_type="tasks.annualplan",
+                detail={"year": year, "file": name[:200], "errors": len(error.issues)},
+            )
         raise
     if not dry_run:
-        audit_record(action=Action.IMPORT, user=user, obj=result.plan,
-                     detail={"year": year, "file": name[:200], "created": len(result.created),
-                             "updated": len(result.updated)})
+        audit_record(
+            action=Action.IMPORT,
+            user=user,
+            obj=result.plan,
+            detail={"year": year, "file": name[:200], "created": len(result.created), "updated": len(result.updated)},
+        )
     return result
 
 
@@ -808,9 +981,17 @@ def _plan_import(*, file, year: int, user, dry_run: bool, name: str) -> PlanImpo
         raise PlanImportError(issues)
     plan = AnnualPlan.objects.filter(year=year).first()
     if plan is not None and plan.status == AnnualPlan.Status.CLOSED:
-        raise PlanImportError([ImportIssue(None, None, "", _(
-            "The %(year)d plan is closed: it can no longer be changed by an import."
-        ) % {"year": year}, "plan_closed")])
+        raise PlanImportError(
+            [
+                ImportIssue(
+                    None,
+                    None,
+                    "",
+                    _("The %(year)d plan is closed: it can no longer be changed by an import.") % {"year": year},
+                    "plan_closed",
+                )
+            ]
+        )
     directory = _Directory()
     rows, issues = _parse_rows(sheet_rows, year=year, directory=directory)
     if issues:
@@ -828,4 +1009,3 @@ def _plan_import(*, file, year: int, user, dry_run: bool, name: str) -> PlanImpo
         result.plan = plan
         _apply(plan, rows, directory, result, dry_run=False)
     return result
-

@@ -63,7 +63,8 @@ def progress_report_submit(
                 errors.setdefault("percent", []).append(_("Progress must be between 0 and 100."))
             elif percent < assignment.progress and not decrease_reason.strip():
                 errors.setdefault("decrease_reason", []).append(
-                    _("Progress is lower than the approved %(progress)d%%: say why.") % {"progress": assignment.progress}
+                    _("Progress is lower than the approved %(progress)d%%: say why.")
+                    % {"progress": assignment.progress}
                 )
             if not narrative.strip():
                 errors.setdefault("narrative", []).append(_("Describe the progress made."))
@@ -74,13 +75,17 @@ def progress_report_submit(
                     _("This assignment is behind: say what is in the way and what help is needed.")
                 )
             if assignment.key_task.evidence_required and not files:
-                errors.setdefault("evidence", []).append(_("This key task asks for evidence: attach at least one file."))
+                errors.setdefault("evidence", []).append(
+                    _("This key task asks for evidence: attach at least one file.")
+                )
             if corrects is not None:
                 corrects = ProgressReport.objects.filter(pk=corrects.pk).first()
             if corrects is not None and (
                 corrects.assignment_id != assignment.pk or corrects.state != ProgressReport.State.RETURNED
             ):
-                errors.setdefault("__all__", []).append(_("Only a returned report of this assignment can be corrected."))
+                errors.setdefault("__all__", []).append(
+                    _("Only a returned report of this assignment can be corrected.")
+                )
             if errors:
                 raise ValidationError(errors)
             report = ProgressReport.objects.create(

@@ -41,18 +41,31 @@ def plan_rollover(*, plan: AnnualPlan, user=None) -> AnnualPlan:
         }
         for key_task in plan.key_tasks.prefetch_related("cooperating_units", "assignments"):
             copy = KeyTask.objects.create(
-                plan=new_plan, area=areas[key_task.area_id], number=key_task.number, title=key_task.title,
-                description=key_task.description, lead_unit_id=key_task.lead_unit_id,
-                responsible_leader_id=key_task.responsible_leader_id, start_date=shift_year(key_task.start_date),
-                deadline=shift_year(key_task.deadline), metric_name=key_task.metric_name,
-                metric_unit=key_task.metric_unit, target_value=key_task.target_value, weight=key_task.weight,
-                cadence=key_task.cadence, evidence_required=key_task.evidence_required,
+                plan=new_plan,
+                area=areas[key_task.area_id],
+                number=key_task.number,
+                title=key_task.title,
+                description=key_task.description,
+                lead_unit_id=key_task.lead_unit_id,
+                responsible_leader_id=key_task.responsible_leader_id,
+                start_date=shift_year(key_task.start_date),
+                deadline=shift_year(key_task.deadline),
+                metric_name=key_task.metric_name,
+                metric_unit=key_task.metric_unit,
+                target_value=key_task.target_value,
+                weight=key_task.weight,
+                cadence=key_task.cadence,
+                evidence_required=key_task.evidence_required,
             )
             copy.cooperating_units.set(key_task.cooperating_units.all())
             for assignment in key_task.assignments.all():
                 deadline = shift_year(assignment.original_deadline)
                 Assignment.objects.create(
-                    key_task=copy, unit_id=assignment.unit_id, owner_id=assignment.owner_id, weight=assignment.weight,
-                    deadline=deadline, original_deadline=deadline,
+                    key_task=copy,
+                    unit_id=assignment.unit_id,
+                    owner_id=assignment.owner_id,
+                    weight=assignment.weight,
+                    deadline=deadline,
+                    original_deadline=deadline,
                 )
     return new_plan

@@ -194,9 +194,9 @@ class StreamingSheet:
             'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships">'
             f'<bookViews><workbookView/></bookViews><sheets><sheet name="{title}" sheetId="1" r:id="rId1"/></sheets>'
             "<definedNames>"
-            f"<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"0\" hidden=\"1\">'{title}'!$A$1:"
+            f'<definedName name="_xlnm._FilterDatabase" localSheetId="0" hidden="1">\'{title}\'!$A$1:'
             f"${self._letters[-1]}${max(self._rows, 1)}</definedName>"
-            f"<definedName name=\"_xlnm.Print_Titles\" localSheetId=\"0\">'{title}'!$1:$1</definedName>"
+            f'<definedName name="_xlnm.Print_Titles" localSheetId="0">\'{title}\'!$1:$1</definedName>'
             "</definedNames></workbook>",
         )
         with self._zip.open("xl/sharedStrings.xml", "w", force_zip64=True) as shared:

@@ -19,7 +19,10 @@ def sort_header(context, key: str, label, current: str):
     state = (_("descending") if descending else _("ascending")) if active else ""
     return format_html(
         '<a href="?{}" class="text-reset text-decoration-none"{}>{}{}</a>{}',
-        query.urlencode(), format_html(' aria-sort="{}"', state) if active else "", label, mark,
+        query.urlencode(),
+        format_html(' aria-sort="{}"', state) if active else "",
+        label,
+        mark,
         format_html('<span class="visually-hidden"> ({})</span>', state) if active else "",
     )
 

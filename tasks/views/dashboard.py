@@ -5,7 +5,8 @@ from django.shortcuts import render
 from django.urls import reverse
 
 from tasks import access, charts
-from tasks.lights import Light
+from tasks.cache import cached
+from tasks.lights import Light, local_today
 from tasks.selectors_dashboard import dashboard_get, plan_for, sort_units
 
 UNITS_SHOWN = 30
@@ -30,7 +31,12 @@ def dashboard(request):
     context = {"plan": plan, "plans": access.visible_plans(user)}
     if plan is None:
         return render(request, "tasks/dashboard.html", context)
-    data = dashboard_get(user=user, plan=plan)
+    scope = access.scope_for(user)
+    # Many people open the same dashboard in a meeting; any committed write invalidates it (tasks.cache).
+    data = cached(
+        ("dashboard", plan.pk, "all" if scope.is_committee else user.pk, local_today()),
+        lambda: dashboard_get(user=user, plan=plan),
+    )
     units, unit_sort = sort_units(data.units, request.GET.get("sort", "rank"))
     show_all_units = request.GET.get("units") == "all"
     light_urls = {light.value: list_url("assignment_list", plan, light=light.value) for light in Light}
@@ -43,8 +49,10 @@ def dashboard(request):
             (
                 row,
                 list_url("key_task_list", plan, area=row.area.pk),
-                [(light, count, list_url("assignment_list", plan, area=row.area.pk, light=light.value))
-                 for light, count in row.lights.items()],
+                [
+                    (light, count, list_url("assignment_list", plan, area=row.area.pk, light=light.value))
+                    for light, count in row.lights.items()
+                ],
             )
             for row in data.areas
         ],
@@ -52,8 +60,10 @@ def dashboard(request):
             (
                 row,
                 list_url("assignment_list", plan, unit=row.unit_id),
-                [(light, count, list_url("assignment_list", plan, unit=row.unit_id, light=light.value))
-                 for light, count in row.lights.items()],
+                [
+                    (light, count, list_url("assignment_list", plan, unit=row.unit_id, light=light.value))
+                    for light, count in row.lights.items()
+                ],
             )
             for row in (units if show_all_units else units[:UNITS_SHOWN])
         ],
@@ -63,15 +73,23 @@ def dashboard(request):
         month_chart=charts.month_chart(
             data.months,
             [
-                list_url("assignment_list", plan, deadline_after=point.month.isoformat(),
-                         deadline_before=point.last_day.isoformat())
+                list_url(
+                    "assignment_list",
+                    plan,
+                    deadline_after=point.month.isoformat(),
+                    deadline_before=point.last_day.isoformat(),
+                )
                 for point in data.months
             ],
         ),
         red_url=list_url("assignment_list", plan, light=Light.RED.value, sort="deadline"),
         due_soon_url=list_url(
-            "assignment_list", plan, status="in_progress", deadline_after=data.today.isoformat(),
-            deadline_before=data.due_soon_until.isoformat(), sort="deadline",
+            "assignment_list",
+            plan,
+            status="in_progress",
+            deadline_after=data.today.isoformat(),
+            deadline_before=data.due_soon_until.isoformat(),
+            sort="deadline",
         ),
         lights=list(Light),
     )

@@ -91,11 +91,17 @@ def exports_home(request):
     feed = calendar_feed_token_get_or_create(user=user)
     is_committee = access.is_committee(user)
     next_year_exists = plan is not None and AnnualPlan.objects.filter(year=plan.year + 1).exists()
-    return render(request, "tasks/exports.html", {
-        "plan": plan, "plans": access.visible_plans(user), "is_committee": is_committee,
-        "feed_url": request.build_absolute_uri(reverse("calendar_feed", args=[feed.token])),
-        "can_roll_over": is_committee and plan is not None and not next_year_exists,
-    })
+    return render(
+        request,
+        "tasks/exports.html",
+        {
+            "plan": plan,
+            "plans": access.visible_plans(user),
+            "is_committee": is_committee,
+            "feed_url": request.build_absolute_uri(reverse("calendar_feed", args=[feed.token])),
+            "can_roll_over": is_committee and plan is not None and not next_year_exists,
+        },
+    )
 
 
 @login_required
@@ -108,24 +114,43 @@ def plan_import_page(request):
             data = form.cleaned_data
             try:
                 result = plan_import(
-                    file=data["file"], year=data["year"], user=request.user, dry_run=data["dry_run"],
+                    file=data["file"],
+                    year=data["year"],
+                    user=request.user,
+                    dry_run=data["dry_run"],
                     file_name=data["file"].name,
                 )
             except PlanImportError as error:
                 issues = error.issues
             else:
                 if not result.dry_run:
-                    text = _("Plan %(year)d imported: %(created)d new key tasks, %(updated)d updated, "
-                             "%(unchanged)d unchanged.")
-                    messages.success(request, text % {
-                        "year": data["year"], "created": len(result.created), "updated": len(result.updated),
-                        "unchanged": len(result.unchanged),
-                    })
+                    text = _(
+                        "Plan %(year)d imported: %(created)d new key tasks, %(updated)d updated, "
+                        "%(unchanged)d unchanged."
+                    )
+                    messages.success(
+                        request,
+                        text
+                        % {
+                            "year": data["year"],
+                            "created": len(result.created),
+                            "updated": len(result.updated),
+                            "unchanged": len(result.unchanged),
+                        },
+                    )
     else:
         form = PlanImportForm(initial={"year": local_today().year})
-    return render(request, "tasks/plan_import.html", {
-        "form": form, "result": result, "issues": issues, "max_mb": MAX_BYTES // (1024 * 1024),
-    }, status=400 if issues else 200)
+    return render(
+        request,
+        "tasks/plan_import.html",
+        {
+            "form": form,
+            "result": result,
+            "issues": issues,
+            "max_mb": MAX_BYTES // (1024 * 1024),
+        },
+        status=400 if issues else 200,
+    )
 
 
 @login_required
@@ -134,7 +159,8 @@ def plan_import_template(request):
     _require_committee(request.user)
     return _download(
         lambda out: out.write(plan_template_workbook()),
-        filename="年度党建工作要点导入模板.xlsx", content_type=XLSX_CONTENT_TYPE,
+        filename="年度党建工作要点导入模板.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
     )
 
 
@@ -155,7 +181,8 @@ def ledger_download(request):
     queryset = queryset.order_by(*ordering)
     return _download(
         lambda out: ledger_export(user=user, queryset=queryset, out=out, today=today),
-        filename=f"{plan.year}年度党建工作台账.xlsx", content_type=XLSX_CONTENT_TYPE,
+        filename=f"{plan.year}年度党建工作台账.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
     )
 
 
@@ -166,7 +193,8 @@ def assessment_download(request):
     plan = _plan_or_404(request)
     return _download(
         lambda out: assessment_export(plan=plan, out=out, user=request.user),
-        filename=f"{plan.year}年度党建考核指标明细表.xlsx", content_type=XLSX_CONTENT_TYPE,
+        filename=f"{plan.year}年度党建考核指标明细表.xlsx",
+        content_type=XLSX_CONTENT_TYPE,
     )
 
 
@@ -177,7 +205,8 @@ def annual_report_download(request):
     plan = _plan_or_404(request)
     return _download(
         lambda out: annual_report_build(plan=plan, out=out, user=request.user),
-        filename=f"{plan.year}年度党建工作报告（草稿）.docx", content_type=DOCX_CONTENT_TYPE,
+        filename=f"{plan.year}年度党建工作报告（草稿）.docx",
+        content_type=DOCX_CONTENT_TYPE,
     )
 
 
@@ -191,9 +220,11 @@ def plan_rollover_action(request, year: int):
     except ValidationError as error:
         messages.error(request, " ".join(error.messages))
         return redirect(f"{reverse('exports')}?year={plan.year}")
-    messages.success(request, _(
-        "Draft plan %(year)d created from %(source)d: review it, then publish it."
-    ) % {"year": new_plan.year, "source": plan.year})
+    messages.success(
+        request,
+        _("Draft plan %(year)d created from %(source)d: review it, then publish it.")
+        % {"year": new_plan.year, "source": plan.year},
+    )
     return redirect(f"{reverse('exports')}?year={new_plan.year}")
 
 

@@ -58,9 +58,7 @@ def inbox_open(request, pk):
 def inbox_preferences(request):
     notify_by_email = request.POST.get("notify_by_email") == "on"
     reminder_preferences_update(user=request.user, notify_by_email=notify_by_email)
-    messages.success(
-        request, _("E-mail reminders are on.") if notify_by_email else _("E-mail reminders are off.")
-    )
+    messages.success(request, _("E-mail reminders are on.") if notify_by_email else _("E-mail reminders are off."))
     return redirect("inbox")
 
 

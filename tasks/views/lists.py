@@ -29,9 +29,7 @@ def assignment_list(request):
     today, calendar = local_today(), WorkCalendar.load()
     base = plan_assignments(request.user, plan)
     light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
-    queryset = base.annotate(urgency=light_sql.urgency()).select_related(
-        "key_task", "key_task__area", "unit", "owner"
-    )
+    queryset = base.annotate(urgency=light_sql.urgency()).select_related("key_task", "key_task__area", "unit", "owner")
     filterset = AssignmentFilter(
         request.GET or None, queryset=queryset, user=request.user, plan=plan, light_sql=light_sql
     )
@@ -42,11 +40,18 @@ def assignment_list(request):
         filtered = filterset.qs if filterset.is_valid() else queryset.none()
     page = Paginator(filtered.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
     context.update(
-        filter=filterset, page=page, sort=sort, today=today,
+        filter=filterset,
+        page=page,
+        sort=sort,
+        today=today,
         rows=list_rows(page.object_list, today=today, calendar=calendar),
         columns=[
-            ("number", _("Key task")), ("unit", _("Unit")), ("owner", _("Owner")),
-            ("light", _("Light")), ("deadline", _("Deadline")), ("progress", _("Progress")),
+            ("number", _("Key task")),
+            ("unit", _("Unit")),
+            ("owner", _("Owner")),
+            ("light", _("Light")),
+            ("deadline", _("Deadline")),
+            ("progress", _("Progress")),
         ],
     )
     return render(request, "tasks/assignment_list.html", context)
@@ -74,22 +79,32 @@ def key_task_list(request):
     # Counts by light and progress of the visible assignments of the key tasks on this page: one query.
     counts: dict[int, LightCounts] = {key_task.pk: LightCounts() for key_task in key_tasks}
     grouped = (
-        base.filter(key_task__in=key_tasks).annotate(urgency=light_sql.urgency()).order_by()
-        .values("key_task_id", "weight", "urgency").annotate(n=Count("id"), progress_sum=Sum("progress"))
+        base.filter(key_task__in=key_tasks)
+        .annotate(urgency=light_sql.urgency())
+        .order_by()
+        .values("key_task_id", "weight", "urgency")
+        .annotate(n=Count("id"), progress_sum=Sum("progress"))
     )
     for row in grouped:
         counts[row["key_task_id"]].add(
-            light_from_urgency(row["urgency"]).value, row["n"], row["weight"] * row["progress_sum"],
+            light_from_urgency(row["urgency"]).value,
+            row["n"],
+            row["weight"] * row["progress_sum"],
             row["weight"] * row["n"],
         )
     context.update(
-        filter=filterset, page=page, sort=sort, today=today,
+        filter=filterset,
+        page=page,
+        sort=sort,
+        today=today,
         rows=[(key_task, counts[key_task.pk]) for key_task in key_tasks],
         lights=list(Light),
         columns=[
-            ("number", _("Number")), ("title", _("Key task")), ("area", _("Area")),
-            ("leader", _("Responsible leader")), ("deadline", _("Deadline")),
+            ("number", _("Number")),
+            ("title", _("Key task")),
+            ("area", _("Area")),
+            ("leader", _("Responsible leader")),
+            ("deadline", _("Deadline")),
         ],
     )
     return render(request, "tasks/key_task_list.html", context)
-

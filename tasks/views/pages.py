@@ -10,7 +10,6 @@ from tasks.forms import CommentForm, WorkbenchFilterForm
 from tasks.lights import local_today
 from tasks.models import AnnualPlan
 
-
 HOME_ROW_LIMIT = 200
 # Beyond this the key task page links to the assignment list filtered to the key task.
 KEY_TASK_ROW_LIMIT = 60
@@ -28,8 +27,13 @@ def home(request):
     if filters.is_valid():
         rows = selectors.filter_rows(rows, **filters.cleaned_data)
     context = {
-        "plan": plan, "plans": plans, "rows": rows[:HOME_ROW_LIMIT], "row_count": len(rows), "today": local_today(),
-        "filters": filters, "filtered": filters.is_bound and any(filters.data.get(k) for k in ("q", "area", "light", "status")),
+        "plan": plan,
+        "plans": plans,
+        "rows": rows[:HOME_ROW_LIMIT],
+        "row_count": len(rows),
+        "today": local_today(),
+        "filters": filters,
+        "filtered": filters.is_bound and any(filters.data.get(k) for k in ("q", "area", "light", "status")),
     }
     return render(request, "tasks/partials/workbench_rows.html" if request.htmx else "tasks/home.html", context)
 
@@ -39,14 +43,25 @@ def key_task_detail(request, pk):
     key_task = access.get_visible_or_404(
         access.visible_key_tasks(request.user).select_related("plan", "area", "lead_unit", "responsible_leader"), pk=pk
     )
-    rows = selectors.mark_reportable(request.user, selectors.sort_most_urgent_first(
-        selectors.assignment_rows(selectors.assignments_for_lists(request.user).filter(key_task=key_task))
-    ))
-    return render(request, "tasks/key_task_detail.html", {
-        "key_task": key_task, "rows": rows[:KEY_TASK_ROW_LIMIT], "row_count": len(rows), "progress": selectors.key_task_progress(key_task),
-        "events": timeline.key_task_timeline(request.user, key_task), "comment_form": CommentForm(),
-        "cooperating_units": list(key_task.cooperating_units.all()),
-    })
+    rows = selectors.mark_reportable(
+        request.user,
+        selectors.sort_most_urgent_first(
+            selectors.assignment_rows(selectors.assignments_for_lists(request.user).filter(key_task=key_task))
+        ),
+    )
+    return render(
+        request,
+        "tasks/key_task_detail.html",
+        {
+            "key_task": key_task,
+            "rows": rows[:KEY_TASK_ROW_LIMIT],
+            "row_count": len(rows),
+            "progress": selectors.key_task_progress(key_task),
+            "events": timeline.key_task_timeline(request.user, key_task),
+            "comment_form": CommentForm(),
+            "cooperating_units": list(key_task.cooperating_units.all()),
+        },
+    )
 
 
 def _broker_status() -> str:
@@ -55,7 +70,7 @@ def _broker_status() -> str:
     try:
         with app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as error:  # noqa: BLE001 - any failure is reported, never raised
+    except Exception as error:
         return f"error: {type(error).__name__}"
     return "ok"
 
@@ -65,7 +80,7 @@ def _database_status() -> str:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         AnnualPlan.objects.exists()
-    except Exception as error:  # noqa: BLE001
+    except Exception as error:
         return f"error: {type(error).__name__}"
     return "ok"
 

@@ -36,17 +36,18 @@ def _reporting_state(user, assignment):
         "may_report": may_report and not assignment.is_completed and pending_report is None,
         "pending_report": pending_report,
         "pending_extension": pending_extension,
-        "may_ask_extension": may_report and not assignment.is_completed and pending_extension is None
+        "may_ask_extension": may_report
+        and not assignment.is_completed
+        and pending_extension is None
         and local_today() <= assignment.deadline,
         "returned_report": assignment.reports.filter(state=ProgressReport.State.RETURNED)
-        .exclude(corrections__isnull=False).first(),
+        .exclude(corrections__isnull=False)
+        .first(),
     }
 
 
 def _report_form(user, assignment, data=None, files=None):
-    return ProgressReportForm(
-        data, files, assignment=assignment, needs_obstacles=report_needs_obstacles(assignment)
-    )
+    return ProgressReportForm(data, files, assignment=assignment, needs_obstacles=report_needs_obstacles(assignment))
 
 
 @login_required
@@ -99,9 +100,14 @@ def report_create(request, pk):
             messages.success(request, _("Report submitted. It counts once the committee approves it."))
             if request.htmx:
                 assignment = _assignment_for(request.user, pk)
-                return render(request, "tasks/partials/report_submitted.html", {
-                    "row": selectors.assignment_rows([assignment])[0], "assignment": assignment,
-                })
+                return render(
+                    request,
+                    "tasks/partials/report_submitted.html",
+                    {
+                        "row": selectors.assignment_rows([assignment])[0],
+                        "assignment": assignment,
+                    },
+                )
             return redirect(assignment)
     template = "tasks/partials/report_form.html" if request.htmx else "tasks/report_form.html"
     status = 422 if request.method == "POST" and request.htmx else 200
@@ -115,19 +121,31 @@ def review_queue(request):
     reports = (
         access.visible_reports(request.user)
         .filter(state=ProgressReport.State.SUBMITTED)
-        .select_related("assignment__key_task__area", "assignment__unit", "assignment__owner", "author",
-                        "assignment__last_approved_report")
+        .select_related(
+            "assignment__key_task__area",
+            "assignment__unit",
+            "assignment__owner",
+            "author",
+            "assignment__last_approved_report",
+        )
         .prefetch_related("evidence")
         .order_by("submitted_at", "id")
     )
     extensions = (
-        ExtensionRequest.objects.filter(state=ExtensionRequest.State.PENDING, assignment__in=access.visible_assignments(request.user))
+        ExtensionRequest.objects.filter(
+            state=ExtensionRequest.State.PENDING, assignment__in=access.visible_assignments(request.user)
+        )
         .select_related("assignment__key_task", "assignment__unit", "requested_by")
         .order_by("created_at")
     )
-    return render(request, "tasks/review_queue.html", {
-        "reports": reports, "extensions": extensions if access.can_decide_extension(request.user) else [],
-    })
+    return render(
+        request,
+        "tasks/review_queue.html",
+        {
+            "reports": reports,
+            "extensions": extensions if access.can_decide_extension(request.user) else [],
+        },
+    )
 
 
 @login_required
@@ -142,21 +160,30 @@ def report_review(request, pk):
     action = request.POST.get("action")
     error = None
     if action not in ("approve", "return") or not form.is_valid():
-        error = _("Choose approve or return.") if action not in ("approve", "return") else " ".join(
-            str(message) for messages_ in form.errors.values() for message in messages_
+        error = (
+            _("Choose approve or return.")
+            if action not in ("approve", "return")
+            else " ".join(str(message) for messages_ in form.errors.values() for message in messages_)
         )
     else:
         try:
             if action == "approve":
                 services.progress_report_approve(
-                    report=report, reviewer=request.user, comment=form.cleaned_data["review_comment"],
+                    report=report,
+                    reviewer=request.user,
+                    comment=form.cleaned_data["review_comment"],
                     expected_version=form.cleaned_data["version"],
                 )
-                messages.success(request, _("Approved: %(assignment)s is now at %(percent)d%%.")
-                                 % {"assignment": report.assignment, "percent": report.percent})
+                messages.success(
+                    request,
+                    _("Approved: %(assignment)s is now at %(percent)d%%.")
+                    % {"assignment": report.assignment, "percent": report.percent},
+                )
             else:
                 services.progress_report_return(
-                    report=report, reviewer=request.user, reason=form.cleaned_data["review_comment"],
+                    report=report,
+                    reviewer=request.user,
+                    reason=form.cleaned_data["review_comment"],
                     expected_version=form.cleaned_data["version"],
                 )
                 messages.success(request, _("Returned to %(author)s.") % {"author": report.author})
@@ -164,8 +191,9 @@ def report_review(request, pk):
             error = " ".join(exc.messages)
     if request.htmx:
         report.refresh_from_db()
-        return render(request, "tasks/partials/review_card.html", {"report": report, "error": error},
-                      status=422 if error else 200)
+        return render(
+            request, "tasks/partials/review_card.html", {"report": report, "error": error}, status=422 if error else 200
+        )
     if error:
         messages.error(request, error)
     # A URL, never a view name: redirect() would try to reverse a "next" like "0" and fail with a 500.
@@ -187,7 +215,9 @@ def evidence_download(request, pk):
         raise Http404
     response = FileResponse(
         open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
-        as_attachment=True, filename=evidence.original_name, content_type=evidence.content_type,
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
     return response
@@ -203,8 +233,10 @@ def extension_create(request, pk):
     if form.is_valid():
         try:
             services.extension_request_create(
-                assignment=assignment, requested_by=request.user,
-                requested_deadline=form.cleaned_data["requested_deadline"], reason=form.cleaned_data["reason"],
+                assignment=assignment,
+                requested_by=request.user,
+                requested_deadline=form.cleaned_data["requested_deadline"],
+                reason=form.cleaned_data["reason"],
             )
         except ValidationError as error:
             apply_service_errors(form, error)
@@ -212,12 +244,21 @@ def extension_create(request, pk):
             messages.success(request, _("Extension requested. The deadline moves only if the committee approves."))
             return redirect(assignment)
     state = _reporting_state(request.user, assignment)
-    return render(request, "tasks/assignment_detail.html", {
-        "assignment": assignment, "row": selectors.assignment_rows([assignment])[0],
-        "events": timeline.assignment_timeline(request.user, assignment), "comment_form": CommentForm(),
-        **state, "extension_form": form, "may_ask_extension": True,
-        "form": _report_form(request.user, assignment) if state["may_report"] else None,
-    }, status=422)
+    return render(
+        request,
+        "tasks/assignment_detail.html",
+        {
+            "assignment": assignment,
+            "row": selectors.assignment_rows([assignment])[0],
+            "events": timeline.assignment_timeline(request.user, assignment),
+            "comment_form": CommentForm(),
+            **state,
+            "extension_form": form,
+            "may_ask_extension": True,
+            "form": _report_form(request.user, assignment) if state["may_report"] else None,
+        },
+        status=422,
+    )
 
 
 @login_required
@@ -233,7 +274,9 @@ def extension_decide(request, pk):
     if form.is_valid():
         try:
             services.extension_request_decide(
-                extension=extension, decided_by=request.user, approve=approve,
+                extension=extension,
+                decided_by=request.user,
+                approve=approve,
                 comment=form.cleaned_data["decision_comment"],
             )
         except ValidationError as error:
@@ -257,8 +300,9 @@ def comment_create(request, pk):
     form = CommentForm(request.POST)
     if form.is_valid():
         try:
-            services.comment_create(key_task=key_task, author=request.user, body=form.cleaned_data["body"],
-                                    assignment=assignment)
+            services.comment_create(
+                key_task=key_task, author=request.user, body=form.cleaned_data["body"], assignment=assignment
+            )
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
@@ -266,4 +310,3 @@ def comment_create(request, pk):
     else:
         messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
     return redirect(assignment or key_task)
-

@@ -18,8 +18,19 @@ from tasks.services.audit import Action, audit_record
 
 AUDIT_PAGE_SIZE = 50
 AUDIT_EXPORT_LIMIT = 100_000
-EXPORT_COLUMNS = ["id", "created_at", "username", "ip", "action", "object_type", "object_id", "object_repr",
-                  "result", "detail", "hash"]
+EXPORT_COLUMNS = [
+    "id",
+    "created_at",
+    "username",
+    "ip",
+    "action",
+    "object_type",
+    "object_id",
+    "object_repr",
+    "result",
+    "detail",
+    "hash",
+]
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
@@ -85,9 +96,16 @@ def audit_log(request):
     export = request.GET.get("export")
     if export in ("csv", "xlsx"):
         rows = entries[:AUDIT_EXPORT_LIMIT]
-        audit_record(action=Action.EXPORT, request=request, object_type=AuditEntry._meta.label_lower,
-                     detail={"format": export, "filters": {k: str(v) for k, v in (form.cleaned_data or {}).items()}
-                             if form.is_valid() else {}, "rows": rows.count()})
+        audit_record(
+            action=Action.EXPORT,
+            request=request,
+            object_type=AuditEntry._meta.label_lower,
+            detail={
+                "format": export,
+                "filters": {k: str(v) for k, v in (form.cleaned_data or {}).items()} if form.is_valid() else {},
+                "rows": rows.count(),
+            },
+        )
         return _export(rows, export)
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -96,9 +114,19 @@ def audit_log(request):
 
 
 def _row(entry: AuditEntry) -> list:
-    return [entry.pk, timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"), entry.username,
-            entry.ip or "", entry.action, entry.object_type, entry.object_id, entry.object_repr, entry.result,
-            str(entry.detail) if entry.detail else "", entry.hash]
+    return [
+        entry.pk,
+        timezone.localtime(entry.created_at).strftime("%Y-%m-%d %H:%M:%S"),
+        entry.username,
+        entry.ip or "",
+        entry.action,
+        entry.object_type,
+        entry.object_id,
+        entry.object_repr,
+        entry.result,
+        str(entry.detail) if entry.detail else "",
+        entry.hash,
+    ]
 
 
 def _export(entries, kind: str) -> HttpResponse:

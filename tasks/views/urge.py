@@ -18,9 +18,7 @@ class UrgeForm(forms.Form):
         label=gettext_lazy("Message (optional)"),
         required=False,
         max_length=500,
-        widget=forms.Textarea(
-            attrs={"rows": 2, "placeholder": gettext_lazy("e.g. Please report before Friday.")}
-        ),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": gettext_lazy("e.g. Please report before Friday.")}),
     )
 
 
@@ -36,9 +34,7 @@ def urge(request, pk):
     form = UrgeForm(request.POST)
     urge_done = None
     if form.is_valid():
-        urge_done = assignment_urge(
-            assignment=assignment, urged_by=request.user, message=form.cleaned_data["message"]
-        )
+        urge_done = assignment_urge(assignment=assignment, urged_by=request.user, message=form.cleaned_data["message"])
         form = UrgeForm()
     if request.htmx:
         return render(

@@ -10,9 +10,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         add_year_and_output(parser, suffix=".xlsx")
         parser.add_argument(
-            "--weight", action="append", default=[], metavar="NAME=VALUE",
+            "--weight",
+            action="append",
+            default=[],
+            metavar="NAME=VALUE",
             help="override a score weight: completion, on_time, targets, progress, overdue_penalty, "
-                 "against_original_deadline (repeatable)",
+            "against_original_deadline (repeatable)",
         )
 
     def handle(self, *args, year, output, weight, **options):

@@ -10,7 +10,9 @@ class Command(BaseCommand):
     help = "Build the demo committee, branches, accounts and plans from the reference report (idempotent)."
 
     def add_arguments(self, parser):
-        parser.add_argument("--password", help="Give every demo account this password (otherwise new ones are printed).")
+        parser.add_argument(
+            "--password", help="Give every demo account this password (otherwise new ones are printed)."
+        )
         parser.add_argument("--if-empty", action="store_true", help="Do nothing when the database already has a plan.")
 
     def handle(self, *args, password=None, if_empty=False, **options):
