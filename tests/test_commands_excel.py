@@ -48,7 +48,9 @@ def test_import_plan_lists_every_error_on_stderr_and_fails(org, committee, secre
     with pytest.raises(CommandError, match="2 error"):
         call_command("import_plan", str(plan_file), "--year", "2023", stdout=io.StringIO(), stderr=err)
     lines = err.getvalue().strip().splitlines()
-    assert len(lines) == 2 and "E (牵头单位)" in lines[0] and "O (反馈频次)" in lines[1]
+    assert len(lines) == 2
+    assert "第 2 行" in lines[0] and "“E”列" in lines[0] and "牵头单位" in lines[0]
+    assert "第 3 行" in lines[1] and "“O”列" in lines[1] and "反馈频次" in lines[1]
     assert not AnnualPlan.objects.exists()
 
 
