@@ -11,11 +11,16 @@ DEMO_PASSWORD ?= demo-Pass-2023
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-$(VENV)/.installed-run: pyproject.toml | $(PY)
+# A developer's settings: DEBUG=1 and the defaults, so that plain `.venv/bin/python manage.py ...` works.
+# Never copied on a server: production sets its environment itself (README, "Deploying").
+.env:
+	cp .env.example .env
+
+$(VENV)/.installed-run: pyproject.toml | $(PY) .env
 	$(PY) -m pip install --quiet --disable-pip-version-check -e .
 	touch $@
 
-$(VENV)/.installed-dev: pyproject.toml | $(PY)
+$(VENV)/.installed-dev: pyproject.toml | $(PY) .env
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
