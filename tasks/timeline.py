@@ -101,6 +101,29 @@ def _extension_events(extensions) -> list[TimelineEvent]:
     return events
 
 
+def _comment_events(comments) -> list[TimelineEvent]:
+    return [
+        TimelineEvent(
+            when=c.created_at,
+            kind="comment",
+            actor=c.author,
+            title=_("Commented"),
+            body=c.body,
+            assignment=c.assignment,
+        )
+        for c in comments
+    ]
+
+
+def _urge_events(urges) -> list[TimelineEvent]:
+    return [
+        TimelineEvent(
+            when=u.created_at, kind="urge", actor=u.urged_by, title=_("Urged"), body=u.message, assignment=u.assignment
+        )
+        for u in urges
+    ]
+
+
 def _change_events(history_records) -> list[TimelineEvent]:
     """Field-level changes with old and new values, from consecutive history records."""
     events, previous_by_object = [], {}
@@ -172,24 +195,7 @@ def key_task_timeline(user, key_task: KeyTask) -> list[TimelineEvent]:
         .select_related("urged_by", "assignment__unit")
         .order_by("-created_at")[:EVENT_LIMIT]
     )
-    events = _report_events(reports) + _extension_events(extensions)
-    events += [
-        TimelineEvent(
-            when=c.created_at,
-            kind="comment",
-            actor=c.author,
-            title=_("Commented"),
-            body=c.body,
-            assignment=c.assignment,
-        )
-        for c in comments
-    ]
-    events += [
-        TimelineEvent(
-            when=u.created_at, kind="urge", actor=u.urged_by, title=_("Urged"), body=u.message, assignment=u.assignment
-        )
-        for u in urges
-    ]
+    events = _report_events(reports) + _extension_events(extensions) + _comment_events(comments) + _urge_events(urges)
     if access.is_committee(user):
         history = list(
             KeyTask.history.filter(id=key_task.pk)
@@ -207,21 +213,14 @@ def key_task_timeline(user, key_task: KeyTask) -> list[TimelineEvent]:
 
 def assignment_timeline(user, assignment: Assignment) -> list[TimelineEvent]:
     reports = assignment.reports.select_related("author", "reviewer", "assignment__unit").prefetch_related("evidence")
-    events = _report_events(reports) + _extension_events(
-        assignment.extension_requests.select_related("requested_by", "decided_by", "assignment__unit")
+    events = (
+        _report_events(reports)
+        + _extension_events(
+            assignment.extension_requests.select_related("requested_by", "decided_by", "assignment__unit")
+        )
+        + _comment_events(assignment.comments.select_related("author", "assignment__unit"))
+        + _urge_events(assignment.urges.select_related("urged_by", "assignment__unit"))
     )
-    events += [
-        TimelineEvent(
-            when=c.created_at, kind="comment", actor=c.author, title=_("Commented"), body=c.body, assignment=assignment
-        )
-        for c in assignment.comments.select_related("author")
-    ]
-    events += [
-        TimelineEvent(
-            when=u.created_at, kind="urge", actor=u.urged_by, title=_("Urged"), body=u.message, assignment=assignment
-        )
-        for u in assignment.urges.select_related("urged_by")
-    ]
     if access.is_committee(user):
         events += _change_events(
             Assignment.history.filter(id=assignment.pk)
