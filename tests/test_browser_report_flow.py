@@ -108,8 +108,11 @@ def test_secretary_reports_committee_approves_numbers_move(browser, live_server,
     committee = log_in(browser, live_server, "committee")
     committee.goto(f"{live_server.url}/review/")
     assert "读书心得.pdf" in committee.inner_text("main")
-    committee.click(f"#review-{assignment.reports.get().pk} button[value=approve]")
-    committee.wait_for_selector(f"#review-{assignment.reports.get().pk} .alert-success")
+    # Read the report's card from the page, not the database: the live server thread may hold a write lock
+    # on SQLite's shared in-memory test database, where the busy timeout does not apply.
+    card = committee.locator("[id^=review-]").first
+    card.locator("button[value=approve]").click()
+    card.locator(".alert-success").wait_for()
 
     committee.goto(f"{live_server.url}/key-tasks/{key_task.pk}/")
     assert committee.inner_text("#key-task-progress") == "30.0%"  # (60 + 0) / 2 assignments
