@@ -116,3 +116,24 @@ def test_403_and_400_pages(client, secretary_a, status, marker):
         response = client.get(reverse("home"), HTTP_HOST="evil.example")  # DisallowedHost: 400
     assert response.status_code == status
     assert marker in response.content
+
+
+def test_error_log_does_not_load_the_user_from_the_database():
+    """During a database outage, logging the error must not query the database again (it would raise)."""
+    import logging
+
+    from django.test import RequestFactory
+    from django.utils.functional import SimpleLazyObject
+
+    from partybuild.logging import RequestContextFilter
+
+    def unreachable_database():
+        raise RuntimeError("the database is down")
+
+    request = RequestFactory().get("/dashboard/")
+    request.user = SimpleLazyObject(unreachable_database)
+    record = logging.LogRecord("django.request", logging.ERROR, __file__, 1, "boom", (), None)
+    record.request = request
+    assert RequestContextFilter().filter(record)
+    assert record.user is None
+    assert record.path == "/dashboard/"

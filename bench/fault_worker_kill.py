@@ -1,0 +1,249 @@
+"""SIGKILL a Celery worker in the middle of e-mail delivery: every reminder still ends `sent`, each
+e-mail arrives at least once and at most twice.
+
+    .venv/bin/python bench/fault_worker_kill.py [--emails 2000 --kill-at 650]
+                                                [--pg postgres://postgres@127.0.0.1:5432 --redis-db 13]
+
+Uses its own PostgreSQL database (partybuild_faults, created if missing) and Redis database 13 (emptied
+first). Writes --emails pending e-mail reminders (urges to 50 users, as bench_reminders.py tops up its
+outbox) and hands them to the broker with `reminders_enqueue`, as the daily scan does after commit. An
+SMTP sink (aiosmtpd, in this process) records the Message-ID of each message received. One Celery
+worker (`--pool solo`, like bench_reminders.py) delivers; once the sink has received --kill-at e-mails
+(in the middle of a batch of 100), the worker gets SIGKILL and a new one is started. The sweeper
+(`reminder_sweep`, which beat runs every 5 minutes) runs here every 2 s.
+
+With --hold (the default) the sink delays its "250" to message --kill-at, so the kill lands after that
+message arrived and before the worker could mark it sent: the crash window that README.md says may send
+one e-mail twice. The timeouts are shortened so that recovery fits in a run, in the same order as in
+production (job limit < claim timeout < visibility timeout): CELERY_VISIBILITY_TIMEOUT 40 s,
+REMINDER_CLAIM_TIMEOUT_SECONDS and REMINDER_SWEEP_AFTER_SECONDS 20 s, REMINDER_JOB_TIME_LIMIT 15 s.
+
+Checks (exit 1 if any fails): the kill left rows in `sending`; every row ends `sent`; every Message-ID
+arrived at least once and at most twice; no message for a row that does not exist. Prints `name: value`
+lines.
+"""
+
+import argparse
+import asyncio
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_web import ensure_database, free_port, print  # noqa: E402
+
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*<reminder-(\d+)@partybuild>", re.IGNORECASE | re.MULTILINE)
+
+
+class Sink:
+    """aiosmtpd handler: counts Message-IDs of accepted messages."""
+
+    def __init__(self, hold_at: int = 0, hold_seconds: float = 3):
+        self.lock = threading.Lock()
+        self.ids = Counter()
+        self.received = 0
+        self.hold_at, self.hold_seconds = hold_at, hold_seconds
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        match = MESSAGE_ID.search(envelope.content)
+        with self.lock:
+            self.received += 1
+            self.ids[int(match.group(1)) if match else -1] += 1
+            hold = self.received == self.hold_at
+        if hold:  # the message is here, but the sender has not heard "250" yet: the crash window
+            await asyncio.sleep(self.hold_seconds)
+        return "250 OK"
+
+
+def start_worker(env) -> subprocess.Popen:
+    return subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "partybuild",
+            "worker",
+            "--pool",
+            "solo",
+            "--without-gossip",
+            "--without-mingle",
+            "--without-heartbeat",
+            "--loglevel",
+            "WARNING",
+        ],
+        cwd=ROOT,
+        env=env,
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="partybuild_faults")
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--redis-db", type=int, default=13)
+    parser.add_argument("--emails", type=int, default=2000)
+    parser.add_argument(
+        "--kill-at",
+        type=int,
+        default=650,
+        help="e-mails received before the kill (not a multiple of 100: in the middle of a batch)",
+    )
+    parser.add_argument(
+        "--hold",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="the sink delays its 250 to message --kill-at, so the kill lands after the message arrived "
+        "and before the worker could mark it sent (the one case that may send twice)",
+    )
+    parser.add_argument("--limit", type=float, default=240, help="give up after this many seconds")
+    args = parser.parse_args()
+
+    ensure_database(f"{args.pg}/postgres", args.database, fresh=False)
+    var_dir = tempfile.mkdtemp(prefix="pb-faults-")
+    smtp_port = free_port()
+    broker = f"redis://127.0.0.1:6379/{args.redis_db}"
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "VAR_DIR": var_dir,
+        "DATABASE_URL": f"{args.pg}/{args.database}",
+        "CELERY_BROKER_URL": broker,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "partybuild.settings",
+        "CELERY_VISIBILITY_TIMEOUT": "40",
+        "REMINDER_CLAIM_TIMEOUT_SECONDS": "20",
+        "REMINDER_SWEEP_AFTER_SECONDS": "20",
+        "REMINDER_JOB_TIME_LIMIT": "15",
+        "REMINDER_RETRY_BASE_SECONDS": "1",
+        "REMINDER_RETRY_MAX_SECONDS": "5",
+    }
+    os.environ.update(env)
+
+    import django
+    import redis
+    from aiosmtpd.controller import Controller
+
+    django.setup()
+    from django.core.management import call_command
+
+    from tasks.models import InboxMessage, Reminder, User
+    from tasks.services.reminders import reminder_sweep, reminders_enqueue
+
+    call_command("migrate", verbosity=0)
+    InboxMessage.objects.all().delete()
+    Reminder.objects.all().delete()
+    redis.Redis.from_url(broker).flushdb()
+    users = []
+    for number in range(1, 51):
+        user, _ = User.objects.get_or_create(
+            username=f"fault_user{number:02d}", defaults={"email": f"fault_user{number:02d}@bench.example"}
+        )
+        users.append(user.pk)
+    stamp = int(time.time())
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                kind="urge",
+                recipient_id=users[index % len(users)],
+                channel="email",
+                period=f"fault{stamp}-{index}",
+                subject="催办：故障演练",
+                body="请尽快报送进展。",
+                url="/",
+                dedup_key=f"-:urge:u{users[index % len(users)]}:email:fault{stamp}-{index}",
+            )
+            for index in range(args.emails)
+        ],
+        batch_size=5000,
+    )
+    rows = list(Reminder.objects.filter(state="pending", channel="email").only("id", "channel"))
+    ids = {row.pk for row in rows}
+    print(f"emails: {len(rows)} in batches of 100; broker {broker}; database {args.database}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before the run")
+
+    sink = Sink(hold_at=args.kill_at if args.hold else 0)
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    workers = [start_worker(env)]
+    killed_at = None
+    try:
+        started = time.monotonic()
+        reminders_enqueue(rows)
+        while sink.received < args.kill_at:
+            if time.monotonic() - started > args.limit:
+                raise SystemExit("the first worker delivered too little before the limit")
+            time.sleep(0.01)
+        workers[0].send_signal(signal.SIGKILL)
+        workers[0].wait()
+        killed_at = time.monotonic() - started
+        states_at_kill = dict(Counter(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)))
+        received_at_kill = sink.received
+        workers.append(start_worker(env))
+        last_sweep = 0.0
+        sweeps = released = requeued = 0
+        while time.monotonic() - started < args.limit:
+            if Reminder.objects.filter(pk__in=ids, state="sent").count() == len(ids):
+                break
+            if time.monotonic() - last_sweep >= 2:
+                result = reminder_sweep()
+                sweeps += 1
+                released += result.released
+                requeued += len(result.requeued)
+                last_sweep = time.monotonic()
+            time.sleep(0.2)
+        finished = time.monotonic() - started
+        time.sleep(2)  # a message in flight at the end would still be counted
+    finally:
+        for worker in workers:
+            if worker.poll() is None:
+                worker.send_signal(signal.SIGTERM)
+                try:
+                    worker.wait(30)
+                except subprocess.TimeoutExpired:
+                    worker.kill()
+        controller.stop()
+
+    states = dict(Counter(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)))
+    counts = sink.ids
+    duplicates = sorted(pk for pk, n in counts.items() if n > 1)
+    missing = sorted(ids - set(counts))
+    strangers = sorted(set(counts) - ids)
+    moment = "while the sink held its reply to" if args.hold else "after"
+    print(f"killed_at_s: {killed_at:.2f} (SIGKILL, solo pool, {moment} message {args.kill_at})")
+    print(f"received_at_kill: {received_at_kill}")
+    print(f"states_at_kill: {states_at_kill}")
+    print(f"all_sent_at_s: {finished:.2f}")
+    print(f"sweeps: {sweeps}, rows released from sending: {released}, rows re-enqueued: {requeued}")
+    print(f"final_states: {states}")
+    print(f"messages_received: {sink.received}")
+    print(f"distinct_message_ids: {len(counts)}")
+    print(f"duplicates: {len(duplicates)} {duplicates[:10]}")
+    print(f"max_copies_of_one_message: {max(counts.values(), default=0)}")
+    print(f"missing: {len(missing)} {missing[:10]}")
+
+    checks = {
+        "the kill hit a batch mid-delivery (rows left in sending)": states_at_kill.get("sending", 0) > 0,
+        "every reminder row ends sent": states == {"sent": len(ids)},
+        "every e-mail received at least once": not missing,
+        "no e-mail received more than twice": max(counts.values(), default=0) <= 2,
+        "no message for an unknown row": not strangers,
+    }
+    for name, ok in checks.items():
+        print(f"check: {'PASS' if ok else 'FAIL'} {name}")
+    if not all(checks.values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
