@@ -15,7 +15,7 @@ from tasks.services import (
 )
 from tasks.services.evidence import evidence_path
 from tests.factories import AssignmentFactory
-from tests.helpers import JPEG_BYTES, PNG_BYTES, office_bytes, pdf, upload
+from tests.helpers import JPEG_BYTES, PDF_BYTES, PNG_BYTES, office_bytes, pdf, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -221,11 +221,8 @@ def test_files_written_are_removed_when_the_report_fails_later(assignment_a1, se
 
 
 def test_file_name_is_made_to_tell_the_truth(assignment_a1, secretary_a):
-    report = submit(assignment_a1, secretary_a, files=[upload("总结.exe", PDF_BYTES_FOR_RENAME)])
+    report = submit(assignment_a1, secretary_a, files=[upload("总结.exe", PDF_BYTES)])
     assert report.evidence.get().original_name == "总结.pdf"
-
-
-PDF_BYTES_FOR_RENAME = b"%PDF-1.7\n%%EOF\n"
 
 
 def test_task_asking_for_evidence_needs_a_file(assignment_a1, secretary_a):

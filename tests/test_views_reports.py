@@ -225,13 +225,10 @@ def test_evidence_downloads_as_attachment_only_for_those_who_may_see_it(
         response = client.get(url)
         assert response.status_code == 200
         assert response["Content-Disposition"].startswith("attachment")
-        assert b"".join(response.streaming_content) == PDF_BYTES_OF_PDF
+        assert b"".join(response.streaming_content) == PDF_BYTES
     for user in (secretary_b, outsider):
         client.force_login(user)
         assert client.get(url).status_code == 404
-
-
-PDF_BYTES_OF_PDF = PDF_BYTES
 
 
 # --- Extensions ----------------------------------------------------------------------------------------

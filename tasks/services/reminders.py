@@ -206,19 +206,23 @@ class TaskInfo:
     def task(self) -> str:
         return f"{self.number} {self.title}"
 
+    def text_values(self, **extra) -> dict:
+        """The placeholders every reminder text may use, plus the kind's own."""
+        return {
+            "task": self.task,
+            "unit": self.unit,
+            "deadline": self.deadline.isoformat(),
+            "progress": self.progress,
+            **extra,
+        }
+
     @property
     def url(self) -> str:
         return assignment_url(self.assignment_id)
 
 
 def _due_soon_texts(info: TaskInfo, left: int) -> tuple[str, str]:
-    values = {
-        "task": info.task,
-        "unit": info.unit,
-        "deadline": info.deadline.isoformat(),
-        "n": left,
-        "progress": info.progress,
-    }
+    values = info.text_values(n=left)
     subject = (_("Due today: %(task)s") if left == 0 else _("Due in %(n)d working days: %(task)s")) % values
     body = (
         _(
@@ -232,13 +236,7 @@ def _due_soon_texts(info: TaskInfo, left: int) -> tuple[str, str]:
 
 
 def _overdue_texts(info: TaskInfo, overdue: int) -> tuple[str, str]:
-    values = {
-        "task": info.task,
-        "unit": info.unit,
-        "deadline": info.deadline.isoformat(),
-        "n": overdue,
-        "progress": info.progress,
-    }
+    values = info.text_values(n=overdue)
     subject = _("Overdue by %(n)d working days: %(task)s") % values
     body = (
         _(
@@ -253,13 +251,7 @@ def _overdue_texts(info: TaskInfo, overdue: int) -> tuple[str, str]:
 
 
 def _escalation_texts(info: TaskInfo, overdue: int) -> tuple[str, str]:
-    values = {
-        "task": info.task,
-        "unit": info.unit,
-        "deadline": info.deadline.isoformat(),
-        "n": overdue,
-        "progress": info.progress,
-    }
+    values = info.text_values(n=overdue)
     subject = _("Escalation: %(task)s (%(unit)s) is %(n)d working days overdue") % values
     body = (
         _(
@@ -273,7 +265,7 @@ def _escalation_texts(info: TaskInfo, overdue: int) -> tuple[str, str]:
 
 
 def _report_due_texts(info: TaskInfo, month: str) -> tuple[str, str]:
-    values = {"task": info.task, "unit": info.unit, "month": month}
+    values = info.text_values(month=month)
     subject = _("Monthly report due: %(task)s") % values
     body = (
         _(
@@ -814,13 +806,7 @@ def assignment_urge(*, assignment: Assignment, urged_by, message: str = "") -> U
         urge = Urge.objects.create(assignment=assignment, urged_by=urged_by, message=message)
         audience = Audience.load()
         info = _task_info(assignment)
-        values = {
-            "who": urged_by.display_name,
-            "task": info.task,
-            "unit": info.unit,
-            "deadline": info.deadline.isoformat(),
-            "progress": info.progress,
-        }
+        values = info.text_values(who=urged_by.display_name)
         body = (
             _(
                 "%(who)s urges %(unit)s to move “%(task)s” forward (deadline %(deadline)s, approved progress "
