@@ -9,8 +9,8 @@ from django.core.exceptions import PermissionDenied
 from openpyxl import Workbook, load_workbook
 
 from tasks.models import AnnualPlan, Assignment, KeyTask
-from tasks.services import plan_import as plan_import_module
 from tasks.services.plan_import import PlanImportError, plan_import, plan_template_workbook
+from tasks.services.plan_import import rows as plan_rows
 from tests.factories import AssignmentFactory, KeyTaskFactory, UserFactory
 
 HEADERS = [
@@ -315,12 +315,12 @@ def test_files_that_are_not_xlsx_get_a_clear_message(org, people, content, code)
 
 
 def test_size_and_row_limits(org, people, monkeypatch):
-    monkeypatch.setattr(plan_import_module, "MAX_ROWS", 2)
+    monkeypatch.setattr(plan_rows, "MAX_ROWS", 2)
     with pytest.raises(PlanImportError) as excinfo:
         plan_import(file=xlsx(good_rows()), year=2023, user=people[0])
     assert [issue.code for issue in excinfo.value.issues] == ["too_many_rows"]
 
-    monkeypatch.setattr(plan_import_module, "MAX_BYTES", 1000)
+    monkeypatch.setattr(plan_rows, "MAX_BYTES", 1000)
     with pytest.raises(PlanImportError) as excinfo:
         plan_import(file=xlsx(good_rows()), year=2023, user=people[0])
     assert [issue.code for issue in excinfo.value.issues] == ["too_large"]
