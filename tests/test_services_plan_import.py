@@ -11,6 +11,7 @@ from openpyxl import Workbook, load_workbook
 from tasks.models import AnnualPlan, Assignment, KeyTask
 from tasks.services.plan_import import PlanImportError, plan_import, plan_template_workbook
 from tasks.services.plan_import import rows as plan_rows
+from tasks.services.plan_import import workbook as plan_workbook
 from tests.factories import AssignmentFactory, KeyTaskFactory, UserFactory
 
 HEADERS = [
@@ -320,7 +321,7 @@ def test_size_and_row_limits(org, people, monkeypatch):
         plan_import(file=xlsx(good_rows()), year=2023, user=people[0])
     assert [issue.code for issue in excinfo.value.issues] == ["too_many_rows"]
 
-    monkeypatch.setattr(plan_rows, "MAX_BYTES", 1000)
+    monkeypatch.setattr(plan_workbook, "MAX_BYTES", 1000)
     with pytest.raises(PlanImportError) as excinfo:
         plan_import(file=xlsx(good_rows()), year=2023, user=people[0])
     assert [issue.code for issue in excinfo.value.issues] == ["too_large"]
