@@ -4,7 +4,7 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
-from tasks.models import AnnualPlan, Area, Assignment, KeyTask
+from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit
 from tasks.services.plan_import.columns import AREA_CODES, DEFAULT_AREAS
 from tasks.services.plan_import.directory import Directory
 from tasks.services.plan_import.results import PlanImportResult
@@ -51,6 +51,19 @@ def _differs(instance, values: dict) -> bool:
     return False
 
 
+def _assignment_create(
+    key_task: KeyTask, unit: OrgUnit, row: PlanRow, owners: dict[int, int | None], directory: Directory
+):
+    """A unit's share of the key task: the lead unit weighs twice a cooperating one."""
+    Assignment.objects.create(
+        key_task=key_task,
+        unit=unit,
+        deadline=row.deadline,
+        owner_id=owners[unit.pk] or directory.secretaries.get(unit.pk),
+        weight=Decimal(2 if unit == row.lead_unit else 1),
+    )
+
+
 def apply_rows(plan: AnnualPlan, rows: list[PlanRow], directory: Directory, result: PlanImportResult, dry_run: bool):
     areas = {area.name: area for area in plan.areas.all()} if plan.pk else {}
     next_order = max((area.sort_order for area in areas.values()), default=0) + 1
@@ -86,13 +99,7 @@ def apply_rows(plan: AnnualPlan, rows: list[PlanRow], directory: Directory, resu
             key_task = KeyTask.objects.create(plan=plan, number=row.number, **fields)
             key_task.cooperating_units.set(row.cooperating_units)
             for unit in row.units:
-                Assignment.objects.create(
-                    key_task=key_task,
-                    unit=unit,
-                    deadline=row.deadline,
-                    owner_id=owners[unit.pk] or directory.secretaries.get(unit.pk),
-                    weight=Decimal(2 if unit == row.lead_unit else 1),
-                )
+                _assignment_create(key_task, unit, row, owners, directory)
             continue
 
         changed = key_task.area_id != area.pk or _differs(
@@ -139,13 +146,7 @@ def apply_rows(plan: AnnualPlan, rows: list[PlanRow], directory: Directory, resu
         key_task.cooperating_units.set(row.cooperating_units)
         for assignment, unit, updates in assignment_changes:
             if assignment is None:
-                Assignment.objects.create(
-                    key_task=key_task,
-                    unit=unit,
-                    deadline=row.deadline,
-                    owner_id=owners[unit.pk] or directory.secretaries.get(unit.pk),
-                    weight=Decimal(2 if unit == row.lead_unit else 1),
-                )
+                _assignment_create(key_task, unit, row, owners, directory)
                 continue
             for name, value in updates.items():
                 setattr(assignment, name, value)
