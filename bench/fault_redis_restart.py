@@ -1,0 +1,308 @@
+"""Restart Redis (which keeps nothing on disk) while e-mail reminders are queued and one batch is being
+delivered: the worker reconnects by itself, every reminder ends `sent`, every e-mail arrives exactly once.
+
+    .venv/bin/python bench/fault_redis_restart.py [--emails 2000 --restart-at 650 --down 3]
+                                                  [--pool prefork --concurrency 2] [--pg postgres://...]
+
+Starts its own redis-server on a free port with `--save "" --appendonly no`, like production Redis here,
+so a restart really loses the queue (the shared Redis on 6379 is not touched), and uses its own
+PostgreSQL database (partybuild_faults_redis, created if missing). Writes --emails pending e-mail
+reminders (urges to 50 users) and hands them to Redis with `reminders_enqueue`, as the daily scan does
+after commit. An aiosmtpd sink in this process records the Message-ID of each message. One Celery worker
+(`--pool prefork --concurrency 2` by default, as the systemd unit but on 2 cores; `--pool solo` as the
+other fault scripts) delivers; once the sink has --restart-at e-mails (in the middle of a batch), Redis is
+shut down without saving, left down for --down seconds, and started again, empty. The worker process is
+not touched. The sweeper (`reminder_sweep`, which beat runs every 5 minutes) runs here every 2 s.
+
+Timeouts are shortened as in fault_worker_kill.py so that recovery fits in a run: CELERY_VISIBILITY_TIMEOUT
+40 s, REMINDER_CLAIM_TIMEOUT_SECONDS and REMINDER_SWEEP_AFTER_SECONDS 20 s, REMINDER_JOB_TIME_LIMIT 15 s.
+
+Checks (exit 1 if any fails): the restart emptied the queue while rows were still pending; the worker
+process was never restarted and still runs; it waits on the queue again (BRPOP) within 30 s of Redis being
+up; every row ends `sent`; every Message-ID arrived exactly once;
+no message for a row that does not exist. Prints `name: value` lines.
+"""
+
+import argparse
+import os
+import re
+import signal
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_web import ensure_database, free_port, print  # noqa: E402
+
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*<reminder-(\d+)@partybuild>", re.IGNORECASE | re.MULTILINE)
+
+
+class Sink:
+    """aiosmtpd handler: counts Message-IDs of accepted messages and notes when each arrived."""
+
+    def __init__(self):
+        self.lock = threading.Lock()
+        self.ids = Counter()
+        self.received = 0
+        self.last_at = 0.0
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        match = MESSAGE_ID.search(envelope.content)
+        with self.lock:
+            self.received += 1
+            self.ids[int(match.group(1)) if match else -1] += 1
+            self.last_at = time.monotonic()
+        return "250 OK"
+
+
+class RedisServer:
+    """A private redis-server that keeps nothing on disk: a restart loses every queued message."""
+
+    def __init__(self, port: int, directory: str):
+        self.port, self.directory, self.process = port, directory, None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen(
+            [
+                "redis-server",
+                *("--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+                *("--dir", self.directory, "--logfile", os.path.join(self.directory, "redis.log")),
+            ],
+        )
+        import redis
+
+        client = redis.Redis(port=self.port)
+        for _ in range(200):
+            try:
+                client.ping()
+                return
+            except redis.ConnectionError:
+                time.sleep(0.05)
+        raise SystemExit(f"redis-server on port {self.port} did not start")
+
+    def stop(self) -> None:
+        """SIGTERM with `--save ""`: Redis exits without writing anything."""
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            self.process.wait(10)
+
+
+def start_worker(env, pool: str, concurrency: int, log: Path) -> subprocess.Popen:
+    with log.open("ab") as output:
+        return subprocess.Popen(
+            [
+                *(sys.executable, "-m", "celery", "-A", "partybuild", "worker", "--pool", pool),
+                *("--concurrency", str(concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat"),
+                *("--loglevel", "WARNING"),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+
+
+def queued_messages(port: int) -> int:
+    import redis
+
+    return redis.Redis(port=port).llen("celery")
+
+
+def consuming(port: int) -> bool:
+    """A worker waits for messages with BRPOP on the queue: one such client means it is connected again."""
+    import redis
+
+    try:
+        return any(client.get("cmd") == "brpop" for client in redis.Redis(port=port).client_list())
+    except redis.ConnectionError:
+        return False
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database", default="partybuild_faults_redis")
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--emails", type=int, default=2000)
+    parser.add_argument("--restart-at", type=int, default=650, help="e-mails received before Redis goes down")
+    parser.add_argument("--down", type=float, default=3, help="seconds Redis stays down")
+    parser.add_argument("--pool", choices=["prefork", "solo"], default="prefork")
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--limit", type=float, default=240, help="give up after this many seconds")
+    args = parser.parse_args()
+
+    ensure_database(f"{args.pg}/postgres", args.database, fresh=False)
+    var_dir = tempfile.mkdtemp(prefix="pb-faults-redis-")
+    redis_server = RedisServer(free_port(), var_dir)
+    smtp_port = free_port()
+    broker = f"redis://127.0.0.1:{redis_server.port}/0"
+    env = {
+        **os.environ,
+        "DEBUG": "1",
+        "VAR_DIR": var_dir,
+        "DATABASE_URL": f"{args.pg}/{args.database}",
+        "CELERY_BROKER_URL": broker,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "partybuild.settings",
+        "CELERY_VISIBILITY_TIMEOUT": "40",
+        "REMINDER_CLAIM_TIMEOUT_SECONDS": "20",
+        "REMINDER_SWEEP_AFTER_SECONDS": "20",
+        "REMINDER_JOB_TIME_LIMIT": "15",
+        "REMINDER_RETRY_BASE_SECONDS": "1",
+        "REMINDER_RETRY_MAX_SECONDS": "5",
+    }
+    os.environ.update(env)
+
+    import django
+    from aiosmtpd.controller import Controller
+
+    django.setup()
+    from django.core.management import call_command
+
+    from tasks.models import InboxMessage, Reminder, User
+    from tasks.services.reminders import reminder_sweep, reminders_enqueue
+
+    call_command("migrate", verbosity=0)
+    InboxMessage.objects.all().delete()
+    Reminder.objects.all().delete()
+    users = []
+    for number in range(1, 51):
+        user, _ = User.objects.get_or_create(
+            username=f"fault_user{number:02d}", defaults={"email": f"fault_user{number:02d}@bench.example"}
+        )
+        users.append(user.pk)
+    stamp = int(time.time())
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                kind="urge",
+                recipient_id=users[index % len(users)],
+                channel="email",
+                period=f"redis{stamp}-{index}",
+                subject="催办：故障演练",
+                body="请尽快报送进展。",
+                url="/",
+                dedup_key=f"-:urge:u{users[index % len(users)]}:email:redis{stamp}-{index}",
+            )
+            for index in range(args.emails)
+        ],
+        batch_size=5000,
+    )
+    rows = list(Reminder.objects.filter(state="pending", channel="email").only("id", "channel"))
+    ids = {row.pk for row in rows}
+    print(f"emails: {len(rows)} in batches of 100; broker {broker} (private, --save '' --appendonly no)")
+    print(f"worker: --pool {args.pool} --concurrency {args.concurrency}; database {args.database}")
+    print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before the run")
+
+    sink = Sink()
+    controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
+    controller.start()
+    redis_server.start()
+    worker_log = Path(var_dir) / "worker.log"
+    worker = start_worker(env, args.pool, args.concurrency, worker_log)
+    worker_pid = worker.pid
+    try:
+        started = time.monotonic()
+        reminders_enqueue(rows)
+        while sink.received < args.restart_at:
+            if time.monotonic() - started > args.limit or worker.poll() is not None:
+                raise SystemExit("the worker delivered too little before the limit")
+            time.sleep(0.01)
+        queued_at_restart = queued_messages(redis_server.port)
+        redis_server.stop()
+        down_at = time.monotonic() - started
+        received_at_restart = sink.received
+        states_at_restart = dict(Counter(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)))
+        time.sleep(args.down)
+        redis_server.start()
+        up_at = time.monotonic() - started
+        queued_after_restart = queued_messages(redis_server.port)
+        while not consuming(redis_server.port) and time.monotonic() - started < args.limit:
+            time.sleep(0.05)
+        consuming_at = time.monotonic() - started
+        last_sweep = 0.0
+        sweeps = released = requeued = 0
+        sweep_errors = 0
+        received_when_up = sink.received
+        first_after_requeue = None
+        while time.monotonic() - started < args.limit:
+            if Reminder.objects.filter(pk__in=ids, state="sent").count() == len(ids):
+                break
+            if requeued and first_after_requeue is None and sink.received > received_when_up:
+                first_after_requeue = time.monotonic() - started
+            if time.monotonic() - last_sweep >= 2:
+                try:
+                    result = reminder_sweep()
+                except Exception as error:  # a broker error must not end the run: beat would try again
+                    sweep_errors += 1
+                    print(f"sweep error: {error!r}")
+                else:
+                    sweeps += 1
+                    released += result.released
+                    requeued += len(result.requeued)
+                last_sweep = time.monotonic()
+            time.sleep(0.2)
+        finished = time.monotonic() - started
+        time.sleep(2)  # a message in flight at the end would still be counted
+        worker_alive = worker.poll() is None
+    finally:
+        if worker.poll() is None:
+            worker.send_signal(signal.SIGTERM)
+            try:
+                worker.wait(30)
+            except subprocess.TimeoutExpired:
+                worker.kill()
+        controller.stop()
+        redis_server.stop()
+
+    states = dict(Counter(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)))
+    counts = sink.ids
+    duplicates = sorted(pk for pk, n in counts.items() if n > 1)
+    missing = sorted(ids - set(counts))
+    strangers = sorted(set(counts) - ids)
+    print(f"redis_down_at_s: {down_at:.2f} (SIGTERM, nothing saved), up again at {up_at:.2f} s")
+    print(f"received_at_restart: {received_at_restart}")
+    print(f"states_at_restart: {states_at_restart}")
+    print(f"worker_consuming_again_at_s: {consuming_at:.2f} ({consuming_at - up_at:.2f} s after Redis was up)")
+    print(f"queued_messages_before / after restart: {queued_at_restart} / {queued_after_restart}")
+    print(f"received_while_redis_down_or_before_requeue: {received_when_up - received_at_restart}")
+    if first_after_requeue is not None:
+        print(f"first_email_from_a_requeued_job_at_s: {first_after_requeue:.2f}")
+    print(f"all_sent_at_s: {finished:.2f} (from the first enqueue)")
+    print(f"sweeps: {sweeps}, errors: {sweep_errors}, rows released: {released}, rows re-enqueued: {requeued}")
+    print(f"worker_pid: {worker_pid}, still running at the end: {worker_alive}")
+    log = worker_log.read_text(errors="replace")
+    print(
+        f"worker_log: {worker_log} ({log.count('Connection to broker lost')} 'Connection to broker lost', "
+        f"{log.count('Cannot connect to')} 'Cannot connect to')"
+    )
+    print(f"final_states: {states}")
+    print(f"messages_received: {sink.received}")
+    print(f"distinct_message_ids: {len(counts)}")
+    print(f"duplicates: {len(duplicates)} {duplicates[:10]}")
+    print(f"missing: {len(missing)} {missing[:10]}")
+
+    checks = {
+        "the restart lost queued messages while rows were pending": queued_at_restart > 0
+        and queued_after_restart == 0
+        and states_at_restart.get("pending", 0) > 0,
+        "the same worker process ran throughout (reconnected by itself)": worker_alive,
+        "the worker consumed again within 30 s of Redis being up": consuming_at - up_at < 30,
+        "every reminder row ends sent": states == {"sent": len(ids)},
+        "every e-mail received exactly once": not missing and not duplicates,
+        "no message for an unknown row": not strangers,
+    }
+    for name, ok in checks.items():
+        print(f"check: {'PASS' if ok else 'FAIL'} {name}")
+    if not all(checks.values()):
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()
