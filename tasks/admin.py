@@ -3,6 +3,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from tasks import admin_third_party  # noqa: F401 - auth, axes and celery beat behind the duty rule
 from tasks.models import (
     AnnualPlan,
     Area,
@@ -21,6 +22,7 @@ from tasks.models import (
     User,
     WorkdayOverride,
 )
+from tasks.security.duties import DutyAdminMixin
 
 
 class MembershipInline(admin.TabularInline):
@@ -30,7 +32,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DjangoUserAdmin):
+class UserAdmin(DutyAdminMixin, DjangoUserAdmin):
     fieldsets = (
         *DjangoUserAdmin.fieldsets,
         (_("PartyBuild"), {"fields": ("full_name", "phone", "notify_by_email")}),
@@ -57,7 +59,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(admin.ModelAdmin):
+class OrgUnitAdmin(DutyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "short_name", "kind", "parent", "sort_order", "is_active", "robot_kind"]
     list_filter = ["kind", "is_active", "robot_kind"]
     search_fields = ["name", "short_name"]
@@ -66,7 +68,7 @@ class OrgUnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(DutyAdminMixin, admin.ModelAdmin):
     list_display = ["user", "unit", "role"]
     list_filter = ["role", "unit__kind"]
     search_fields = ["user__username", "user__full_name", "unit__name"]
@@ -79,7 +81,7 @@ class AreaInline(admin.TabularInline):
 
 
 @admin.register(AnnualPlan)
-class AnnualPlanAdmin(SimpleHistoryAdmin):
+class AnnualPlanAdmin(DutyAdminMixin, SimpleHistoryAdmin):
     list_display = ["year", "title", "status", "created_at"]
     list_filter = ["status"]
     search_fields = ["title", "year"]
@@ -87,7 +89,7 @@ class AnnualPlanAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Area)
-class AreaAdmin(admin.ModelAdmin):
+class AreaAdmin(DutyAdminMixin, admin.ModelAdmin):
     list_display = ["name", "plan", "code", "sort_order"]
     list_filter = ["plan", "code"]
     search_fields = ["name"]
@@ -102,7 +104,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(KeyTask)
-class KeyTaskAdmin(SimpleHistoryAdmin):
+class KeyTaskAdmin(DutyAdminMixin, SimpleHistoryAdmin):
     list_display = ["number", "title", "plan", "area", "lead_unit", "responsible_leader", "deadline", "cadence"]
     list_filter = ["plan", "area__code", "cadence", "lead_unit"]
     search_fields = ["number", "title", "description"]
@@ -112,7 +114,7 @@ class KeyTaskAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(SimpleHistoryAdmin):
+class AssignmentAdmin(DutyAdminMixin, SimpleHistoryAdmin):
     list_display = ["key_task", "unit", "owner", "deadline", "original_deadline", "progress", "status", "completed_at"]
     list_filter = ["status", "key_task__plan", "key_task__area__code", "unit"]
     search_fields = ["key_task__number", "key_task__title", "unit__name", "owner__full_name", "owner__username"]
@@ -142,7 +144,7 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(SimpleHistoryAdmin):
+class ProgressReportAdmin(DutyAdminMixin, SimpleHistoryAdmin):
     list_display = ["assignment", "author", "percent", "state", "submitted_at", "reviewer", "reviewed_at"]
     list_filter = ["state", "assignment__key_task__plan", "assignment__unit"]
     search_fields = ["narrative", "obstacles", "assignment__key_task__title", "author__full_name", "author__username"]
@@ -158,7 +160,7 @@ class ProgressReportAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Evidence)
-class EvidenceAdmin(admin.ModelAdmin):
+class EvidenceAdmin(DutyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "report", "content_type", "size", "uploaded_at"]
     search_fields = ["original_name", "sha256"]
     readonly_fields = ["report", "original_name", "stored_name", "content_type", "size", "sha256", "uploaded_at"]
@@ -168,14 +170,14 @@ class EvidenceAdmin(admin.ModelAdmin):
 
 
 @admin.register(Comment)
-class CommentAdmin(admin.ModelAdmin):
+class CommentAdmin(DutyAdminMixin, admin.ModelAdmin):
     list_display = ["key_task", "assignment", "author", "created_at"]
     search_fields = ["body", "author__username", "key_task__title"]
     list_filter = ["key_task__plan"]
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(SimpleHistoryAdmin):
+class ExtensionRequestAdmin(DutyAdminMixin, SimpleHistoryAdmin):
     list_display = ["assignment", "requested_by", "current_deadline", "requested_deadline", "state", "decided_by"]
     list_filter = ["state"]
     search_fields = ["reason", "assignment__key_task__title", "assignment__unit__name"]
@@ -193,7 +195,7 @@ class ExtensionRequestAdmin(SimpleHistoryAdmin):
 
 
 @admin.register(Reminder)
-class ReminderAdmin(admin.ModelAdmin):
+class ReminderAdmin(DutyAdminMixin, admin.ModelAdmin):
     list_display = [
         "kind",
         "channel",
@@ -220,27 +222,27 @@ class ReminderAdmin(admin.ModelAdmin):
 
 
 @admin.register(Urge)
-class UrgeAdmin(admin.ModelAdmin):
+class UrgeAdmin(DutyAdminMixin, admin.ModelAdmin):
     list_display = ["assignment", "urged_by", "created_at"]
     search_fields = ["message", "assignment__key_task__title"]
 
 
 @admin.register(InboxMessage)
-class InboxMessageAdmin(admin.ModelAdmin):
+class InboxMessageAdmin(DutyAdminMixin, admin.ModelAdmin):
     list_display = ["title", "user", "created_at", "read_at"]
     list_filter = ["read_at"]
     search_fields = ["title", "body", "user__username"]
 
 
 @admin.register(WorkdayOverride)
-class WorkdayOverrideAdmin(admin.ModelAdmin):
+class WorkdayOverrideAdmin(DutyAdminMixin, admin.ModelAdmin):
     list_display = ["date", "is_workday", "note"]
     list_filter = ["is_workday"]
     search_fields = ["note"]
     date_hierarchy = "date"
 
 
-class ChangeRecordAdmin(admin.ModelAdmin):
+class ChangeRecordAdmin(DutyAdminMixin, admin.ModelAdmin):
     """The change log (django-simple-history): searchable, never editable."""
 
     list_display = ["history_date", "history_type", "history_user", "ip_address", "__str__"]
@@ -266,7 +268,7 @@ from tasks import admin_security  # noqa: E402, F401 - the audit log (kept apart
 
 
 @admin.register(CalendarFeedToken)
-class CalendarFeedTokenAdmin(admin.ModelAdmin):
+class CalendarFeedTokenAdmin(DutyAdminMixin, admin.ModelAdmin):
     """The token itself is a secret and never shown; deleting a row revokes the user's calendar address."""
 
     list_display = ["user", "created_at", "last_used_at"]

@@ -4,10 +4,11 @@ sees it; tasks.security.duties)."""
 from django.contrib import admin
 
 from tasks.models import AuditEntry
+from tasks.security.duties import DutyAdminMixin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
+class AuditEntryAdmin(DutyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "username", "ip", "action", "object_type", "object_id", "object_repr", "result"]
     list_filter = ["action", "result", "created_at"]
     search_fields = ["username", "ip", "object_repr", "object_type", "object_id"]

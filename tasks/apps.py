@@ -11,7 +11,5 @@ class TasksConfig(AppConfig):
         from tasks import signals  # noqa: F401 - connects the receivers
         from tasks.cache import connect_invalidation
         from tasks.security import receivers  # noqa: F401 - audit rows for logins, lockouts, changes
-        from tasks.security.duties import enforce_duties
 
-        enforce_duties()
         connect_invalidation()

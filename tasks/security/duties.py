@@ -6,9 +6,6 @@ apply. Accounts without a duty (committee staff, a bootstrap superuser) are not 
 """
 
 import enum
-import functools
-
-from django.contrib import admin
 
 
 class ModelClass(enum.StrEnum):
@@ -32,14 +29,6 @@ MODEL_CLASSES = {
     ("tasks", "passwordhistory"): ModelClass.SECURITY,
     ("tasks", "auditentry"): ModelClass.AUDIT,
 }
-
-GUARDED_METHODS = (
-    "has_module_permission",
-    "has_view_permission",
-    "has_add_permission",
-    "has_change_permission",
-    "has_delete_permission",
-)
 
 
 def model_class(app_label: str, model_name: str) -> ModelClass:
@@ -75,22 +64,29 @@ def admin_may_open(user, cls: ModelClass) -> bool:
     return cls == ModelClass(duty)
 
 
-def _guard(model_admin, method_name: str, cls: ModelClass) -> None:
-    original = getattr(model_admin, method_name)
-    if getattr(original, "_duty_guarded", False):
-        return
+class DutyAdminMixin:
+    """First among a ModelAdmin's bases: a duty account opens the model only when its duty allows.
 
-    @functools.wraps(original)
-    def guarded(request, *args, **kwargs):
-        return admin_may_open(request.user, cls) and original(request, *args, **kwargs)
+    The admin's own permission check comes after the duty's, so that no permission given to a duty account
+    (the system administrator manages groups) opens another duty's pages or party work data. A subclass that
+    overrides one of these methods calls super() or refuses outright; tests/test_security_duties.py holds
+    every registered admin to that.
+    """
 
-    guarded._duty_guarded = True
-    setattr(model_admin, method_name, guarded)
+    def duty_allows(self, request) -> bool:
+        return admin_may_open(request.user, model_class(self.opts.app_label, self.opts.model_name))
 
+    def has_module_permission(self, request):
+        return self.duty_allows(request) and super().has_module_permission(request)
 
-def enforce_duties(site: admin.AdminSite = admin.site) -> None:
-    """Put the duty check in front of every registered ModelAdmin's permission methods (called at start-up)."""
-    for model, model_admin in site._registry.items():
-        cls = model_class(model._meta.app_label, model._meta.model_name)
-        for method_name in GUARDED_METHODS:
-            _guard(model_admin, method_name, cls)
+    def has_view_permission(self, request, obj=None):
+        return self.duty_allows(request) and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request):
+        return self.duty_allows(request) and super().has_add_permission(request)
+
+    def has_change_permission(self, request, obj=None):
+        return self.duty_allows(request) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return self.duty_allows(request) and super().has_delete_permission(request, obj)

@@ -1,0 +1,65 @@
+"""Other apps' admins registered again with the duty rule in front (三员分立; tasks.security.duties): groups
+and permissions are the system administrator's, with celery beat's schedules; lockouts the security
+administrator's."""
+
+from axes import admin as axes_admin
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.contrib import admin
+from django.contrib.auth import admin as auth_admin
+from django.contrib.auth.models import Group
+from django_celery_beat import admin as beat_admin
+from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
+
+from tasks.security.duties import DutyAdminMixin
+
+
+class GroupAdmin(DutyAdminMixin, auth_admin.GroupAdmin):
+    pass
+
+
+class AccessAttemptAdmin(DutyAdminMixin, axes_admin.AccessAttemptAdmin):
+    pass
+
+
+class AccessLogAdmin(DutyAdminMixin, axes_admin.AccessLogAdmin):
+    pass
+
+
+class AccessFailureLogAdmin(DutyAdminMixin, axes_admin.AccessFailureLogAdmin):
+    pass
+
+
+class PeriodicTaskAdmin(DutyAdminMixin, beat_admin.PeriodicTaskAdmin):
+    pass
+
+
+class ClockedScheduleAdmin(DutyAdminMixin, beat_admin.ClockedScheduleAdmin):
+    pass
+
+
+class CrontabScheduleAdmin(DutyAdminMixin, beat_admin.CrontabScheduleAdmin):
+    pass
+
+
+class SolarScheduleAdmin(DutyAdminMixin, beat_admin.SolarScheduleAdmin):
+    pass
+
+
+class IntervalScheduleAdmin(DutyAdminMixin, beat_admin.IntervalScheduleAdmin):
+    pass
+
+
+for model, model_admin in [
+    (Group, GroupAdmin),
+    (AccessAttempt, AccessAttemptAdmin),
+    (AccessLog, AccessLogAdmin),
+    (AccessFailureLog, AccessFailureLogAdmin),
+    (PeriodicTask, PeriodicTaskAdmin),
+    (ClockedSchedule, ClockedScheduleAdmin),
+    (CrontabSchedule, CrontabScheduleAdmin),
+    (SolarSchedule, SolarScheduleAdmin),
+    (IntervalSchedule, IntervalScheduleAdmin),
+]:
+    if admin.site.is_registered(model):  # axes registers its admins only when AXES_ENABLE_ADMIN
+        admin.site.unregister(model)
+        admin.site.register(model, model_admin)
