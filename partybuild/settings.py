@@ -251,7 +251,10 @@ CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 
 # --- Reminders (README.md, "Reminders") ------------------------------------------------------------
 # A failed send is retried with exponential backoff and jitter: base * 2**attempt seconds, capped.
+# A row fails for good only when it has had REMINDER_MAX_ATTEMPTS attempts and is REMINDER_RETRY_WINDOW old:
+# a mail server or robot down for an hour or a night delays reminders, it does not lose them.
 REMINDER_MAX_ATTEMPTS = env.int("REMINDER_MAX_ATTEMPTS", default=6)
+REMINDER_RETRY_WINDOW_SECONDS = env.int("REMINDER_RETRY_WINDOW_SECONDS", default=24 * 3600)
 REMINDER_RETRY_BASE_SECONDS = env.float("REMINDER_RETRY_BASE_SECONDS", default=30)
 REMINDER_RETRY_MAX_SECONDS = env.int("REMINDER_RETRY_MAX_SECONDS", default=600)
 # A delivery job is killed after this long (a hung SMTP or webhook server must not hold the row forever).

@@ -137,6 +137,7 @@ def test_last_attempt_marks_failed_and_the_admin_resends(
     celery_worker, smtp_server, httpserver, settings, assignment_b, committee, org, admin_client
 ):
     settings.REMINDER_MAX_ATTEMPTS = 3
+    settings.REMINDER_RETRY_WINDOW_SECONDS = 0  # the row is past its retry window at once
     _robot(org.branch_b, httpserver)
     httpserver.expect_request("/robot", method="POST").respond_with_data("down", status=503)
 

@@ -1,0 +1,90 @@
+"""Faults of reminder delivery, quick enough for every CI run: the mail server down for ten minutes of
+simulated time, and Redis restarted (losing its queue) while reminders wait in it. The long versions, at
+volume and on PostgreSQL, are bench/fault_smtp_down.py and bench/fault_redis_restart.py."""
+
+import datetime as dt
+from types import SimpleNamespace
+from zoneinfo import ZoneInfo
+
+import pytest
+
+from tasks.models import Reminder
+from tasks.services import reminders
+from tasks.services.reminders import assignment_urge
+from tests.support_reminders import SmtpServer, free_port, use_smtp
+from tests.support_simulated import SimulatedCelery
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+START = dt.datetime(2025, 6, 16, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+OUTAGE = dt.timedelta(minutes=10)
+
+
+@pytest.fixture
+def production_retries(settings, monkeypatch):
+    """The production schedule (30 s doubling, at most 10 minutes, 6 attempts), each delay at the short end
+    of its jitter: retries come as fast as they can, so attempts run out soonest (the worst case)."""
+    settings.REMINDER_RETRY_BASE_SECONDS = 30
+    settings.REMINDER_RETRY_MAX_SECONDS = 600
+    settings.REMINDER_MAX_ATTEMPTS = 6
+    monkeypatch.setattr(reminders, "random", SimpleNamespace(uniform=lambda low, high: low))
+
+
+def email_rows():
+    return Reminder.objects.filter(channel=Reminder.Channel.EMAIL).order_by("id")
+
+
+def settled() -> bool:
+    return not email_rows().filter(state__in=[Reminder.State.PENDING, Reminder.State.SENDING]).exists()
+
+
+def test_smtp_down_for_ten_minutes_every_email_arrives_once_after_recovery(
+    production_retries, settings, assignment_a1, assignment_b, committee, secretary_a, secretary_b
+):
+    port = free_port()
+    use_smtp(settings, port)  # nothing listens there until the server is started
+    server = SmtpServer(port)
+    try:
+        with SimulatedCelery(start=START) as celery:
+            assignment_urge(assignment=assignment_b, urged_by=committee, message="请尽快报送")
+            celery.at(dt.timedelta(minutes=3), lambda: assignment_urge(assignment=assignment_a1, urged_by=committee))
+            celery.at(dt.timedelta(minutes=9), lambda: assignment_urge(assignment=assignment_b, urged_by=committee))
+            celery.at(OUTAGE, server.start)
+            celery.run(until=dt.timedelta(hours=2), stop=lambda: celery.elapsed > OUTAGE.total_seconds() and settled())
+    finally:
+        server.stop()
+
+    rows = list(email_rows())
+    assert [row.recipient for row in rows] == [secretary_b, secretary_a, secretary_b]
+    assert [row.state for row in rows] == ["sent"] * 3
+    message_ids = sorted(message["Message-ID"] for message in server.messages)
+    assert message_ids == [f"<reminder-{row.pk}@partybuild>" for row in rows]  # each once, nothing else
+    recovered = START + OUTAGE
+    assert all(recovered <= row.sent_at <= recovered + dt.timedelta(minutes=10) for row in rows)
+    # The first urge's batch: tried at 0, 15 s, 45 s, 1:45, 3:45 and 7:45, all while the server was down; its
+    # sixth attempt used up REMINDER_MAX_ATTEMPTS, yet the seventh, at 12:45, delivered it.
+    first = [run for run in celery.runs if run.ids == [rows[0].pk]]
+    assert [run.at for run in first] == [0, 15, 45, 105, 225, 465, 765]
+    assert [run.result for run in first][-1] == {"sent": 1, "failed": 0, "skipped": 0}
+    assert rows[0].attempts == 7
+    assert "cannot connect to the mail server" not in rows[0].last_error  # cleared when sent
+
+
+def test_a_mail_server_that_never_comes_back_fails_the_row_after_the_retry_window(
+    production_retries, settings, assignment_b, committee
+):
+    settings.REMINDER_RETRY_WINDOW_SECONDS = 3600
+    use_smtp(settings, free_port())  # never started
+
+    with SimulatedCelery(start=START) as celery:
+        assignment_urge(assignment=assignment_b, urged_by=committee)
+        celery.run(until=dt.timedelta(hours=3), stop=settled)
+
+    row = email_rows().get()
+    assert row.state == "failed"
+    assert "cannot connect to the mail server" in row.last_error
+    failed_at = celery.runs[-1].at
+    assert 3600 <= failed_at < 3600 + settings.REMINDER_RETRY_MAX_SECONDS
+    assert celery.runs[-1].result == {"sent": 0, "failed": 1, "skipped": 0}
+    assert row.attempts == len(celery.runs) > settings.REMINDER_MAX_ATTEMPTS
+    assert celery.sweeps >= 11  # the sweep ran all along and never took the row from its retries
