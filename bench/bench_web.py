@@ -54,13 +54,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+COUNT = """
+from tasks.models import Assignment
+print("assignments", Assignment.objects.filter(key_task__plan__year={year}).count())
+"""
+
+# Run after generate_load: the committee account belongs to the generated root unit.
 SETUP = """
-from tasks.models import AnnualPlan, Assignment, Membership, OrgUnit, User
+from tasks.models import Membership, OrgUnit, User
 from tasks.services.load import ROOT_UNIT
 user, _ = User.objects.get_or_create(username="bench_committee", defaults={{"full_name": "压测委员"}})
 user.set_password({password!r}); user.save()
 Membership.objects.get_or_create(user=user, unit=OrgUnit.objects.get(name=ROOT_UNIT), role="committee")
-print("assignments", Assignment.objects.filter(key_task__plan__year={year}).count())
 """
 
 
@@ -133,7 +138,7 @@ def main() -> None:
     }
     sh(["migrate", "-v0"], env)
     year = time.localtime().tm_year
-    out = sh(["shell", "-c", SETUP.format(password=PASSWORD, year=year)], env, capture_output=True, text=True).stdout
+    out = sh(["shell", "-c", COUNT.format(year=year)], env, capture_output=True, text=True).stdout
     expected = args.units * args.tasks
     if f"assignments {expected}" not in out:
         started = time.monotonic()
@@ -153,6 +158,7 @@ def main() -> None:
         )
         print(f"generate_load_s: {time.monotonic() - started:.1f}")
         subprocess.run(["psql", f"{args.pg}/{args.database}", "-qc", "VACUUM ANALYZE"], check=True)
+    sh(["shell", "-c", SETUP.format(password=PASSWORD)], env)
     sh(["collectstatic", "--noinput", "-v0"], env)
 
     port = free_port()
