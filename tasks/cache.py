@@ -7,6 +7,7 @@ queryset.update) call `data_changed()` themselves.
 """
 
 import hashlib
+import time
 
 from django.core.cache import cache
 from django.db import transaction
@@ -17,19 +18,25 @@ GENERATION_KEY = "partybuild:data-generation"
 TTL_SECONDS = 300
 
 
+def _fresh_generation() -> int:
+    # The counter can be evicted (the file cache culls at random when full; Redis under maxmemory): a counter
+    # started again from the clock is above every number used before, so it never meets an old key again.
+    return time.time_ns()
+
+
 def data_generation() -> int:
     generation = cache.get(GENERATION_KEY)
     if generation is None:
-        cache.add(GENERATION_KEY, 1, timeout=None)
-        generation = cache.get(GENERATION_KEY, 1)
+        cache.add(GENERATION_KEY, _fresh_generation(), timeout=None)
+        generation = cache.get(GENERATION_KEY) or _fresh_generation()
     return generation
 
 
 def _bump() -> None:
     try:
         cache.incr(GENERATION_KEY)
-    except ValueError:  # the counter was evicted: any new value invalidates the old keys
-        cache.set(GENERATION_KEY, data_generation() + 1, timeout=None)
+    except ValueError:  # the counter was evicted
+        cache.set(GENERATION_KEY, _fresh_generation(), timeout=None)
 
 
 def data_changed(**_signal_kwargs) -> None:

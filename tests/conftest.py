@@ -134,6 +134,9 @@ def assignment_b(key_task, org, secretary_b):
 def _test_settings(settings, tmp_path):
     from django.core.cache import cache
 
+    # A cache of this process only: the default one is files under var/ shared with any other test run or
+    # `make run` on the machine, whose writes and clear() would change this test's query counts and figures.
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
     cache.clear()  # cached dashboard figures must not leak from one test's database into another
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
     # Real hashing is slow on purpose; tests need speed, not resistance to brute force.
