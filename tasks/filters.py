@@ -42,7 +42,12 @@ def ordering_for(value: str, orderings: dict[str, tuple[str, ...]], default: str
 
 def _people(user, plan):
     """Owners to choose from: members of the units the user may see."""
-    return User.objects.filter(memberships__unit__in=access.visible_units(user)).distinct().order_by("full_name")
+    return (
+        User.objects.filter(memberships__unit__in=access.visible_units(user))
+        .only("username", "full_name", "first_name", "last_name")  # all display_name needs
+        .distinct()
+        .order_by("full_name")
+    )
 
 
 class _PlanFilterSet(django_filters.FilterSet):
@@ -96,7 +101,7 @@ class AssignmentFilter(_PlanFilterSet):
         return queryset.filter(unit=value)
 
     def filter_light(self, queryset, name, value):
-        return queryset.filter(urgency__in=[Light(light).urgency for light in value])
+        return queryset.filter(self.light_sql.having_light(value))
 
     def filter_owner(self, queryset, name, value):
         return queryset.filter(owner=value)
@@ -138,9 +143,7 @@ class KeyTaskFilter(_PlanFilterSet):
         return self._with_assignment(queryset, Q(unit=value))
 
     def filter_light(self, queryset, name, value):
-        return self._with_assignment(
-            queryset, Q(urgency__in=[Light(light).urgency for light in value]), annotate_light=True
-        )
+        return self._with_assignment(queryset, self.light_sql.having_light(value), annotate_light=True)
 
     def filter_owner(self, queryset, name, value):
         return self._with_assignment(queryset, Q(owner=value))

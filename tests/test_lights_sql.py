@@ -165,3 +165,42 @@ def test_urgency_orders_most_urgent_first():
     lights = [light_from_urgency(row.urgency) for row in rows]
     assert lights == sorted(lights, key=lambda light: light.urgency)
     assert lights == [assignment_light(row, today=today, rules=RULES) for row in rows]
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize(
+    "lights",
+    [[Light.RED], [Light.YELLOW], [Light.GREEN], [Light.DONE], [Light.DONE_LATE], [Light.RED, Light.YELLOW]],
+)
+def test_having_light_selects_exactly_the_rows_of_those_lights(lights):
+    _generate(240, seed=13)
+    calendar = WorkCalendar.load()
+    queryset = Assignment.objects.select_related("key_task")
+    for today in (D(2023, 9, 28), D(2023, 10, 9), D(2024, 2, 5)):
+        light_sql = LightSQL.for_queryset(queryset, today=today, calendar=calendar, rules=RULES)
+        chosen = set(
+            queryset.annotate(urgency=light_sql.urgency())
+            .filter(light_sql.having_light(lights))
+            .values_list("pk", flat=True)
+        )
+        expected = {
+            a.pk for a in queryset if assignment_light(a, today=today, calendar=calendar, rules=RULES) in lights
+        }
+        assert chosen == expected, today
+
+
+@pytest.mark.django_db
+def test_cached_thresholds_follow_a_moved_deadline():
+    """The pairs and thresholds are kept in the shared cache; saving an assignment must renew them."""
+    _generate(60, seed=17)
+    today = D(2023, 10, 9)
+    assignment = Assignment.objects.filter(completed_at__isnull=True).select_related("key_task").first()
+    moved = D(2025, 1, 2)  # later than any generated deadline
+    before = LightSQL.for_queryset(Assignment.objects.all(), today=today, rules=RULES)  # now cached
+    assert (assignment.key_task.start_date, moved) not in before.pairs
+    assignment.deadline = moved
+    assignment.progress = 0
+    assignment.save()
+    light_sql = LightSQL.for_queryset(Assignment.objects.all(), today=today, rules=RULES)
+    assert (assignment.key_task.start_date, moved) in light_sql.pairs
+    _compare(today, RULES, WorkCalendar.load())

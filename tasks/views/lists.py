@@ -8,7 +8,7 @@ from tasks import access
 from tasks.filters import ASSIGNMENT_ORDERINGS, KEY_TASK_ORDERINGS, AssignmentFilter, KeyTaskFilter, ordering_for
 from tasks.lights import Light, local_today
 from tasks.lights_sql import LightSQL, light_from_urgency
-from tasks.selectors_dashboard import LightCounts, list_rows, plan_assignments, plan_for
+from tasks.selectors_dashboard import LightCounts, assignment_page, plan_assignments, plan_for
 from tasks.views.dashboard import _year
 from tasks.workdays import WorkCalendar
 
@@ -29,7 +29,7 @@ def assignment_list(request):
     today, calendar = local_today(), WorkCalendar.load()
     base = plan_assignments(request.user, plan)
     light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
-    queryset = base.annotate(urgency=light_sql.urgency()).select_related("key_task", "key_task__area", "unit", "owner")
+    queryset = base.annotate(urgency=light_sql.urgency())
     filterset = AssignmentFilter(
         request.GET or None, queryset=queryset, user=request.user, plan=plan, light_sql=light_sql
     )
@@ -38,13 +38,15 @@ def assignment_list(request):
     if filterset.is_bound:
         # An invalid filter (say, a unit the user may not choose) shows nothing rather than everything.
         filtered = filterset.qs if filterset.is_valid() else queryset.none()
-    page = Paginator(filtered.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    page, rows = assignment_page(
+        filtered, ordering, request.GET.get("page"), size=PAGE_SIZE, today=today, calendar=calendar
+    )
     context.update(
         filter=filterset,
         page=page,
         sort=sort,
         today=today,
-        rows=list_rows(page.object_list, today=today, calendar=calendar),
+        rows=rows,
         columns=[
             ("number", _("Key task")),
             ("unit", _("Unit")),
