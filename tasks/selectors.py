@@ -4,10 +4,11 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
 
 from tasks import access
 from tasks.lights import Light, LightRules, assignment_light, local_today
+from tasks.lights_sql import LightSQL
 from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport
 from tasks.workdays import WorkCalendar
 
@@ -62,6 +63,15 @@ def latest_reports(assignments) -> dict[int, ProgressReport]:
     return {report.assignment_id: report for report in reports}
 
 
+def assignments_whose_latest_report_is(state: str) -> QuerySet:
+    """Ids of the assignments whose newest report is in `state`. Starts from the reports in that state (few
+    for "submitted" or "returned"), not from every assignment's newest report."""
+    newer = ProgressReport.objects.filter(assignment=OuterRef("assignment")).filter(
+        Q(submitted_at__gt=OuterRef("submitted_at")) | Q(submitted_at=OuterRef("submitted_at"), id__gt=OuterRef("id"))
+    )
+    return ProgressReport.objects.filter(state=state).exclude(Exists(newer)).values("assignment_id")
+
+
 def sort_most_urgent_first(rows: list[AssignmentRow]) -> list[AssignmentRow]:
     return sorted(rows, key=lambda row: (row.light.urgency, row.assignment.deadline, row.assignment.pk))
 
@@ -85,41 +95,41 @@ def mark_reportable(user, rows: list[AssignmentRow]) -> list[AssignmentRow]:
     return rows
 
 
-def home_rows(user, *, plan: AnnualPlan | None) -> list[AssignmentRow]:
+def workbench(
+    user, *, plan: AnnualPlan | None, limit: int, q="", area="", light="", status="", **_ignored
+) -> tuple[list[AssignmentRow], int]:
+    """The workbench: the most urgent `limit` of the user's assignments in the plan that pass the filters,
+    and how many passed. Filters, light and order run in the database (the SQL form of the one light rule),
+    so a committee member who sees 50,000 assignments waits no longer than a secretary with twenty."""
     if plan is None:
-        return []
-    queryset = assignments_for_lists(user).filter(key_task__plan=plan)
-    return mark_reportable(user, sort_most_urgent_first(assignment_rows(queryset)))
-
-
-def filter_rows(rows: list[AssignmentRow], *, q="", area="", light="", status="", **_ignored) -> list[AssignmentRow]:
-    """The workbench's filters. A unit's own list is short, so filtering the computed rows is simplest."""
+        return [], 0
+    base = access.visible_assignments(user).filter(key_task__plan=plan)
+    today, calendar = local_today(), WorkCalendar.load()
+    light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
+    queryset = base.annotate(urgency=light_sql.urgency())
     if area:
-        rows = [row for row in rows if str(row.assignment.key_task.area_id) == str(area)]
+        queryset = queryset.filter(key_task__area=area)
     if light:
-        rows = [row for row in rows if row.light.value == light]
+        queryset = queryset.filter(light_sql.having_light([light]))
     if status == "open":
-        rows = [row for row in rows if not row.assignment.is_completed]
+        queryset = queryset.exclude(status=Assignment.Status.COMPLETED)
     elif status == "completed":
-        rows = [row for row in rows if row.assignment.is_completed]
+        queryset = queryset.filter(status=Assignment.Status.COMPLETED)
     elif status in (ProgressReport.State.SUBMITTED, ProgressReport.State.RETURNED):
-        rows = [row for row in rows if row.latest_report and row.latest_report.state == status]
-    if q:
-        needle = q.strip().lower()
-        rows = [
-            row
-            for row in rows
-            if needle
-            in " ".join(
-                (
-                    row.assignment.key_task.number,
-                    row.assignment.key_task.title,
-                    row.assignment.key_task.description,
-                    row.assignment.unit.name,
-                )
-            ).lower()
-        ]
-    return rows
+        queryset = queryset.filter(pk__in=assignments_whose_latest_report_is(status))
+    if q.strip():
+        needle = q.strip()
+        queryset = queryset.filter(
+            Q(key_task__number__icontains=needle)
+            | Q(key_task__title__icontains=needle)
+            | Q(key_task__description__icontains=needle)
+            | Q(unit__name__icontains=needle)
+        )
+    ids = list(queryset.order_by("urgency", "deadline", "id").values_list("pk", flat=True)[:limit])
+    count = len(ids) if len(ids) < limit else queryset.count()
+    loaded = assignments_for_lists(user).in_bulk(ids)
+    rows = assignment_rows([loaded[pk] for pk in ids if pk in loaded], today=today, calendar=calendar)
+    return mark_reportable(user, rows), count
 
 
 def weighted_progress(pairs) -> Decimal:

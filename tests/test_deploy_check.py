@@ -86,9 +86,9 @@ def test_a_server_error_shows_a_reference_and_logs_it_with_the_traceback(client,
     from tasks import selectors
 
     def explode(*args, **kwargs):
-        raise RuntimeError("boom in home_rows")
+        raise RuntimeError("boom in workbench")
 
-    monkeypatch.setattr(selectors, "home_rows", explode)
+    monkeypatch.setattr(selectors, "workbench", explode)
     client.raise_request_exception = False
     client.force_login(secretary_a)
     with caplog.at_level(logging.ERROR, logger="django.request"):
@@ -104,7 +104,7 @@ def test_a_server_error_shows_a_reference_and_logs_it_with_the_traceback(client,
 
     RequestContextFilter().filter(record)
     line = json.loads(JsonFormatter().format(record))
-    assert line["ref"] == ref and line["user"] == "secretary_a" and "boom in home_rows" in line["exc"]
+    assert line["ref"] == ref and line["user"] == "secretary_a" and "boom in workbench" in line["exc"]
 
 
 @pytest.mark.parametrize(("status", "marker"), [(403, b'id="error-403"'), (400, b'id="error-400"')])

@@ -22,16 +22,15 @@ def home(request):
     plans = access.visible_plans(request.user)
     year = request.GET.get("year")
     plan = selectors.current_plan(request.user, int(year) if year and year.isdigit() else None)
-    rows = selectors.home_rows(request.user, plan=plan)
     areas = list(plan.areas.all()) if plan else []
     filters = WorkbenchFilterForm(request.GET or None, areas=areas)
-    if filters.is_valid():
-        rows = selectors.filter_rows(rows, **filters.cleaned_data)
+    chosen = filters.cleaned_data if filters.is_valid() else {}
+    rows, row_count = selectors.workbench(request.user, plan=plan, limit=HOME_ROW_LIMIT, **chosen)
     context = {
         "plan": plan,
         "plans": plans,
-        "rows": rows[:HOME_ROW_LIMIT],
-        "row_count": len(rows),
+        "rows": rows,
+        "row_count": row_count,
         "today": local_today(),
         "filters": filters,
         "filtered": filters.is_bound and any(filters.data.get(k) for k in ("q", "area", "light", "status")),
