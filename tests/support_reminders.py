@@ -1,4 +1,4 @@
-"""Real parts for reminder tests: an in-process Celery worker, a local SMTP server, SMTP settings.
+"""Real parts for reminder tests: an in-process Celery worker, a local SMTP server, SMTP settings, a private Redis.
 
 Import the fixtures into a test module (`from tests.support_reminders import celery_worker_fixture`); tests
 then ask for `celery_worker` and `smtp_server`.
@@ -7,11 +7,14 @@ The worker runs on the in-memory broker, or on Redis when CELERY_BROKER_URL poin
 
 import os
 import socket
+import subprocess
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 import pytest
+import redis
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
 from celery.signals import before_task_publish, task_postrun
@@ -94,6 +97,61 @@ def smtp_server_fixture(settings):
     server.stop()
 
 
+# --- Redis ------------------------------------------------------------------------------------------------
+
+
+class RedisServer:
+    """A private redis-server on a free port that keeps nothing on disk, like production Redis here: a restart
+    loses every queued message. (The shared Redis of the machine is never restarted.)"""
+
+    def __init__(self, directory):
+        self.port = free_port()
+        self.directory = str(directory)
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._process = None
+
+    def start(self) -> "RedisServer":
+        self._process = subprocess.Popen(
+            [
+                "redis-server",
+                *("--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"),
+                *("--dir", self.directory, "--logfile", os.path.join(self.directory, "redis.log")),
+            ]
+        )
+        deadline = time.monotonic() + 10
+        while not self._answers():
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"redis-server did not start on port {self.port}")
+            time.sleep(0.02)
+        return self
+
+    def stop(self) -> None:
+        """SIGTERM: with `--save ""` Redis exits without writing anything."""
+        if self._process is not None and self._process.poll() is None:
+            self._process.terminate()
+            self._process.wait(10)
+
+    def restart(self) -> None:
+        self.stop()
+        self.start()
+
+    def client(self) -> redis.Redis:
+        return redis.Redis(port=self.port, socket_timeout=2)
+
+    def _answers(self) -> bool:
+        try:
+            return self.client().ping()
+        except redis.ConnectionError:
+            return False
+
+    def queued(self, queue: str = "celery") -> int:
+        return self.client().llen(queue)
+
+    def consuming(self) -> bool:
+        """A worker waits for messages with BRPOP: such a client means a worker is connected and consuming."""
+        return any(client.get("cmd") == "brpop" for client in self.client().client_list())
+
+
 # --- Celery -----------------------------------------------------------------------------------------------
 
 
@@ -144,11 +202,22 @@ def _reset_connections(app) -> None:
 @pytest.fixture(name="celery_worker")
 def celery_worker_fixture(settings):
     """An in-process worker (one solo-pool thread) consuming what the code under test enqueues."""
-    saved = {key: celery_app.conf[key] for key in ("broker_url", "broker_transport_options", "task_always_eager")}
-    url = broker_url()
+    with running_worker(broker_url(), visibility_timeout=settings.BROKER_VISIBILITY_TIMEOUT) as tracker:
+        yield tracker
+
+
+@contextmanager
+def running_worker(url: str, *, visibility_timeout: int):
+    """An in-process worker on the broker at `url`; the app publishes there too until the block ends."""
+    keys = ("broker_url", "broker_read_url", "broker_write_url", "broker_transport_options", "task_always_eager")
+    saved = {key: celery_app.conf.get(key) for key in keys}
     celery_app.conf.update(
+        # The read and write URLs too: Celery prefers the CELERY_BROKER_URL environment variable (CI sets it)
+        # to `broker_url`, and these two to both.
         broker_url=url,
-        broker_transport_options={"visibility_timeout": settings.BROKER_VISIBILITY_TIMEOUT, "polling_interval": 0.05},
+        broker_read_url=url,
+        broker_write_url=url,
+        broker_transport_options={"visibility_timeout": visibility_timeout, "polling_interval": 0.05},
         task_always_eager=False,
     )
     _reset_connections(celery_app)

@@ -2,16 +2,22 @@
 simulated time, and Redis restarted (losing its queue) while reminders wait in it. The long versions, at
 volume and on PostgreSQL, are bench/fault_smtp_down.py and bench/fault_redis_restart.py."""
 
+import asyncio
 import datetime as dt
+import shutil
+import threading
+import time
 from types import SimpleNamespace
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.utils import timezone
 
 from tasks.models import Reminder
 from tasks.services import reminders
-from tasks.services.reminders import assignment_urge
-from tests.support_reminders import SmtpServer, free_port, use_smtp
+from tasks.services.reminders import assignment_urge, reminder_sweep
+from tests.conftest import require_service
+from tests.support_reminders import RedisServer, SmtpRecorder, SmtpServer, free_port, running_worker, use_smtp
 from tests.support_simulated import SimulatedCelery
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -88,3 +94,78 @@ def test_a_mail_server_that_never_comes_back_fails_the_row_after_the_retry_windo
     assert celery.runs[-1].result == {"sent": 0, "failed": 1, "skipped": 0}
     assert row.attempts == len(celery.runs) > settings.REMINDER_MAX_ATTEMPTS
     assert celery.sweeps >= 11  # the sweep ran all along and never took the row from its retries
+
+
+# --- Redis restarted while reminders wait in its queue ------------------------------------------------------
+
+
+class HeldSmtp(SmtpRecorder):
+    """Holds its answer to the first message until released: the worker is busy in the middle of a job."""
+
+    def __init__(self):
+        super().__init__()
+        self.arrived, self.release = threading.Event(), threading.Event()
+
+    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
+        if not self.arrived.is_set():
+            self.arrived.set()
+            await asyncio.get_running_loop().run_in_executor(None, self.release.wait, 20)
+        return await super().handle_DATA(server, session, envelope)
+
+
+@pytest.fixture
+def private_redis(tmp_path):
+    if shutil.which("redis-server") is None:
+        require_service("redis-server is not installed")
+    server = RedisServer(tmp_path).start()
+    yield server
+    server.stop()
+
+
+def wait_for(condition, timeout=20.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        if time.monotonic() > deadline:
+            raise AssertionError("condition not reached in time")
+        time.sleep(0.05)
+
+
+def test_redis_restarted_while_reminders_wait_in_its_queue_each_arrives_once(
+    settings, private_redis, assignment_a1, assignment_b, committee, secretary_a, secretary_b
+):
+    smtp = SmtpServer(free_port())
+    smtp.handler = HeldSmtp()
+    smtp.start()
+    use_smtp(settings, smtp.port)
+    try:
+        with running_worker(private_redis.url, visibility_timeout=settings.BROKER_VISIBILITY_TIMEOUT):
+            assignment_urge(assignment=assignment_b, urged_by=committee)
+            assert smtp.handler.arrived.wait(10)  # the worker is sending it; the server holds its answer
+            assignment_urge(assignment=assignment_a1, urged_by=committee)
+            assignment_urge(assignment=assignment_b, urged_by=committee)
+            assert private_redis.queued() == 2
+
+            private_redis.restart()
+            assert private_redis.queued() == 0  # nothing was kept on disk: both jobs are gone
+            smtp.handler.release.set()
+            wait_for(private_redis.consuming)  # the same worker reconnected by itself
+            wait_for(lambda: email_rows().filter(state="sent").count() == 1)
+            assert [row.state for row in email_rows()] == ["sent", "pending", "pending"]
+
+            # The sweep (every 5 minutes) finds the two rows pending past REMINDER_SWEEP_AFTER_SECONDS.
+            later = timezone.now() + dt.timedelta(seconds=settings.REMINDER_SWEEP_AFTER_SECONDS + 1)
+            assert len(reminder_sweep(now=later).requeued) == 2
+            wait_for(lambda: settled() and len(smtp.messages) == 3)
+            time.sleep(0.3)  # a duplicate would arrive now
+    finally:
+        smtp.handler.release.set()
+        smtp.stop()
+
+    rows = list(email_rows())
+    assert [(row.recipient, row.state) for row in rows] == [
+        (secretary_b, "sent"),
+        (secretary_a, "sent"),
+        (secretary_b, "sent"),
+    ]
+    message_ids = sorted(message["Message-ID"] for message in smtp.messages)
+    assert message_ids == [f"<reminder-{row.pk}@partybuild>" for row in rows]
