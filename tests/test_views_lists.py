@@ -4,7 +4,7 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tests.factories import AreaFactory, AssignmentFactory, KeyTaskFactory
+from tests.factories import AreaFactory, AssignmentFactory, KeyTaskFactory, OrgUnitFactory
 
 NOW = dt.datetime(2023, 7, 10, 2, 0, tzinfo=dt.UTC)
 pytestmark = pytest.mark.usefixtures("_frozen")
@@ -148,3 +148,25 @@ def test_key_task_list_counts_lights_of_visible_assignments(
 def test_lists_need_login(client, db):
     for name in ("assignment_list", "key_task_list"):
         assert client.get(reverse(name)).status_code == 302
+
+
+def test_filter_choices_offer_only_what_the_user_may_see_and_keep_the_choice(
+    client, org, committee, secretary_a, assignment_a1, assignment_b
+):
+    """The unit and owner choices are cached; the cache must not hand one user's choices to another."""
+    client.force_login(committee)
+    body = client.get(reverse("assignment_list"), {"year": 2023, "unit": org.branch_b.pk}).content.decode()
+    assert f'<option value="{org.branch_b.pk}" selected>{org.branch_b.label}</option>' in body
+    assert f'<option value="{org.branch_a1.pk}">' in body
+    client.force_login(secretary_a)
+    body = client.get(reverse("assignment_list"), {"year": 2023}).content.decode()
+    assert f'<option value="{org.branch_a1.pk}">' in body
+    assert f'<option value="{org.branch_b.pk}"' not in body and org.branch_b.label not in body
+
+
+def test_a_new_unit_appears_in_the_choices_at_once(client, org, committee, assignment_a1):
+    client.force_login(committee)
+    client.get(reverse("assignment_list"), {"year": 2023})  # choices now cached
+    new_unit = OrgUnitFactory(name="新成立的党支部<b>")
+    body = client.get(reverse("assignment_list"), {"year": 2023}).content.decode()
+    assert f'<option value="{new_unit.pk}">新成立的党支部&lt;b&gt;</option>' in body
