@@ -121,6 +121,11 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4)
     parser.add_argument("--key-task-requests", type=int, default=40, help="the key task page is much slower")
     parser.add_argument("--fresh", action="store_true", help="drop the database and generate the load again")
+    parser.add_argument(
+        "--no-cache",
+        action="store_true",
+        help="no shared cache: every request works its figures out, as the first one after a write does",
+    )
     args = parser.parse_args()
 
     ensure_database(f"{args.pg}/postgres", args.database, args.fresh)
@@ -136,6 +141,9 @@ def main() -> None:
         "SESSION_COOKIE_SECURE": "0",
         "CSRF_COOKIE_SECURE": "0",
     }
+    if args.no_cache:
+        env["CACHE_URL"] = "dummycache://"
+
     sh(["migrate", "-v0"], env)
     year = time.localtime().tm_year
     out = sh(["shell", "-c", COUNT.format(year=year)], env, capture_output=True, text=True).stdout
@@ -192,14 +200,18 @@ def main() -> None:
             "dashboard": f"{base}/dashboard/",
             "assignment_list_filtered": f"{base}/assignments/?light=red&light=yellow&sort=deadline",
             "key_task_page": f"{base}{key_task_page.group(1)}",
+            "workbench": f"{base}/",  # the committee's home: every assignment of the plan, most urgent first
         }
         print(
             f"data: {args.units} units x {args.tasks} key tasks = {expected} assignments, "
             f"{expected * args.reports} reports"
         )
-        print(f"client: {args.requests} requests per page, {args.concurrency} concurrent; gunicorn 2 workers")
+        print(
+            f"client: {args.requests} requests per page, {args.concurrency} concurrent; gunicorn 2 workers; "
+            f"shared cache {'off' if args.no_cache else 'on'}"
+        )
         for name, url in pages.items():
-            count = args.key_task_requests if name == "key_task_page" else args.requests
+            count = args.key_task_requests if name in ("key_task_page", "workbench") else args.requests
             latencies, rps = measure(cookies, url, count, args.concurrency)
             print(f"{name}_p50_ms: {statistics.median(latencies):.0f}")
             print(f"{name}_p95_ms: {percentile(latencies, 0.95):.0f}")
