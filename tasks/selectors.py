@@ -72,10 +72,6 @@ def assignments_whose_latest_report_is(state: str) -> QuerySet:
     return ProgressReport.objects.filter(state=state).exclude(Exists(newer)).values("assignment_id")
 
 
-def sort_most_urgent_first(rows: list[AssignmentRow]) -> list[AssignmentRow]:
-    return sorted(rows, key=lambda row: (row.light.urgency, row.assignment.deadline, row.assignment.pk))
-
-
 def assignments_for_lists(user) -> QuerySet:
     """Visible assignments with what list rows need."""
     return access.visible_assignments(user).select_related(
@@ -125,6 +121,17 @@ def workbench(
             | Q(key_task__description__icontains=needle)
             | Q(unit__name__icontains=needle)
         )
+    return most_urgent_rows(user, queryset, limit=limit, today=today, calendar=calendar)
+
+
+def most_urgent_rows(
+    user, queryset: QuerySet, *, limit: int, today: dt.date | None = None, calendar: WorkCalendar | None = None
+) -> tuple[list[AssignmentRow], int]:
+    """The `limit` most urgent assignments of a visible queryset as rows, and how many it holds. The order runs
+    in the database on ids; only the rows shown are loaded, with their latest reports."""
+    today, calendar = today or local_today(), calendar or WorkCalendar.load()
+    if "urgency" not in queryset.query.annotations:
+        queryset = queryset.annotate(urgency=LightSQL.for_queryset(queryset, today=today, calendar=calendar).urgency())
     ids = list(queryset.order_by("urgency", "deadline", "id").values_list("pk", flat=True)[:limit])
     count = len(ids) if len(ids) < limit else queryset.count()
     loaded = assignments_for_lists(user).in_bulk(ids)

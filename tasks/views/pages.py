@@ -43,19 +43,16 @@ def key_task_detail(request, pk):
     key_task = access.get_visible_or_404(
         access.visible_key_tasks(request.user).select_related("plan", "area", "lead_unit", "responsible_leader"), pk=pk
     )
-    rows = selectors.mark_reportable(
-        request.user,
-        selectors.sort_most_urgent_first(
-            selectors.assignment_rows(selectors.assignments_for_lists(request.user).filter(key_task=key_task))
-        ),
+    rows, row_count = selectors.most_urgent_rows(
+        request.user, access.visible_assignments(request.user).filter(key_task=key_task), limit=KEY_TASK_ROW_LIMIT
     )
     return render(
         request,
         "tasks/key_task_detail.html",
         {
             "key_task": key_task,
-            "rows": rows[:KEY_TASK_ROW_LIMIT],
-            "row_count": len(rows),
+            "rows": rows,
+            "row_count": row_count,
             "progress": selectors.key_task_progress(key_task),
             "events": timeline.key_task_timeline(request.user, key_task),
             "comment_form": CommentForm(),
