@@ -57,7 +57,7 @@ class SimulatedCelery:
         self.start = start
         self.now = start
         self.runs: list[JobRun] = []
-        self.sweeps = 0
+        self.sweeps: list[dict] = []  # what each sweep did (released, requeued)
         self._events: list[_Event] = []
         self._order = itertools.count()
         self._stack = ExitStack()
@@ -107,8 +107,7 @@ class SimulatedCelery:
         heapq.heappush(self._events, _Event(self.now + countdown, next(self._order), run_job, name))
 
     def _sweep(self) -> None:
-        jobs.sweep_reminders()  # the real job; what it re-enqueues comes back through delay()
-        self.sweeps += 1
+        self.sweeps.append(jobs.sweep_reminders())  # the real job; what it re-enqueues comes back through delay()
         self.at(self.now - self.start + SWEEP_EVERY, self._sweep, name="sweep")
 
     def run(self, *, until: dt.timedelta, stop: Callable[[], bool] = lambda: False) -> None:
