@@ -4,7 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tasks import access
 from tasks.lights import Light, LightRules, assignment_light, local_today
@@ -48,18 +48,25 @@ def assignment_rows(
     ]
 
 
+def latest_report_ids(assignment_ids, *, skip_states=()) -> dict[int, int]:
+    """The id of each assignment's newest report (by submission, then id), reports in `skip_states` aside.
+
+    One plain query of (assignment, id, time) picked over in Python, not a correlated subquery, which
+    PostgreSQL may plan as a scan of every report for every assignment when its statistics are stale."""
+    newest: dict[int, tuple] = {}
+    reports = ProgressReport.objects.filter(assignment_id__in=list(assignment_ids)).exclude(state__in=skip_states)
+    for assignment_id, report_id, submitted_at in reports.order_by().values_list("assignment_id", "id", "submitted_at"):
+        if assignment_id not in newest or (submitted_at, report_id) > newest[assignment_id]:
+            newest[assignment_id] = (submitted_at, report_id)
+    return {assignment_id: report_id for assignment_id, (_at, report_id) in newest.items()}
+
+
 def latest_reports(assignments) -> dict[int, ProgressReport]:
-    """The newest report of each assignment, in one query whatever the history's length."""
-    ids = [assignment.pk for assignment in assignments]
+    """The newest report of each assignment, with its reviewer."""
+    ids = latest_report_ids(assignment.pk for assignment in assignments)
     if not ids:
         return {}
-    newest = (
-        ProgressReport.objects.filter(assignment_id=OuterRef("pk")).order_by("-submitted_at", "-id").values("id")[:1]
-    )
-    report_ids = (
-        Assignment.objects.filter(pk__in=ids).annotate(latest_id=Subquery(newest)).values_list("latest_id", flat=True)
-    )
-    reports = ProgressReport.objects.filter(pk__in=[pk for pk in report_ids if pk]).select_related("reviewer")
+    reports = ProgressReport.objects.filter(pk__in=ids.values()).select_related("reviewer")
     return {report.assignment_id: report for report in reports}
 
 

@@ -21,6 +21,7 @@ from tasks import access
 from tasks.lights import Light, LightRules, local_today
 from tasks.lights_sql import LightSQL
 from tasks.models import AnnualPlan, Assignment, OrgUnit, ProgressReport
+from tasks.selectors import latest_report_ids
 from tasks.services.audit import Action, audit_record
 from tasks.services.common import require
 from tasks.services.xlsx_stream import StreamingSheet
@@ -165,20 +166,13 @@ def ledger_export(
 
 
 def _latest_reports(assignment_ids: list[int]) -> dict[int, tuple]:
-    """The latest report (returned ones aside) of each assignment: (date, state, narrative).
-
-    Two plain queries per chunk of rows rather than a correlated subquery, which PostgreSQL may plan as a
-    scan of every report for every row when its statistics are stale."""
-    latest: dict[int, tuple] = {}
-    for assignment_id, report_id, submitted_at in (
-        ProgressReport.objects.filter(assignment_id__in=assignment_ids)
-        .exclude(state=ProgressReport.State.RETURNED)
-        .order_by()
-        .values_list("assignment_id", "id", "submitted_at")
-    ):
-        if assignment_id not in latest or (submitted_at, report_id) > latest[assignment_id]:
-            latest[assignment_id] = (submitted_at, report_id)
-    report_ids = {report_id: assignment_id for assignment_id, (_at, report_id) in latest.items()}
+    """The latest report (returned ones aside) of each assignment: (date, state, narrative)."""
+    report_ids = {
+        report_id: assignment_id
+        for assignment_id, report_id in latest_report_ids(
+            assignment_ids, skip_states=[ProgressReport.State.RETURNED]
+        ).items()
+    }
     return {
         report_ids[pk]: (timezone_date(submitted_at), state, narrative)
         for pk, submitted_at, state, narrative in ProgressReport.objects.filter(pk__in=list(report_ids)).values_list(
