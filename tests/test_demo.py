@@ -45,6 +45,10 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client,
     ]:
         assert phrase in titles, phrase
     assert ProgressReport.objects.filter(assignment__key_task__plan=plan, state="approved").count() > 100
+    assert plan.status == AnnualPlan.Status.CLOSED
+    assert not ProgressReport.objects.filter(assignment__key_task__plan=plan, state="submitted").exists(), (
+        "a closed plan has no report waiting for review"
+    )
 
     rows = assignment_rows(Assignment.objects.filter(key_task__plan__year=2026).select_related("key_task"))
     assert {row.light.value for row in rows} == {"red", "yellow", "green", "done", "done_late"}

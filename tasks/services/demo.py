@@ -94,7 +94,14 @@ def _report_dates(cadence: str, start: dt.date, deadline: dt.date, rng: random.R
 
 
 def _replay_history(
-    *, assignment: Assignment, pace: float, as_of: dt.date, reviewer: User, rng: random.Random, calendar: WorkCalendar
+    *,
+    assignment: Assignment,
+    pace: float,
+    as_of: dt.date,
+    reviews_until: dt.date,
+    reviewer: User,
+    rng: random.Random,
+    calendar: WorkCalendar,
 ) -> None:
     key_task = assignment.key_task
     author = assignment.owner
@@ -133,7 +140,7 @@ def _replay_history(
             now=now,
         )
         review_day = calendar.add_workdays(day, rng.randint(1, 2))
-        if review_day > as_of:
+        if review_day > reviews_until:
             break  # still in the review queue
         if rng.random() < 0.08:
             progress_report_return(
@@ -156,7 +163,7 @@ def _replay_history(
                 now=_at(review_day, 20),
             )
             review_day = calendar.add_workdays(review_day, 1)
-            if review_day > as_of:
+            if review_day > reviews_until:
                 break
         progress_report_approve(report=report, reviewer=reviewer, comment="", now=_at(review_day, 10))
         assignment.refresh_from_db()
@@ -170,6 +177,8 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
         AnnualPlan.Status.CLOSED if as_of.year > year or as_of >= dt.date(year, 12, 31) else AnnualPlan.Status.PUBLISHED
     )
     plan = AnnualPlan.objects.create(year=year, title=f"{year}年度党建工作要点", status=status)
+    # A plan is closed once the committee has reviewed the year's last reports, early in January.
+    reviews_until = dt.date(year + 1, 1, 15) if status == AnnualPlan.Status.CLOSED else as_of
     areas = {
         code: Area.objects.create(plan=plan, code=code, name=name, sort_order=order)
         for order, (code, name) in enumerate(data.AREAS, start=1)
@@ -225,7 +234,13 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
             )
             pace = data.UNIT_PACE.get(unit_name, 1.0) * rng.uniform(0.9, 1.1)
             _replay_history(
-                assignment=assignment, pace=pace, as_of=as_of, reviewer=reviewer, rng=rng, calendar=calendar
+                assignment=assignment,
+                pace=pace,
+                as_of=as_of,
+                reviews_until=reviews_until,
+                reviewer=reviewer,
+                rng=rng,
+                calendar=calendar,
             )
     return plan
 
