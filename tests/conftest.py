@@ -130,6 +130,21 @@ def assignment_b(key_task, org, secretary_b):
     return AssignmentFactory(key_task=key_task, unit=org.branch_b, owner=secretary_b)
 
 
+@pytest.fixture
+def overdue_b(key_task, org, secretary_b):
+    """Branch B's assignment of another key task, due 28 April 2023 and 40 % done: red from then on."""
+    task = KeyTaskFactory(
+        plan=key_task.plan,
+        area=key_task.area,
+        number="1.3",
+        title="修订党委工作规则",
+        lead_unit=org.branch_b,
+        start_date=dt.date(2023, 1, 9),
+        deadline=dt.date(2023, 4, 28),
+    )
+    return AssignmentFactory(key_task=task, unit=org.branch_b, owner=secretary_b, progress=40)
+
+
 @pytest.fixture(autouse=True)
 def _test_settings(settings, tmp_path):
     from django.core.cache import cache

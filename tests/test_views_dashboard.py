@@ -13,20 +13,6 @@ NOW = dt.datetime(2023, 7, 10, 2, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def overdue_b(key_task, org, secretary_b):
-    task = KeyTaskFactory(
-        plan=key_task.plan,
-        area=key_task.area,
-        number="1.3",
-        title="修订党委工作规则",
-        lead_unit=org.branch_b,
-        start_date=dt.date(2023, 1, 9),
-        deadline=dt.date(2023, 4, 28),
-    )
-    return AssignmentFactory(key_task=task, unit=org.branch_b, owner=secretary_b, progress=40)
-
-
-@pytest.fixture
 def due_soon_a1(key_task, org, secretary_a):
     area = AreaFactory(plan=key_task.plan, name="思想建设", sort_order=2)
     task = KeyTaskFactory(
