@@ -14,8 +14,7 @@ import pytest
 from django.utils import timezone
 
 from tasks.models import Reminder
-from tasks.services import reminders
-from tasks.services.reminders import assignment_urge, reminder_sweep
+from tasks.services.reminders import assignment_urge, reminder_sweep, scan
 from tests.conftest import require_service
 from tests.support_reminders import RedisServer, SmtpRecorder, SmtpServer, free_port, running_worker, use_smtp
 from tests.support_simulated import SimulatedCelery
@@ -33,7 +32,7 @@ def production_retries(settings, monkeypatch):
     settings.REMINDER_RETRY_BASE_SECONDS = 30
     settings.REMINDER_RETRY_MAX_SECONDS = 600
     settings.REMINDER_MAX_ATTEMPTS = 6
-    monkeypatch.setattr(reminders, "random", SimpleNamespace(uniform=lambda low, high: low))
+    monkeypatch.setattr(scan, "random", SimpleNamespace(uniform=lambda low, high: low))
 
 
 def email_rows():
