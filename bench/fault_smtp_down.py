@@ -86,13 +86,13 @@ def main() -> None:
 
     from tasks.models import InboxMessage, Reminder, User
     from tasks.services import reminders
-    from tasks.services.reminders import scan
+    from tasks.services.reminders import delivery
     from tests.support_simulated import SimulatedCelery
 
     translation.activate(settings.LANGUAGE_CODE)
     random.seed(args.seed)
     if args.shortest_jitter:
-        scan.random = type("Shortest", (), {"uniform": staticmethod(lambda low, high: low)})
+        delivery.random = type("Shortest", (), {"uniform": staticmethod(lambda low, high: low)})
     call_command("migrate", verbosity=0)
     InboxMessage.objects.all().delete()
     Reminder.objects.all().delete()

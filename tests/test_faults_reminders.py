@@ -14,7 +14,7 @@ import pytest
 from django.utils import timezone
 
 from tasks.models import Reminder
-from tasks.services.reminders import assignment_urge, reminder_sweep, scan
+from tasks.services.reminders import assignment_urge, delivery, reminder_sweep
 from tests.conftest import require_service
 from tests.support_reminders import RedisServer, SmtpRecorder, SmtpServer, free_port, running_worker, use_smtp
 from tests.support_simulated import SimulatedCelery
@@ -32,7 +32,7 @@ def production_retries(settings, monkeypatch):
     settings.REMINDER_RETRY_BASE_SECONDS = 30
     settings.REMINDER_RETRY_MAX_SECONDS = 600
     settings.REMINDER_MAX_ATTEMPTS = 6
-    monkeypatch.setattr(scan, "random", SimpleNamespace(uniform=lambda low, high: low))
+    monkeypatch.setattr(delivery, "random", SimpleNamespace(uniform=lambda low, high: low))
 
 
 def email_rows():

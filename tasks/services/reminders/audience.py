@@ -1,0 +1,74 @@
+"""Who may get reminders, loaded once a scan (or an urge): people, the secretaries who run each unit,
+reviewers and the units' group robots. The inbox is always on; e-mail is each user's choice."""
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from django.conf import settings
+
+from tasks import access
+from tasks.models import Membership, OrgUnit, User
+
+
+@dataclass
+class Audience:
+    """Everything the scan needs about people and units, loaded once (a few queries, whatever the size)."""
+
+    users: dict[int, User]
+    secretaries: dict[int, list[int]]  # unit id -> its secretaries, or those of the nearest unit above
+    committee: list[int]
+    reviewers: list[int]
+    robots: dict[int, str]  # unit id -> robot channel
+    committee_units: list[int]
+
+    @classmethod
+    def load(cls) -> "Audience":
+        users = {
+            user.pk: user
+            for user in User.objects.filter(is_active=True).only(
+                "id",
+                "username",
+                "email",
+                "notify_by_email",
+                "full_name",
+                "first_name",
+                "last_name",
+                "is_active",
+            )
+        }
+        parents = dict(OrgUnit.objects.values_list("id", "parent_id"))
+        direct: dict[int, list[int]] = defaultdict(list)
+        committee: list[int] = []
+        for unit_id, user_id, role in (
+            Membership.objects.filter(role__in=[Membership.Role.SECRETARY, Membership.Role.COMMITTEE])
+            .order_by("unit_id", "user_id")
+            .values_list("unit_id", "user_id", "role")
+        ):
+            if user_id not in users:
+                continue
+            if role == Membership.Role.SECRETARY:
+                direct[unit_id].append(user_id)
+            elif user_id not in committee:
+                committee.append(user_id)
+        secretaries = {}
+        for unit_id in parents:
+            # A sub-branch without its own secretary is run by the secretary of the unit above it.
+            current, seen = unit_id, set()
+            while current is not None and not direct.get(current) and current not in seen:
+                seen.add(current)
+                current = parents.get(current)
+            secretaries[unit_id] = direct.get(current, []) if current is not None else []
+        extra = [user.pk for user in users.values() if user.username in settings.EXTRA_REVIEWERS]
+        reviewers = [user_id for user_id in dict.fromkeys(committee + extra) if access.can_review(users[user_id])]
+        robots, committee_units = {}, []
+        for unit in OrgUnit.objects.filter(is_active=True).exclude(robot_kind="").exclude(robot_webhook_url=""):
+            robots[unit.pk] = unit.robot_kind
+        for unit_id in OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMITTEE).values_list("id", flat=True):
+            committee_units.append(unit_id)
+        return cls(users, secretaries, committee, reviewers, robots, committee_units)
+
+
+def reminder_preferences_update(*, user, notify_by_email: bool) -> None:
+    """The user's channels: the inbox is always on; e-mail is their choice."""
+    User.objects.filter(pk=user.pk).update(notify_by_email=notify_by_email)
+    user.notify_by_email = notify_by_email
