@@ -1,7 +1,7 @@
 """Celery jobs. Each takes ids or a date, and calls a service; none holds business rules.
 
 Delivery jobs are `acks_late` with `reject_on_worker_lost`: a worker that dies mid-job leaves the message
-to be delivered again, and the row claim (tasks.services.reminders.reminder_claim) makes that harmless.
+to be delivered again, and the row claim (tasks.services.reminders.delivery.reminders_claim) makes that harmless.
 """
 
 import datetime as dt
