@@ -122,7 +122,7 @@ def private_redis(tmp_path):
     server.stop()
 
 
-def wait_for(condition, timeout=20.0) -> None:
+def wait_for(condition, timeout=60.0) -> None:
     deadline = time.monotonic() + timeout
     while not condition():
         if time.monotonic() > deadline:
