@@ -10,6 +10,7 @@ import hashlib
 import time
 
 from django.core.cache import cache
+from django.core.exceptions import EmptyResultSet
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
 
@@ -54,6 +55,15 @@ def cached(parts: tuple, compute):
         value = compute()
         cache.set(key, value, TTL_SECONDS)
     return value
+
+
+def query_key(queryset) -> str:
+    """A queryset's SQL as a key part. One that can match nothing (`none()`, `pk__in=[]`) has no SQL; all such
+    querysets have the same (empty) results, so they share one key."""
+    try:
+        return str(queryset.query)
+    except EmptyResultSet:
+        return "(matches nothing)"
 
 
 def connect_invalidation() -> None:

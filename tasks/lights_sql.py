@@ -152,7 +152,7 @@ class LightSQL:
         # 50,000 assignments): keep them in the shared cache until the next write (which includes the calendar's
         # working-day overrides).
         pairs, thresholds = cache.cached(
-            ("light-thresholds", str(pairs_query.query), today, rules), pairs_and_thresholds
+            ("light-thresholds", cache.query_key(pairs_query), today, rules), pairs_and_thresholds
         )
         return cls(today=today, calendar=calendar, rules=rules, pairs=pairs, thresholds=thresholds)
 

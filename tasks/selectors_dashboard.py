@@ -14,7 +14,7 @@ from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
-from tasks import access
+from tasks import access, cache
 from tasks.lights import Light, LightRules, assignment_light, local_today
 from tasks.lights_sql import LightSQL, light_from_urgency
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit, ProgressReport
@@ -255,8 +255,17 @@ def assignment_page(filtered: QuerySet, ordering: list[str], number, *, size: in
     The filter and the order (the light among them) run on ids only; the page's 50 rows are then loaded with
     their key task, unit and owner and get their light from the Python rule. Joined before the LIMIT, the
     related rows of every match (7,500 at provincial scale) were fetched and thrown away.
+
+    The count and the page's ids, which work the light out over every match, are kept in the shared cache
+    until the next write, like the dashboard's figures: a list opened from the dashboard in a meeting is
+    opened by many. The rows themselves are always read fresh.
     """
-    page = Paginator(filtered.order_by(*ordering).values_list("pk", flat=True), size).get_page(number)
+    ids = filtered.order_by(*ordering).values_list("pk", flat=True)
+    sql = cache.query_key(ids)
+    paginator = Paginator(ids, size)
+    paginator.count = cache.cached(("list-count", sql), ids.count)
+    page = paginator.get_page(number)
+    page.object_list = cache.cached(("list-page", sql, page.number, size), lambda: list(page.object_list))
     loaded = Assignment.objects.select_related("key_task", "key_task__area", "unit", "owner").in_bulk(page.object_list)
     rows = list_rows([loaded[pk] for pk in page.object_list if pk in loaded], today=today, calendar=calendar)
     return page, rows

@@ -156,3 +156,20 @@ def test_a_new_unit_appears_in_the_choices_at_once(client, org, committee, assig
     new_unit = OrgUnitFactory(name="新成立的党支部<b>")
     body = client.get(reverse("assignment_list"), {"year": 2023}).content.decode()
     assert f'<option value="{new_unit.pk}">新成立的党支部&lt;b&gt;</option>' in body
+
+
+def test_someone_who_sees_nothing_gets_empty_lists(client, outsider, assignment_a1):
+    client.force_login(outsider)
+    for name in ("assignment_list", "key_task_list", "dashboard", "home"):
+        assert client.get(reverse(name), {"year": 2023, "light": "red"}).status_code == 200, name
+
+
+def test_a_cached_list_changes_with_the_next_write(client, committee, assignment_a1, assignment_b, overdue_b):
+    """Counts and page ids are cached until the next write: a completed assignment leaves the red list at once."""
+    client.force_login(committee)
+    red = {"year": 2023, "light": "red"}
+    assert _ids(client.get(reverse("assignment_list"), red)) == [overdue_b.pk]
+    overdue_b.status, overdue_b.completed_at, overdue_b.progress = "completed", dt.date(2023, 7, 7), 100
+    overdue_b.save()
+    response = client.get(reverse("assignment_list"), red)
+    assert _ids(response) == [] and response.context["page"].paginator.count == 0

@@ -52,7 +52,7 @@ def choice_options(filterset, name: str, label_attr: str):
     save accounts too often): the old name may show here for up to the cache's five minutes."""
     queryset = filterset.filters[name].queryset
     choices = cache.cached(
-        ("filter-choices", str(queryset.query), label_attr),
+        ("filter-choices", cache.query_key(queryset), label_attr),
         lambda: [(str(obj.pk), escape(getattr(obj, label_attr))) for obj in queryset],
     )
     chosen = str(filterset.form[name].value() or "")
