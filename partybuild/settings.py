@@ -281,6 +281,12 @@ EXTRA_REVIEWERS = env.list("EXTRA_REVIEWERS", default=[])
 # --- Audit (README.md, "Auditing") -----------------------------------------------------------------
 # 等保 asks for at least 180 days; a smaller value is raised to 180.
 AUDIT_RETENTION_DAYS = max(180, env.int("AUDIT_RETENTION_DAYS", default=180))
+# The audit hash chain's HMAC key: with it, whoever can write to the database cannot rewrite the log unnoticed.
+# Only in the servers' environment, never in the database (rows name it by a fingerprint). Without it (fine for
+# development) rows are hashed with plain SHA-256; `check --deploy` warns (tasks.checks). After a key change,
+# the old key stays in the fallbacks (comma-separated) while rows hashed with it remain.
+AUDIT_CHAIN_KEY = env("AUDIT_CHAIN_KEY", default="")
+AUDIT_CHAIN_KEY_FALLBACKS = env.list("AUDIT_CHAIN_KEY_FALLBACKS", default=[])
 
 # --- Logging --------------------------------------------------------------------------------------
 # One line per record: JSON in production (LOG_FORMAT=json), key=value text in development. A server error's

@@ -2,19 +2,23 @@
 
 import csv
 import datetime as dt
+import hashlib
+import hmac
 import io
+import json
+import logging
 
 import pytest
 import time_machine
-from django.core.management import call_command
+from django.core.management import ManagementUtility, call_command
 from django.core.management.base import CommandError
-from django.db import connection
+from django.db import connection, models
 from django.urls import reverse
 from openpyxl import load_workbook
 
 from tasks import services
 from tasks.models import AuditEntry, User
-from tasks.services.audit import audit_record, audit_verify
+from tasks.services.audit import audit_record, audit_verify, chain_key_id
 from tests.factories import TEST_PASSWORD, UserFactory
 
 
@@ -103,13 +107,11 @@ def test_verify_audit_finds_an_edited_or_deleted_row(db, capsys):
     assert audit_verify()[1] is None
 
     tamper(f"DELETE FROM {table} WHERE id = %s", [entries[3].pk])
-    checked, broken, _ = audit_verify()
-    assert broken.pk == entries[4].pk and checked == 3
+    result = audit_verify()
+    assert result.broken.pk == entries[4].pk and result.checked == 3
 
 
 def test_verify_audit_exits_non_zero_from_the_command_line(db):
-    from django.core.management import ManagementUtility
-
     audit_record(action="login", username="a")
     tamper(f"UPDATE {AuditEntry._meta.db_table} SET result = %s", ["failure"])
     with pytest.raises(SystemExit) as exit_info:
@@ -134,6 +136,226 @@ def test_purge_keeps_180_days_records_itself_and_the_chain_still_verifies(db):
     assert purge.detail["deleted"] == 3
     assert AuditEntry.objects.get(pk=recent.pk).prev_hash == purge.detail["anchor_hash"]
     assert audit_verify()[1] is None
+
+
+# --- The keyed chain (AUDIT_CHAIN_KEY) -------------------------------------------------------------------------
+
+KEY = "test-audit-chain-key-0123456789-abcdefghijklmnop"
+NEW_KEY = "test-audit-chain-key-rotated-9876543210-zyxwvuts"
+
+
+def rewrite(start_id, *, key: bytes | None = None, **changes):
+    """What someone with write access to the database can do: edit a row, then recompute the hash of it and of
+    every row after it, with plain SHA-256 (as the chain was before keys) or with a key of their own."""
+    prev_hash = None
+    for entry in AuditEntry.objects.filter(id__gte=start_id).order_by("id"):
+        edited = changes if entry.pk == start_id else {}
+        for name, value in edited.items():
+            setattr(entry, name, value)
+        if prev_hash is not None:
+            entry.prev_hash = prev_hash
+        message = (entry.prev_hash + entry.canonical()).encode()
+        prev_hash = (hmac.new(key, message, hashlib.sha256) if key else hashlib.sha256(message)).hexdigest()
+        # The plain QuerySet.update, as an UPDATE statement would: AuditQuerySet refuses.
+        models.QuerySet.update(
+            AuditEntry.objects.filter(pk=entry.pk), **edited, prev_hash=entry.prev_hash, hash=prev_hash
+        )
+
+
+def verify_fails(capsys, *args) -> str:
+    with pytest.raises(CommandError):
+        call_command("verify_audit", *args)
+    return capsys.readouterr().err
+
+
+@pytest.mark.parametrize("forger_key", [None, b"a key the forger made up"], ids=["sha256", "own-key"])
+def test_a_row_edited_and_the_chain_recomputed_without_the_key_is_found(db, settings, capsys, forger_key):
+    settings.AUDIT_CHAIN_KEY = KEY
+    entries = [audit_record(action="login", username=f"user{n}", detail={"n": n}) for n in range(5)]
+    call_command("verify_audit")
+    assert "OK: 6 audit rows verified" in capsys.readouterr().out  # the five and the row that keyed the log
+
+    rewrite(entries[2].pk, username="mallory", key=forger_key)
+    err = verify_fails(capsys)
+    assert f"BROKEN at audit row id={entries[2].pk}" in err
+    assert ("hashed without a key" in err) == (forger_key is None)
+
+
+def test_a_deleted_row_in_a_keyed_chain_is_found(db, settings, capsys):
+    settings.AUDIT_CHAIN_KEY = KEY
+    entries = [audit_record(action="login", username=f"user{n}") for n in range(4)]
+    tamper(f"DELETE FROM {AuditEntry._meta.db_table} WHERE id = %s", [entries[1].pk])
+    err = verify_fails(capsys)
+    assert f"BROKEN at audit row id={entries[2].pk}" in err and "changed or deleted" in err
+
+
+def test_a_new_log_with_a_key_is_keyed_from_its_first_row_and_never_stores_or_logs_the_key(db, settings, caplog):
+    settings.AUDIT_CHAIN_KEY = KEY
+    with caplog.at_level(logging.DEBUG, logger="partybuild.audit"):
+        audit_record(action="login", username="first")
+    switch, login = AuditEntry.objects.order_by("id")
+    assert (switch.action, switch.prev_hash, switch.detail) == (
+        "chain_key",
+        "",
+        {"key_id": chain_key_id(KEY), "previous_key_id": ""},
+    )
+    assert (
+        login.hash == hmac.new(KEY.encode(), (login.prev_hash + login.canonical()).encode(), hashlib.sha256).hexdigest()
+    )
+    assert audit_verify().broken is None
+    stored = json.dumps(list(AuditEntry.objects.values()), default=str)
+    assert KEY not in stored and KEY not in caplog.text
+
+
+def test_an_unkeyed_log_switches_once_and_cannot_be_downgraded_after(db, settings, capsys):
+    old = [audit_record(action="login", username=f"old{n}") for n in range(3)]
+    settings.AUDIT_CHAIN_KEY = KEY
+    # Setting the key is not enough: the log does not switch by itself (see test_replacing...).
+    assert "NOT KEYED" in verify_fails(capsys)
+    audit_record(action="login", username="before the switch")
+    call_command("verify_audit", "--switch-key", "--operator", "security admin")
+    out = capsys.readouterr().out
+    switch = AuditEntry.objects.get(action="chain_key")
+    assert f"Switched: audit rows from id={switch.pk} on" in out
+    assert (switch.username, switch.detail["previous_key_id"]) == ("security admin", "")
+    assert (
+        f"OK: 5 audit rows verified, from id={old[0].pk} without a key, from id={switch.pk} with AUDIT_CHAIN_KEY" in out
+    )
+    after = [audit_record(action="login", username=f"new{n}") for n in range(3)]
+    call_command("verify_audit", "--switch-key")
+    assert "already hashed with AUDIT_CHAIN_KEY" in capsys.readouterr().out
+    assert AuditEntry.objects.filter(action="chain_key").count() == 1
+
+    # Downgrading a row after the switch to plain SHA-256, with every later row recomputed, is found.
+    rewrite(after[1].pk, username="mallory")
+    err = verify_fails(capsys)
+    assert f"BROKEN at audit row id={after[1].pk}" in err and "hashed without a key" in err
+    # And a forged switch to no key, which the app never writes.
+    rewrite(after[1].pk, action="chain_key", detail={"key_id": "", "previous_key_id": chain_key_id(KEY)})
+    err = verify_fails(capsys)
+    assert f"BROKEN at audit row id={after[1].pk}" in err and "this row was changed" in err
+    # So is rewriting the row that switched: a switch is hashed with the key it names.
+    rewrite(switch.pk, username="mallory")
+    assert f"BROKEN at audit row id={switch.pk}" in verify_fails(capsys)
+
+
+def test_replacing_the_keyed_rows_by_unkeyed_ones_is_found_and_the_app_does_not_switch_again(db, settings, capsys):
+    for n in range(2):
+        audit_record(action="login", username=f"old{n}")
+    settings.AUDIT_CHAIN_KEY = KEY
+    call_command("verify_audit", "--switch-key")
+    audit_record(action="export", username="keyed")
+    # The switch and everything after it go, replaced by an unkeyed row that chains on.
+    switch = AuditEntry.objects.get(action="chain_key")
+    tamper(f"DELETE FROM {AuditEntry._meta.db_table} WHERE id >= %s", [switch.pk])
+    settings.AUDIT_CHAIN_KEY = ""
+    audit_record(action="login", username="forged")
+    settings.AUDIT_CHAIN_KEY = KEY
+    audit_record(action="login", username="next real login")
+    assert AuditEntry.objects.order_by("-id").first().hash == AuditEntry.objects.order_by("-id").first().compute_hash()
+    capsys.readouterr()
+    err = verify_fails(capsys)
+    assert "NOT KEYED" in err and "removed or replaced" in err
+
+
+def test_a_wrong_or_missing_key_is_named_on_stderr_and_exits_1(db, settings, capsys, caplog):
+    settings.AUDIT_CHAIN_KEY = KEY
+    audit_record(action="login", username="a")
+    switch = AuditEntry.objects.get(action="chain_key")
+    settings.AUDIT_CHAIN_KEY = NEW_KEY
+    err = verify_fails(capsys)
+    assert f"WRONG KEY at audit row id={switch.pk}" in err
+    assert chain_key_id(KEY) in err and chain_key_id(NEW_KEY) in err and KEY not in err
+    with caplog.at_level(logging.ERROR, logger="partybuild.audit"):
+        audit_record(action="login", username="on a server with another key")
+    assert f"keyed with key id {chain_key_id(KEY)}, which this server does not hold" in caplog.text
+    settings.AUDIT_CHAIN_KEY = ""
+    assert "AUDIT_CHAIN_KEY is not set" in verify_fails(capsys)
+    # Last: run_from_argv closes the database connection.
+    with pytest.raises(SystemExit) as exit_info:
+        ManagementUtility(["manage.py", "verify_audit"]).execute()
+    assert exit_info.value.code == 1
+
+
+def test_a_server_without_the_key_breaks_the_chain_visibly_and_the_others_stay_keyed(db, settings, capsys, caplog):
+    settings.AUDIT_CHAIN_KEY = KEY
+    audit_record(action="login", username="a")
+    settings.AUDIT_CHAIN_KEY = ""
+    with caplog.at_level(logging.ERROR, logger="partybuild.audit"):
+        unkeyed = audit_record(action="login", username="b")
+    assert f"audit row id={unkeyed.pk - 1} does not verify without a key: AUDIT_CHAIN_KEY is missing" in caplog.text
+    settings.AUDIT_CHAIN_KEY = KEY
+    later = audit_record(action="login", username="c")
+    assert (
+        later.hash == hmac.new(KEY.encode(), (later.prev_hash + later.canonical()).encode(), hashlib.sha256).hexdigest()
+    )
+    assert f"BROKEN at audit row id={unkeyed.pk}" in verify_fails(capsys)
+
+
+def test_changing_the_key_keeps_the_old_rows_verifiable_with_the_fallback(db, settings, capsys):
+    settings.AUDIT_CHAIN_KEY = KEY
+    audit_record(action="login", username="a")
+    first_switch = AuditEntry.objects.get(action="chain_key")
+    settings.AUDIT_CHAIN_KEY, settings.AUDIT_CHAIN_KEY_FALLBACKS = NEW_KEY, [KEY]
+    assert "keyed with an older key" in verify_fails(capsys)
+    meanwhile = audit_record(action="login", username="b")  # still hashed with the old key
+    call_command("verify_audit", "--switch-key")
+    audit_record(action="login", username="c")
+    call_command("verify_audit")
+    out = capsys.readouterr().out
+    switch = AuditEntry.objects.filter(action="chain_key").order_by("-id").first()
+    assert switch.detail == {"key_id": chain_key_id(NEW_KEY), "previous_key_id": chain_key_id(KEY)}
+    assert f"from id={first_switch.pk} with AUDIT_CHAIN_KEY_FALLBACKS ({chain_key_id(KEY)})" in out
+    assert f"from id={switch.pk} with AUDIT_CHAIN_KEY ({chain_key_id(NEW_KEY)})" in out
+    assert meanwhile.pk < switch.pk
+    settings.AUDIT_CHAIN_KEY_FALLBACKS = []
+    assert "WRONG KEY" in verify_fails(capsys)
+
+
+def test_the_switch_refuses_a_broken_chain_or_no_key(db, settings, capsys):
+    entry = audit_record(action="login", username="a")
+    with pytest.raises(CommandError):
+        call_command("verify_audit", "--switch-key")
+    assert "AUDIT_CHAIN_KEY is not set" in capsys.readouterr().err
+    settings.AUDIT_CHAIN_KEY = KEY
+    tamper(f"UPDATE {AuditEntry._meta.db_table} SET username = %s WHERE id = %s", ["mallory", entry.pk])
+    assert f"not switching: audit row id={entry.pk}" in verify_fails(capsys, "--switch-key")
+    assert not AuditEntry.objects.filter(action="chain_key").exists()
+
+
+def test_purging_the_row_that_keyed_the_log_leaves_a_chain_that_verifies_and_stays_keyed(db, settings):
+    with time_machine.travel(dt.datetime(2025, 1, 10, tzinfo=dt.UTC), tick=False):
+        audit_record(action="login", username="unkeyed")
+        settings.AUDIT_CHAIN_KEY = KEY
+        call_command("verify_audit", "--switch-key")
+        audit_record(action="login", username="old keyed")
+    with time_machine.travel(dt.datetime(2025, 9, 1, tzinfo=dt.UTC), tick=False):
+        recent = audit_record(action="login", username="recent")
+        call_command("purge_audit", "--days", "180")
+    assert not AuditEntry.objects.filter(action="chain_key").exists()
+    purge = AuditEntry.objects.get(action="purge")
+    assert (purge.detail["deleted"], purge.detail["key_id"]) == (3, chain_key_id(KEY))
+    assert AuditEntry.objects.get(pk=recent.pk).prev_hash == purge.detail["anchor_hash"]
+    assert audit_verify().broken is None
+    # Rows written after the purge stay keyed, even by a server that finds the newest row unverifiable.
+    tamper(f"UPDATE {AuditEntry._meta.db_table} SET username = %s WHERE id = %s", ["mallory", purge.pk])
+    later = audit_record(action="login", username="later")
+    assert later.hash != later.compute_hash()
+    tamper(f"UPDATE {AuditEntry._meta.db_table} SET username = %s WHERE id = %s", [purge.username, purge.pk])
+    assert audit_verify().broken is None
+    # Downgrading the oldest remaining row is found too: the purge recorded that it was keyed.
+    rewrite(recent.pk, username="mallory")
+    assert audit_verify().broken.pk == recent.pk
+
+
+def test_a_purge_refuses_to_anchor_on_a_row_it_cannot_verify(db, settings):
+    settings.AUDIT_CHAIN_KEY = KEY
+    with time_machine.travel(dt.datetime(2025, 1, 10, tzinfo=dt.UTC), tick=False):
+        audit_record(action="login", username="old")
+    settings.AUDIT_CHAIN_KEY = ""
+    with time_machine.travel(dt.datetime(2025, 9, 1, tzinfo=dt.UTC), tick=False), pytest.raises(CommandError):
+        call_command("purge_audit", "--days", "180")
+    assert AuditEntry.objects.filter(username="old").exists()
 
 
 def test_the_auditor_searches_and_exports(client, auditor, secretary_a):

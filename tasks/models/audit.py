@@ -1,5 +1,6 @@
 import datetime as dt
 import hashlib
+import hmac
 import json
 
 from django.conf import settings
@@ -25,8 +26,10 @@ class AuditEntry(models.Model):
     """One audited event (等保 2.0 安全审计). Written only by tasks.services.audit.audit_record.
 
     Each row carries the hash of the row before it, so editing or deleting a row in the database breaks the
-    chain where it happened (`manage.py verify_audit`). The app never changes or deletes rows, except
-    `manage.py purge_audit`, which removes rows older than the retention period and records that it did.
+    chain where it happened (`manage.py verify_audit`). With AUDIT_CHAIN_KEY set the hash is an HMAC, so
+    rewriting the rows after an edit needs the key, which is in the servers' environment and not in the
+    database. The app never changes or deletes rows, except `manage.py purge_audit`, which removes rows older
+    than the retention period and records that it did.
     """
 
     class Action(models.TextChoices):
@@ -44,6 +47,7 @@ class AuditEntry(models.Model):
         EXPORT = "export", _("export")
         IMPORT = "import", _("import")
         PURGE = "purge", _("audit log purge")
+        CHAIN_KEY = "chain_key", _("audit log keyed")
 
     class Result(models.TextChoices):
         SUCCESS = "success", _("success")
@@ -110,5 +114,9 @@ class AuditEntry(models.Model):
             default=str,
         )
 
-    def compute_hash(self) -> str:
-        return hashlib.sha256((self.prev_hash + self.canonical()).encode()).hexdigest()
+    def compute_hash(self, key: bytes | None = None) -> str:
+        """HMAC-SHA256 with the chain's key, or plain SHA-256 for rows written before the log had a key."""
+        message = (self.prev_hash + self.canonical()).encode()
+        if key is None:
+            return hashlib.sha256(message).hexdigest()
+        return hmac.new(key, message, hashlib.sha256).hexdigest()

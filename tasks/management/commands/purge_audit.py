@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tasks.services.audit import RetentionError, audit_purge
+from tasks.services.audit import AuditChainError, RetentionError, audit_purge
 
 
 class Command(BaseCommand):
@@ -30,7 +30,7 @@ class Command(BaseCommand):
             cutoff = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
         try:
             deleted = audit_purge(before=cutoff, by=operator or "manage.py purge_audit")
-        except RetentionError as error:
+        except (RetentionError, AuditChainError) as error:
             raise CommandError(str(error)) from None
         self.stdout.write(
             f"Deleted {deleted} audit rows older than {cutoff:%Y-%m-%d %H:%M} "
