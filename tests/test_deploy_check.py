@@ -24,8 +24,9 @@ def production_env(tmp_path, **extra) -> dict:
         DATABASE_URL=f"sqlite:///{tmp_path / 'deploy.sqlite3'}",
         VAR_DIR=str(tmp_path / "var"),
         SITE_URL="https://party.intranet.example",
-        **extra,
+        AUDIT_CHAIN_KEY=secrets.token_urlsafe(48),
     )
+    env.update(extra)
     return env
 
 
@@ -59,6 +60,23 @@ def test_turning_hsts_on_stops_silencing_its_check(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 silenced" in result.stdout
+
+
+def test_check_deploy_warns_without_an_audit_chain_key(tmp_path):
+    result = manage(tmp_path, "check", "--deploy", "--fail-level", "WARNING", AUDIT_CHAIN_KEY="")
+    assert result.returncode != 0
+    assert "tasks.W001" in result.stderr and "AUDIT_CHAIN_KEY is not set" in result.stderr
+
+
+@pytest.mark.parametrize("key", ["short-key", "same-as-the-secret-key-which-is-long-enough-anyway"])
+def test_check_deploy_warns_about_a_weak_or_reused_audit_chain_key(settings, key):
+    from tasks.checks import audit_chain_key_check
+
+    settings.AUDIT_CHAIN_KEY = key
+    settings.SECRET_KEY = "same-as-the-secret-key-which-is-long-enough-anyway"
+    assert [warning.id for warning in audit_chain_key_check(None)] == ["tasks.W002"]
+    settings.AUDIT_CHAIN_KEY = secrets.token_urlsafe(48)
+    assert audit_chain_key_check(None) == []
 
 
 def test_production_cookies_and_logs(tmp_path):
