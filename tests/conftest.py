@@ -2,6 +2,7 @@
 `secretary_b` runs branch B; `outsider` belongs nowhere; `member_a` is a plain member of branch A."""
 
 import datetime as dt
+import logging
 import os
 from dataclasses import dataclass
 
@@ -18,6 +19,10 @@ from tests.factories import (
     PlanFactory,
     UserFactory,
 )
+
+# aiosmtpd's server threads log each closed connection, sometimes after the test that started them has
+# ended and pytest has closed the stream the log handler writes to ("--- Logging error ---" noise).
+logging.getLogger("mail.log").setLevel(logging.WARNING)
 
 
 def require_service(reason: str) -> None:
