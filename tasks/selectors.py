@@ -4,6 +4,7 @@ import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tasks import access
@@ -99,13 +100,14 @@ def mark_reportable(user, rows: list[AssignmentRow]) -> list[AssignmentRow]:
 
 
 def workbench(
-    user, *, plan: AnnualPlan | None, limit: int, q="", area="", light="", status="", **_ignored
-) -> tuple[list[AssignmentRow], int]:
-    """The workbench: the most urgent `limit` of the user's assignments in the plan that pass the filters,
-    and how many passed. Filters, light and order run in the database (the SQL form of the one light rule),
-    so a committee member who sees 50,000 assignments waits no longer than a secretary with twenty."""
+    user, *, plan: AnnualPlan | None, page_number, page_size: int, q="", area="", light="", status="", **_ignored
+) -> tuple[Page | None, list[AssignmentRow]]:
+    """A page of the workbench: the user's assignments in the plan that pass the filters, most urgent first.
+    Filters, light and order run in the database (the SQL form of the one light rule) and only the page's
+    rows are loaded, so a committee member who sees 50,000 assignments waits no longer than a secretary
+    with twenty."""
     if plan is None:
-        return [], 0
+        return None, []
     base = access.visible_assignments(user).filter(key_task__plan=plan)
     today, calendar = local_today(), WorkCalendar.load()
     light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
@@ -128,7 +130,9 @@ def workbench(
             | Q(key_task__description__icontains=needle)
             | Q(unit__name__icontains=needle)
         )
-    return most_urgent_rows(user, queryset, limit=limit, today=today, calendar=calendar)
+    ids = queryset.order_by("urgency", "deadline", "id").values_list("pk", flat=True)
+    page = Paginator(ids, page_size).get_page(page_number)
+    return page, _rows_for(user, list(page.object_list), today=today, calendar=calendar)
 
 
 def most_urgent_rows(
@@ -141,9 +145,14 @@ def most_urgent_rows(
         queryset = queryset.annotate(urgency=LightSQL.for_queryset(queryset, today=today, calendar=calendar).urgency())
     ids = list(queryset.order_by("urgency", "deadline", "id").values_list("pk", flat=True)[:limit])
     count = len(ids) if len(ids) < limit else queryset.count()
+    return _rows_for(user, ids, today=today, calendar=calendar), count
+
+
+def _rows_for(user, ids: list[int], *, today: dt.date, calendar: WorkCalendar) -> list[AssignmentRow]:
+    """Rows of these assignments, in this order, loaded with what a row shows."""
     loaded = assignments_for_lists(user).in_bulk(ids)
     rows = assignment_rows([loaded[pk] for pk in ids if pk in loaded], today=today, calendar=calendar)
-    return mark_reportable(user, rows), count
+    return mark_reportable(user, rows)
 
 
 def weighted_progress(pairs) -> Decimal:

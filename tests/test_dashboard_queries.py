@@ -18,7 +18,7 @@ AS_OF = dt.date(2023, 9, 20)
 @pytest.fixture(autouse=True)
 def _short_pages(monkeypatch):
     """Both data sizes overflow the workbench and key task page, so both pay for the count query."""
-    monkeypatch.setattr(pages, "HOME_ROW_LIMIT", 2)
+    monkeypatch.setattr(pages, "HOME_PAGE_SIZE", 2)
     monkeypatch.setattr(pages, "KEY_TASK_ROW_LIMIT", 2)
 
 
@@ -38,7 +38,7 @@ def _query_counts(client, user) -> dict[str, int]:
         "workbench": reverse("home") + "?year=2023",
     }
     counts = {}
-    assert client.get(urls["workbench"]).context["row_count"] > 0, "the user must see some of the plan"
+    assert client.get(urls["workbench"]).context["page"].paginator.count > 0, "the user must see some of the plan"
     for name, url in urls.items():
         client.get(url)  # warm per-process caches (content types, calendars)
         with CaptureQueriesContext(connection) as queries:

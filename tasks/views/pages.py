@@ -11,7 +11,7 @@ from tasks.forms import CommentForm, WorkbenchFilterForm
 from tasks.lights import local_today
 from tasks.models import AnnualPlan
 
-HOME_ROW_LIMIT = 200
+HOME_PAGE_SIZE = 50
 # Beyond this the key task page links to the assignment list filtered to the key task.
 KEY_TASK_ROW_LIMIT = 60
 
@@ -25,12 +25,14 @@ def home(request):
     areas = list(plan.areas.all()) if plan else []
     filters = WorkbenchFilterForm(request.GET or None, areas=areas)
     chosen = filters.cleaned_data if filters.is_valid() else {}
-    rows, row_count = selectors.workbench(request.user, plan=plan, limit=HOME_ROW_LIMIT, **chosen)
+    page, rows = selectors.workbench(
+        request.user, plan=plan, page_number=request.GET.get("page"), page_size=HOME_PAGE_SIZE, **chosen
+    )
     context = {
         "plan": plan,
         "plans": plans,
+        "page": page,
         "rows": rows,
-        "row_count": row_count,
         "today": local_today(),
         "filters": filters,
         "filtered": filters.is_bound and any(filters.data.get(k) for k in ("q", "area", "light", "status")),
