@@ -13,6 +13,16 @@ MO = PO.with_suffix(".mo")
 
 PY_STRING = re.compile(r"""\b(?:_|gettext|gettext_lazy|pgettext)\(\s*"((?:[^"\\]|\\.)+)"\s*[,)]""")
 TEMPLATE_STRING = re.compile(r"""\{%\s*translate\s+"([^"]+)"|\{%\s*translate\s+'([^']+)'""")
+BLOCK_STRING = re.compile(r"\{%\s*blocktranslate\b([^%]*)%\}(.*?)\{%\s*endblocktranslate\s*%\}", re.S)
+BLOCK_VARIABLE = re.compile(r"\{\{\s*(\w+)\s*\}\}")
+
+
+def block_msgid(tag_arguments: str, content: str) -> str:
+    """The msgid makemessages writes for a blocktranslate block: its singular part, variables as %(name)s."""
+    singular = re.split(r"\{%\s*plural\s*%\}", content)[0]
+    if "trimmed" in tag_arguments.split():
+        singular = " ".join(line.strip() for line in singular.splitlines() if line.strip())
+    return BLOCK_VARIABLE.sub(r"%(\1)s", re.sub(r"%(?!\()", "%%", singular))
 
 
 def source_strings():
@@ -22,13 +32,19 @@ def source_strings():
             continue
         found.update(ast.literal_eval(f'"{match}"') for match in PY_STRING.findall(path.read_text()))
     for path in ROOT.glob("templates/**/*.html"):
-        for double, single in TEMPLATE_STRING.findall(path.read_text()):
+        text = path.read_text()
+        for double, single in TEMPLATE_STRING.findall(text):
             found.add(double or single)
+        found.update(block_msgid(arguments, content) for arguments, content in BLOCK_STRING.findall(text))
     return found
 
 
 def test_every_marked_string_has_a_chinese_translation():
-    catalogue = {entry.msgid: entry.msgstr for entry in polib.pofile(str(PO)) if not entry.obsolete}
+    catalogue = {
+        entry.msgid: entry.msgstr or "".join(entry.msgstr_plural.values())
+        for entry in polib.pofile(str(PO))
+        if not entry.obsolete
+    }
     missing = sorted(text for text in source_strings() if not catalogue.get(text))
     assert not missing, f"untranslated (run `make messages` and translate): {missing[:20]}"
 
