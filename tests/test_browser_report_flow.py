@@ -5,6 +5,7 @@ import os
 import shutil
 
 import pytest
+from django.db import connections
 
 from tasks.models import Membership
 from tests.conftest import require_service
@@ -48,6 +49,9 @@ def browser():
         )
         yield browser
         browser.close()
+        # The test's ORM calls ran in this context on a connection of their own (Playwright's greenlets carry
+        # their own contextvars); left open, it kept PostgreSQL from dropping the test database at the end.
+        connections.close_all()
     os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
