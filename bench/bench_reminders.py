@@ -27,12 +27,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_web import ensure_database, free_port  # noqa: E402
 
 
 def wait_port(port: int, timeout: float = 10) -> None:
@@ -77,6 +73,10 @@ def main() -> None:
     )
     args = parser.parse_args()
 
+    if args.database_url.startswith("postgres"):
+        # Created on first use, like the other benchmarks' databases.
+        server, _, name = args.database_url.rpartition("/")
+        ensure_database(f"{server}/postgres", name, fresh=False)
     var_dir = tempfile.mkdtemp(prefix="pb-bench-")
     smtp_port = free_port()
     env = {
