@@ -176,6 +176,12 @@ USE_TZ = True
 STATIC_URL = "static/"
 STATIC_ROOT = VAR_DIR / "static"
 STATIC_ROOT.mkdir(exist_ok=True)
+MEDIA_ROOT = VAR_DIR / "media"
+# Evidence files (佐证材料) live outside the static and media roots and are only served by a view
+# that checks who is asking. Every read, write and delete goes through STORAGES["evidence"]: a folder
+# (EVIDENCE_ROOT, a shared volume with several servers) unless a settings override names another
+# backend, such as django-storages' S3Storage (README, "Deploying").
+EVIDENCE_ROOT = Path(env("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
@@ -183,11 +189,8 @@ STORAGES = {
         if not DEBUG
         else "django.contrib.staticfiles.storage.StaticFilesStorage"
     },
+    "evidence": {"BACKEND": "django.core.files.storage.FileSystemStorage", "OPTIONS": {"location": EVIDENCE_ROOT}},
 }
-MEDIA_ROOT = VAR_DIR / "media"
-# Evidence files (佐证材料) live outside the static and media roots and are only served by a view
-# that checks who is asking.
-EVIDENCE_ROOT = Path(env("EVIDENCE_ROOT", default=str(VAR_DIR / "evidence")))
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=20 * 1024 * 1024)
 EVIDENCE_MAX_FILES = env.int("EVIDENCE_MAX_FILES", default=10)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024

@@ -158,6 +158,14 @@ def _test_settings(settings, tmp_path):
     # `make run` on the machine, whose writes and clear() would change this test's query counts and figures.
     settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
     cache.clear()  # cached dashboard figures must not leak from one test's database into another
+    # settings.py builds the evidence storage from EVIDENCE_ROOT once, at import: each test moves both.
     settings.EVIDENCE_ROOT = tmp_path / "evidence"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": settings.EVIDENCE_ROOT},
+        },
+    }
     # Real hashing is slow on purpose; tests need speed, not resistance to brute force.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

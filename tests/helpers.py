@@ -24,3 +24,12 @@ def pdf(name="会议记录.pdf"):
 
 def upload(name, content, content_type="application/octet-stream"):
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def stored_files(storage, folder="") -> list[str]:
+    """Every file name in a Django storage, walking its folders (evidence sits in two-character folders)."""
+    folders, files = storage.listdir(folder)
+    names = [f"{folder}{name}" for name in files]
+    for sub in folders:
+        names += stored_files(storage, f"{folder}{sub}/")
+    return names

@@ -1,5 +1,7 @@
 import datetime as dt
+import hashlib
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
 import time_machine
@@ -13,9 +15,9 @@ from tasks.services import (
     progress_report_return,
     progress_report_submit,
 )
-from tasks.services.evidence import evidence_path
+from tasks.services.evidence import evidence_name, evidence_storage
 from tests.factories import AssignmentFactory
-from tests.helpers import JPEG_BYTES, PDF_BYTES, PNG_BYTES, office_bytes, pdf, upload
+from tests.helpers import JPEG_BYTES, PDF_BYTES, PNG_BYTES, office_bytes, pdf, stored_files, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -161,12 +163,15 @@ def test_evidence_of_each_allowed_kind_is_stored_outside_static_and_media(assign
     report = submit(assignment_a1, secretary_a, files=files)
     stored = list(report.evidence.order_by("id"))
     assert [e.original_name for e in stored] == ["记录.pdf", "photo.jpg", "chart.png", "总结.docx", "台账.xlsx"]
-    for evidence in stored:
-        path = evidence_path(evidence)
-        assert path.exists()
-        assert str(settings.EVIDENCE_ROOT) in str(path)
+    for evidence, upload_ in zip(stored, files, strict=True):
+        path = Path(evidence_storage().path(evidence_name(evidence)))
+        assert path.is_file() and path.is_relative_to(settings.EVIDENCE_ROOT)
         assert evidence.original_name not in path.name  # generated name
         assert str(settings.MEDIA_ROOT) not in str(path) and str(settings.STATIC_ROOT) not in str(path)
+        upload_.seek(0)
+        content = upload_.read()
+        assert path.read_bytes() == content
+        assert (evidence.size, evidence.sha256) == (len(content), hashlib.sha256(content).hexdigest())
 
 
 @pytest.mark.parametrize(
@@ -201,7 +206,12 @@ def test_too_many_files_are_refused(assignment_a1, secretary_a, settings):
         submit(assignment_a1, secretary_a, files=[pdf("a.pdf"), pdf("b.pdf"), pdf("c.pdf")])
 
 
-def test_files_written_are_removed_when_the_report_fails_later(assignment_a1, secretary_a, settings, monkeypatch):
+@pytest.mark.parametrize(
+    "backend", ["django.core.files.storage.FileSystemStorage", "django.core.files.storage.InMemoryStorage"]
+)
+def test_files_written_are_removed_when_the_report_fails_later(
+    assignment_a1, secretary_a, settings, monkeypatch, backend
+):
     from tasks.services import evidence as evidence_module
 
     real_create = evidence_module.Evidence.objects.create
@@ -213,10 +223,14 @@ def test_files_written_are_removed_when_the_report_fails_later(assignment_a1, se
             raise RuntimeError("disk full")
         return real_create(**kwargs)
 
+    if backend != settings.STORAGES["evidence"]["BACKEND"]:
+        settings.STORAGES = {**settings.STORAGES, "evidence": {"BACKEND": backend}}
     monkeypatch.setattr(evidence_module.Evidence.objects, "create", create_then_fail)
     with pytest.raises(RuntimeError):
         submit(assignment_a1, secretary_a, files=[pdf("a.pdf"), pdf("b.pdf")])
     assert not ProgressReport.objects.exists()
+    assert len(calls) == 2  # both files were saved before the failure
+    assert stored_files(evidence_storage()) == []
     assert not [p for p in settings.EVIDENCE_ROOT.glob("**/*") if p.is_file()]
 
 

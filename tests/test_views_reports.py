@@ -4,9 +4,10 @@ import pytest
 import time_machine
 from django.urls import reverse
 
-from tasks.models import Assignment, Comment, ExtensionRequest, ProgressReport
+from tasks.models import Assignment, Comment, Evidence, ExtensionRequest, ProgressReport
 from tasks.services import progress_report_submit
-from tests.helpers import PDF_BYTES, pdf, upload
+from tasks.services.evidence import evidence_name, evidence_storage
+from tests.helpers import PDF_BYTES, pdf, stored_files, upload
 
 pytestmark = pytest.mark.django_db
 
@@ -229,6 +230,40 @@ def test_evidence_downloads_as_attachment_only_for_those_who_may_see_it(
     for user in (secretary_b, outsider):
         client.force_login(user)
         assert client.get(url).status_code == 404
+
+
+def test_evidence_uploaded_through_a_temporary_file_downloads_intact(client, secretary_a, assignment_a1, settings):
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10  # bigger uploads arrive as temporary files, which the storage moves
+    client.force_login(secretary_a)
+    data = report_data(assignment_a1, evidence=[pdf("学习记录.pdf")])
+    assert client.post(reverse("report_create", args=[assignment_a1.pk]), data).status_code == 302
+    evidence = Evidence.objects.get()
+    response = client.get(reverse("evidence_download", args=[evidence.pk]))
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert [p.read_bytes() for p in settings.EVIDENCE_ROOT.glob("**/*") if p.is_file()] == [PDF_BYTES]
+
+
+def test_evidence_goes_only_through_the_evidence_storage(client, secretary_a, committee, assignment_a1, settings):
+    """What README promises for S3: with another backend as STORAGES["evidence"], the upload, the download and a
+    missing file's 404 all go through it, and nothing is written under EVIDENCE_ROOT."""
+    settings.STORAGES = {**settings.STORAGES, "evidence": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    settings.FILE_UPLOAD_MAX_MEMORY_SIZE = 10
+    storage = evidence_storage()
+    client.force_login(secretary_a)
+    data = report_data(assignment_a1, evidence=[pdf("学习记录.pdf")])
+    assert client.post(reverse("report_create", args=[assignment_a1.pk]), data).status_code == 302
+    evidence = Evidence.objects.get()
+    assert stored_files(storage) == [evidence_name(evidence)]
+    url = reverse("evidence_download", args=[evidence.pk])
+    client.force_login(committee)
+    response = client.get(url)
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert (response["Content-Type"], response["X-Content-Type-Options"]) == ("application/pdf", "nosniff")
+    assert b"".join(response.streaming_content) == PDF_BYTES
+    assert not settings.EVIDENCE_ROOT.exists()
+    storage.delete(evidence_name(evidence))
+    assert client.get(url).status_code == 404
 
 
 # --- Extensions ----------------------------------------------------------------------------------------

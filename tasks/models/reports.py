@@ -75,7 +75,8 @@ class ProgressReport(models.Model):
 
 
 class Evidence(models.Model):
-    """佐证材料: stored under settings.EVIDENCE_ROOT with a generated name, served only after an access check."""
+    """佐证材料: saved in the evidence storage (STORAGES["evidence"]) under a generated name, served only after an
+    access check."""
 
     report = models.ForeignKey(
         ProgressReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="evidence"

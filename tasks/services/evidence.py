@@ -1,14 +1,16 @@
-"""Evidence files (佐证材料): type checked from content, stored outside static/media under a generated name."""
+"""Evidence files (佐证材料): type checked from content, saved under a generated name through one storage
+(settings STORAGES["evidence"]: a folder outside static/media by default, or S3-compatible object storage)."""
 
 import hashlib
 import io
 import uuid
 import zipfile
 from dataclasses import dataclass
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.files.storage import Storage, storages
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
@@ -100,29 +102,35 @@ def _clean_name(name: str, kind: EvidenceKind) -> str:
     return f"{Path(base).stem or 'file'}.{kind.extension}"
 
 
-def evidence_store(*, report: ProgressReport, files, kinds: list[EvidenceKind], written: list[Path]) -> None:
-    """Write files and rows. Paths written are appended to `written` so a caller can remove them on rollback."""
-    root = Path(settings.EVIDENCE_ROOT)
+def evidence_storage() -> Storage:
+    """The one storage evidence files are read, written and deleted through (settings STORAGES["evidence"])."""
+    return storages["evidence"]
+
+
+def evidence_name(evidence: Evidence) -> str:
+    """The file's name in the evidence storage: a folder of the first two hex characters spreads the files."""
+    return f"{evidence.stored_name[:2]}/{evidence.stored_name}"
+
+
+def evidence_store(*, report: ProgressReport, files, kinds: list[EvidenceKind], written: list[str]) -> None:
+    """Save files and write rows. Names saved are appended to `written` so a caller can delete them on rollback."""
+    storage = evidence_storage()
     for upload, kind in zip(files, kinds, strict=True):
-        stored_name = f"{uuid.uuid4().hex}.{kind.extension}"
-        target = root / stored_name[:2] / stored_name
-        target.parent.mkdir(parents=True, exist_ok=True)
         digest = hashlib.sha256()
         upload.seek(0)
-        with open(target, "xb") as out:
-            written.append(target)
-            for chunk in upload.chunks():
-                digest.update(chunk)
-                out.write(chunk)
+        for chunk in upload.chunks():
+            digest.update(chunk)
+        upload.seek(0)
+        generated = f"{uuid.uuid4().hex}.{kind.extension}"
+        # A storage that finds the name taken saves under another one (FileSystemStorage never overwrites),
+        # so the row records the name the storage returned.
+        saved = storage.save(f"{generated[:2]}/{generated}", upload)
+        written.append(saved)
         Evidence.objects.create(
             report=report,
             original_name=_clean_name(upload.name or "", kind),
-            stored_name=stored_name,
+            stored_name=PurePosixPath(saved).name,
             content_type=kind.content_type,
             size=upload.size,
             sha256=digest.hexdigest(),
         )
-
-
-def evidence_path(evidence: Evidence) -> Path:
-    return Path(settings.EVIDENCE_ROOT) / evidence.stored_name[:2] / evidence.stored_name

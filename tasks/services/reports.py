@@ -1,7 +1,6 @@
 """Progress reports (进展反馈): submit, approve, return. Only approval moves an assignment's progress."""
 
 from decimal import Decimal
-from pathlib import Path
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -14,7 +13,7 @@ from tasks.lights import Light, assignment_light
 from tasks.models import Assignment, ProgressReport
 from tasks.services.audit import Action, audit_record
 from tasks.services.common import StaleWriteError, require
-from tasks.services.evidence import evidence_store, evidence_validate
+from tasks.services.evidence import evidence_storage, evidence_store, evidence_validate
 
 
 def _locked_assignment(assignment_id: int, expected_version: int | None) -> Assignment:
@@ -48,7 +47,7 @@ def progress_report_submit(
     now = now or timezone.now()
     files = list(files)
     kinds = evidence_validate(files)
-    written: list[Path] = []
+    written: list[str] = []
     try:
         with transaction.atomic():
             assignment = _locked_assignment(assignment.pk, expected_version)
@@ -104,8 +103,8 @@ def progress_report_submit(
             Assignment.objects.filter(pk=assignment.pk).update(version=assignment.version + 1)
             audit_record(action=Action.REPORT, user=author, obj=report, detail={"percent": percent})
     except BaseException:
-        for path in written:
-            path.unlink(missing_ok=True)
+        for name in written:
+            evidence_storage().delete(name)
         raise
     return report
 

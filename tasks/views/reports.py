@@ -18,7 +18,7 @@ from tasks.forms import (
 )
 from tasks.lights import local_today
 from tasks.models import ExtensionRequest, ProgressReport
-from tasks.services.evidence import evidence_path
+from tasks.services.evidence import evidence_name, evidence_storage
 from tasks.services.reports import report_needs_obstacles
 from tasks.views.common import apply_service_errors
 
@@ -210,11 +210,11 @@ def _safe_next(request) -> bool:
 @login_required
 def evidence_download(request, pk):
     evidence = access.get_visible_or_404(access.visible_evidence(request.user), pk=pk)
-    path = evidence_path(evidence)
-    if not path.exists():
+    storage, name = evidence_storage(), evidence_name(evidence)
+    if not storage.exists(name):
         raise Http404
     response = FileResponse(
-        open(path, "rb"),  # noqa: SIM115 - FileResponse closes it
+        storage.open(name, "rb"),
         as_attachment=True,
         filename=evidence.original_name,
         content_type=evidence.content_type,
