@@ -10,6 +10,7 @@ import socket
 import subprocess
 import threading
 import time
+import warnings
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -17,6 +18,7 @@ import pytest
 import redis
 from aiosmtpd.controller import Controller
 from celery.contrib.testing.worker import start_worker
+from celery.exceptions import CPendingDeprecationWarning
 from celery.signals import before_task_publish, task_postrun
 from kombu import pools as kombu_pools
 
@@ -206,10 +208,25 @@ def celery_worker_fixture(settings):
         yield tracker
 
 
+def _forget_routing(app) -> None:
+    """Forget the queues and routes Celery worked out from the configuration (cached on first use)."""
+    for name in ("default_queue", "queues", "router", "send_task_message"):
+        app.amqp.__dict__.pop(name, None)
+
+
 @contextmanager
-def running_worker(url: str, *, visibility_timeout: int):
-    """An in-process worker on the broker at `url`; the app publishes there too until the block ends."""
-    keys = ("broker_url", "broker_read_url", "broker_write_url", "broker_transport_options", "task_always_eager")
+def running_worker(url: str, *, visibility_timeout: int, queue: str = "celery"):
+    """An in-process worker on the broker at `url`; the app publishes there too until the block ends.
+    A `queue` of its own keeps the jobs from another test run on the same broker (one RabbitMQ serves every
+    run on the machine) from being taken by this worker, and this run's from being taken by theirs."""
+    keys = (
+        "broker_url",
+        "broker_read_url",
+        "broker_write_url",
+        "broker_transport_options",
+        "task_always_eager",
+        "task_default_queue",
+    )
     saved = {key: celery_app.conf.get(key) for key in keys}
     celery_app.conf.update(
         # The read and write URLs too: Celery prefers the CELERY_BROKER_URL environment variable (CI sets it)
@@ -219,11 +236,13 @@ def running_worker(url: str, *, visibility_timeout: int):
         broker_write_url=url,
         broker_transport_options={"visibility_timeout": visibility_timeout, "polling_interval": 0.05},
         task_always_eager=False,
+        task_default_queue=queue,
     )
     _reset_connections(celery_app)
+    _forget_routing(celery_app)
     with celery_app.connection_for_write() as connection:
-        connection.default_channel.queue_declare(queue="celery", durable=True, auto_delete=False)
-        connection.default_channel.queue_purge("celery")
+        connection.default_channel.queue_declare(queue=queue, durable=True, auto_delete=False)
+        connection.default_channel.queue_purge(queue)
     tracker = JobTracker()
     before_task_publish.connect(tracker.on_publish, weak=False)
     task_postrun.connect(tracker.on_postrun, weak=False)
@@ -231,9 +250,19 @@ def running_worker(url: str, *, visibility_timeout: int):
         with start_worker(
             celery_app, pool="solo", concurrency=1, perform_ping_check=False, loglevel="WARNING", shutdown_timeout=10
         ):
+            # Starting a worker puts Celery's own "always show" filter for its deprecation notices first; on a
+            # broker connection loss it then says Celery 6 will cancel running jobs, which our settings keep on
+            # purpose (CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS). pytest restores the filters.
+            warnings.filterwarnings(
+                "ignore", message=r"\s*In Celery 5.1 we introduced", category=CPendingDeprecationWarning
+            )
             yield tracker
     finally:
         before_task_publish.disconnect(tracker.on_publish)
         task_postrun.disconnect(tracker.on_postrun)
+        if queue != "celery":
+            with celery_app.connection_for_write() as connection:
+                connection.default_channel.queue_delete(queue)
         celery_app.conf.update(saved)
         _reset_connections(celery_app)
+        _forget_routing(celery_app)

@@ -3,6 +3,7 @@ and the e-mails it decides go through a real RabbitMQ and arrive once, an urge t
 
 import datetime as dt
 import socket
+import uuid
 
 import pytest
 
@@ -25,7 +26,9 @@ def rabbitmq_worker(settings):
         socket.create_connection(RABBITMQ, timeout=2).close()
     except OSError:
         require_service("RabbitMQ is not running on 127.0.0.1:5672 (rabbitmq-server -detached)")
-    with running_worker(RABBITMQ_URL, visibility_timeout=settings.BROKER_VISIBILITY_TIMEOUT) as tracker:
+    # A queue of this run's own: CI and a developer's run may share the machine's RabbitMQ.
+    queue = f"partybuild-test-{uuid.uuid4().hex[:12]}"
+    with running_worker(RABBITMQ_URL, visibility_timeout=settings.BROKER_VISIBILITY_TIMEOUT, queue=queue) as tracker:
         yield tracker
 
 

@@ -130,9 +130,6 @@ def wait_for(condition, timeout=60.0) -> None:
         time.sleep(0.05)
 
 
-# Celery warns, on every broker connection loss, that version 6 will cancel running jobs there; the settings
-# keep today's behaviour on purpose (CELERY_WORKER_CANCEL_LONG_RUNNING_TASKS_ON_CONNECTION_LOSS).
-@pytest.mark.filterwarnings(r"ignore:\s*In Celery 5.1 we introduced:celery.exceptions.CPendingDeprecationWarning")
 def test_redis_restarted_while_reminders_wait_in_its_queue_each_arrives_once(
     settings, private_redis, assignment_a1, assignment_b, committee, secretary_a, secretary_b
 ):
