@@ -28,7 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import ensure_database, free_port  # noqa: E402
+from common import ensure_database, free_port  # noqa: E402
 
 
 def wait_port(port: int, timeout: float = 10) -> None:

@@ -8,12 +8,10 @@ later runs unless --fresh), starts gunicorn with two workers, logs in as a commi
 """
 
 import argparse
-import functools
 import os
 import re
 import secrets
 import signal
-import socket
 import statistics
 import subprocess
 import sys
@@ -22,36 +20,19 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
-import psycopg2
 import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
-print = functools.partial(print, flush=True)  # figures appear as they are measured
 # A fresh password each run: the bench account must never have a known one.
 PASSWORD = f"Bench-{secrets.token_urlsafe(12)}"
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ensure_database, free_port, percentile, print  # noqa: E402
 
 
 def sh(args, env, **kwargs):
     return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, **kwargs)
-
-
-def ensure_database(admin_url: str, name: str, fresh: bool) -> None:
-    connection = psycopg2.connect(admin_url)
-    connection.autocommit = True
-    with connection.cursor() as cursor:
-        if fresh:
-            cursor.execute(f'DROP DATABASE IF EXISTS "{name}"')
-        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
-        if not cursor.fetchone():
-            cursor.execute(f'CREATE DATABASE "{name}"')
-    connection.close()
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 COUNT = """
@@ -102,11 +83,6 @@ def measure(session_cookies, url: str, count: int, concurrency: int) -> tuple[li
     with ThreadPoolExecutor(concurrency) as pool:
         latencies = list(pool.map(one, range(count)))
     return latencies, count / (time.perf_counter() - started)
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -30,7 +30,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import ensure_database, percentile, print, sh, worker_pids
+from bench_web import sh, worker_pids
+from common import ensure_database, percentile, print, report_checks
 from load_mixed import bench_env, django_json, login, start_gunicorn, stop_gunicorn
 
 SETUP = """
@@ -223,10 +224,7 @@ def main() -> None:
         "all pages 200 at the end": all(code == 200 for code in final.values()),
         "gunicorn not restarted (same master, same workers)": master_alive and pids_before == pids_after,
     }
-    for name, ok in checks.items():
-        print(f"check: {'PASS' if ok else 'FAIL'} {name}")
-    if not all(checks.values()):
-        sys.exit(1)
+    report_checks(checks)
 
 
 if __name__ == "__main__":

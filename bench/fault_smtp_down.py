@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import ensure_database, free_port, print  # noqa: E402
+from common import ensure_database, free_port, print, report_checks  # noqa: E402
 from fault_worker_kill import Sink  # noqa: E402
 
 START = dt.datetime(2025, 6, 16, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -199,10 +199,7 @@ def main() -> None:
         "every e-mail received exactly once": not missing and not duplicates,
         "no message for an unknown row": not strangers,
     }
-    for name, ok in checks.items():
-        print(f"check: {'PASS' if ok else 'FAIL'} {name}")
-    if not all(checks.values()):
-        sys.exit(1)
+    report_checks(checks)
 
 
 if __name__ == "__main__":

@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import ensure_database, free_port, print  # noqa: E402
+from common import SHORT_DELIVERY_TIMEOUTS, ensure_database, free_port, print, report_checks  # noqa: E402
 
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*<reminder-(\d+)@partybuild>", re.IGNORECASE | re.MULTILINE)
 
@@ -121,12 +121,7 @@ def main() -> None:
         "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
         "LOG_LEVEL": "WARNING",
         "DJANGO_SETTINGS_MODULE": "partybuild.settings",
-        "CELERY_VISIBILITY_TIMEOUT": "40",
-        "REMINDER_CLAIM_TIMEOUT_SECONDS": "20",
-        "REMINDER_SWEEP_AFTER_SECONDS": "20",
-        "REMINDER_JOB_TIME_LIMIT": "15",
-        "REMINDER_RETRY_BASE_SECONDS": "1",
-        "REMINDER_RETRY_MAX_SECONDS": "5",
+        **SHORT_DELIVERY_TIMEOUTS,
     }
     os.environ.update(env)
 
@@ -239,10 +234,7 @@ def main() -> None:
         "no e-mail received more than twice": max(counts.values(), default=0) <= 2,
         "no message for an unknown row": not strangers,
     }
-    for name, ok in checks.items():
-        print(f"check: {'PASS' if ok else 'FAIL'} {name}")
-    if not all(checks.values()):
-        sys.exit(1)
+    report_checks(checks)
 
 
 if __name__ == "__main__":

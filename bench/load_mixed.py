@@ -38,7 +38,8 @@ from pathlib import Path
 import requests
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import PYTHON, ROOT, ensure_database, free_port, percentile, print, rss_mb, sh, worker_pids
+from bench_web import PYTHON, ROOT, rss_mb, sh, worker_pids
+from common import ensure_database, free_port, percentile, print, report_checks
 
 PASSWORD = f"Bench-{secrets.token_urlsafe(12)}"
 
@@ -373,10 +374,7 @@ def main() -> None:
         "no report without an accepted POST": extra == 0,
         "every client finished in time": hung == 0,
     }
-    for name, ok in checks.items():
-        print(f"check: {'PASS' if ok else 'FAIL'} {name}")
-    if not all(checks.values()):
-        sys.exit(1)
+    report_checks(checks)
 
 
 if __name__ == "__main__":
