@@ -50,3 +50,58 @@ def report_checks(checks: dict[str, bool]) -> None:
         print(f"check: {'PASS' if ok else 'FAIL'} {name}")
     if not all(checks.values()):
         sys.exit(1)
+
+
+def delivery_fault_env(*, var_dir: str, database_url: str, broker: str, smtp_port: int, **overrides) -> dict:
+    """The environment of a delivery fault run: its own database, broker and SMTP port, shortened timeouts."""
+    return {
+        "DEBUG": "1",
+        "VAR_DIR": var_dir,
+        "DATABASE_URL": database_url,
+        "CELERY_BROKER_URL": broker,
+        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
+        "LOG_LEVEL": "WARNING",
+        "DJANGO_SETTINGS_MODULE": "partybuild.settings",
+        **SHORT_DELIVERY_TIMEOUTS,
+        **overrides,
+    }
+
+
+def fresh_outbox(users: int = 50) -> list[int]:
+    """Migrate, empty the outbox and the inbox, and return the ids of `users` recipients with an e-mail
+    address (Django must be set up)."""
+    from django.core.management import call_command
+
+    from tasks.models import InboxMessage, Reminder, User
+
+    call_command("migrate", verbosity=0)
+    InboxMessage.objects.all().delete()
+    Reminder.objects.all().delete()
+    return [
+        User.objects.get_or_create(
+            username=f"fault_user{number:02d}", defaults={"email": f"fault_user{number:02d}@bench.example"}
+        )[0].pk
+        for number in range(1, users + 1)
+    ]
+
+
+def pending_urge_emails(users: list[int], count: int, tag: str) -> list:
+    """`count` pending urge e-mails spread over `users`, written as the outbox writes them."""
+    from tasks.models import Reminder
+
+    return Reminder.objects.bulk_create(
+        [
+            Reminder(
+                kind="urge",
+                recipient_id=users[index % len(users)],
+                channel="email",
+                period=f"{tag}-{index}",
+                subject="催办：故障演练",
+                body="请尽快报送进展。",
+                url="/",
+                dedup_key=f"-:urge:u{users[index % len(users)]}:email:{tag}-{index}",
+            )
+            for index in range(count)
+        ],
+        batch_size=5000,
+    )

@@ -38,7 +38,7 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ensure_database, free_port, print, report_checks  # noqa: E402
+from common import ensure_database, free_port, fresh_outbox, pending_urge_emails, print, report_checks  # noqa: E402
 from fault_worker_kill import Sink  # noqa: E402
 
 START = dt.datetime(2025, 6, 16, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
@@ -81,10 +81,9 @@ def main() -> None:
 
     django.setup()
     from django.conf import settings
-    from django.core.management import call_command
     from django.utils import translation
 
-    from tasks.models import InboxMessage, Reminder, User
+    from tasks.models import Reminder
     from tasks.services import reminders
     from tasks.services.reminders import delivery
     from tests.support_simulated import SimulatedCelery
@@ -93,15 +92,7 @@ def main() -> None:
     random.seed(args.seed)
     if args.shortest_jitter:
         delivery.random = type("Shortest", (), {"uniform": staticmethod(lambda low, high: low)})
-    call_command("migrate", verbosity=0)
-    InboxMessage.objects.all().delete()
-    Reminder.objects.all().delete()
-    users = []
-    for number in range(1, 51):
-        user, _ = User.objects.get_or_create(
-            username=f"fault_user{number:02d}", defaults={"email": f"fault_user{number:02d}@bench.example"}
-        )
-        users.append(user.pk)
+    users = fresh_outbox()
     outage = dt.timedelta(minutes=args.outage)
     base, cap = settings.REMINDER_RETRY_BASE_SECONDS, settings.REMINDER_RETRY_MAX_SECONDS
     attempts_budget = sum(min(cap, base * 2 ** (n - 1)) / 2 for n in range(1, settings.REMINDER_MAX_ATTEMPTS))
@@ -115,22 +106,7 @@ def main() -> None:
     print(f"attempts alone would run out {clock(attempts_budget)} after the first at the shortest jitter")
 
     def write(count: int, tag: str) -> list:
-        rows = Reminder.objects.bulk_create(
-            [
-                Reminder(
-                    kind="urge",
-                    recipient_id=users[index % len(users)],
-                    channel="email",
-                    period=f"{tag}-{index}",
-                    subject="催办：故障演练",
-                    body="请尽快报送进展。",
-                    url="/",
-                    dedup_key=f"-:urge:u{users[index % len(users)]}:email:{tag}-{index}",
-                )
-                for index in range(count)
-            ],
-            batch_size=5000,
-        )
+        rows = pending_urge_emails(users, count, tag)
         reminders.reminders_enqueue(rows)  # as reminders_store does after commit
         return rows
 

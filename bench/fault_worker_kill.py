@@ -39,7 +39,15 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import SHORT_DELIVERY_TIMEOUTS, ensure_database, free_port, print, report_checks  # noqa: E402
+from common import (  # noqa: E402
+    delivery_fault_env,
+    ensure_database,
+    free_port,
+    fresh_outbox,
+    pending_urge_emails,
+    print,
+    report_checks,
+)
 
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*<reminder-(\d+)@partybuild>", re.IGNORECASE | re.MULTILINE)
 
@@ -114,14 +122,9 @@ def main() -> None:
     broker = f"redis://127.0.0.1:6379/{args.redis_db}"
     env = {
         **os.environ,
-        "DEBUG": "1",
-        "VAR_DIR": var_dir,
-        "DATABASE_URL": f"{args.pg}/{args.database}",
-        "CELERY_BROKER_URL": broker,
-        "EMAIL_URL": f"smtp://127.0.0.1:{smtp_port}",
-        "LOG_LEVEL": "WARNING",
-        "DJANGO_SETTINGS_MODULE": "partybuild.settings",
-        **SHORT_DELIVERY_TIMEOUTS,
+        **delivery_fault_env(
+            var_dir=var_dir, database_url=f"{args.pg}/{args.database}", broker=broker, smtp_port=smtp_port
+        ),
     }
     os.environ.update(env)
 
@@ -130,38 +133,14 @@ def main() -> None:
     from aiosmtpd.controller import Controller
 
     django.setup()
-    from django.core.management import call_command
 
-    from tasks.models import InboxMessage, Reminder, User
+    from tasks.models import Reminder
     from tasks.services.reminders import reminder_sweep, reminders_enqueue
 
-    call_command("migrate", verbosity=0)
-    InboxMessage.objects.all().delete()
-    Reminder.objects.all().delete()
+    users = fresh_outbox()
     redis.Redis.from_url(broker).flushdb()
-    users = []
-    for number in range(1, 51):
-        user, _ = User.objects.get_or_create(
-            username=f"fault_user{number:02d}", defaults={"email": f"fault_user{number:02d}@bench.example"}
-        )
-        users.append(user.pk)
     stamp = int(time.time())
-    Reminder.objects.bulk_create(
-        [
-            Reminder(
-                kind="urge",
-                recipient_id=users[index % len(users)],
-                channel="email",
-                period=f"fault{stamp}-{index}",
-                subject="催办：故障演练",
-                body="请尽快报送进展。",
-                url="/",
-                dedup_key=f"-:urge:u{users[index % len(users)]}:email:fault{stamp}-{index}",
-            )
-            for index in range(args.emails)
-        ],
-        batch_size=5000,
-    )
+    pending_urge_emails(users, args.emails, f"fault{stamp}")
     rows = list(Reminder.objects.filter(state="pending", channel="email").only("id", "channel"))
     ids = {row.pk for row in rows}
     print(f"emails: {len(rows)} in batches of 100; broker {broker}; database {args.database}")
