@@ -5,12 +5,14 @@ so a forged id can only narrow a list, never widen it.
 """
 
 import django_filters
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tasks import access
 from tasks.lights import Light
+from tasks.lights_sql import LightSQL
 from tasks.models import Area, Assignment, KeyTask, OrgUnit, User
+from tasks.selectors_dashboard import plan_assignments
 
 ASSIGNMENT_ORDERINGS = {
     "light": ("urgency", "deadline", "id"),
@@ -157,3 +159,16 @@ class KeyTaskFilter(_PlanFilterSet):
         if value.stop:
             queryset = queryset.filter(deadline__lte=value.stop)
         return queryset
+
+
+def filtered_assignments(data, *, user, plan, today, calendar) -> tuple[AssignmentFilter, QuerySet]:
+    """The plan's assignments the user may see, with their light (`urgency`), filtered as the query string
+    `data` asks: the assignment list and the ledger export share it. An invalid filter (say, a unit the user
+    may not choose) gives nothing rather than everything."""
+    base = plan_assignments(user, plan)
+    light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
+    queryset = base.annotate(urgency=light_sql.urgency())
+    filterset = AssignmentFilter(data or None, queryset=queryset, user=user, plan=plan, light_sql=light_sql)
+    if filterset.is_bound:
+        queryset = filterset.qs if filterset.is_valid() else queryset.none()
+    return filterset, queryset

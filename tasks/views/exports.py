@@ -19,11 +19,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tasks import access
-from tasks.filters import ASSIGNMENT_ORDERINGS, AssignmentFilter, ordering_for
+from tasks.filters import ASSIGNMENT_ORDERINGS, filtered_assignments, ordering_for
 from tasks.lights import local_today
-from tasks.lights_sql import LightSQL
 from tasks.models import AnnualPlan
-from tasks.selectors_dashboard import plan_assignments, plan_for
+from tasks.selectors_dashboard import plan_for
 from tasks.services.annual_report import DOCX_CONTENT_TYPE, annual_report_build
 from tasks.services.calendar_feed import (
     ICS_CONTENT_TYPE,
@@ -170,13 +169,10 @@ def ledger_download(request):
     """The ledger of what the user may see, with the assignment list's filters and sort applied."""
     user = request.user
     plan = _plan_or_404(request)
-    today, calendar = local_today(), WorkCalendar.load()
-    base = plan_assignments(user, plan)
-    light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
-    queryset = base.annotate(urgency=light_sql.urgency())
-    filterset = AssignmentFilter(request.GET or None, queryset=queryset, user=user, plan=plan, light_sql=light_sql)
-    if filterset.is_bound:
-        queryset = filterset.qs if filterset.is_valid() else queryset.none()
+    today = local_today()
+    _filterset, queryset = filtered_assignments(
+        request.GET, user=user, plan=plan, today=today, calendar=WorkCalendar.load()
+    )
     _sort, ordering = ordering_for(request.GET.get("sort", ""), ASSIGNMENT_ORDERINGS, "number")
     queryset = queryset.order_by(*ordering)
     return _download(

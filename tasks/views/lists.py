@@ -5,7 +5,13 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from tasks import access
-from tasks.filters import ASSIGNMENT_ORDERINGS, KEY_TASK_ORDERINGS, AssignmentFilter, KeyTaskFilter, ordering_for
+from tasks.filters import (
+    ASSIGNMENT_ORDERINGS,
+    KEY_TASK_ORDERINGS,
+    KeyTaskFilter,
+    filtered_assignments,
+    ordering_for,
+)
 from tasks.lights import Light, local_today
 from tasks.lights_sql import LightSQL, light_from_urgency
 from tasks.selectors_dashboard import LightCounts, assignment_page, plan_assignments, plan_for
@@ -27,17 +33,10 @@ def assignment_list(request):
     if plan is None:
         return render(request, "tasks/assignment_list.html", context)
     today, calendar = local_today(), WorkCalendar.load()
-    base = plan_assignments(request.user, plan)
-    light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
-    queryset = base.annotate(urgency=light_sql.urgency())
-    filterset = AssignmentFilter(
-        request.GET or None, queryset=queryset, user=request.user, plan=plan, light_sql=light_sql
+    filterset, filtered = filtered_assignments(
+        request.GET, user=request.user, plan=plan, today=today, calendar=calendar
     )
     sort, ordering = ordering_for(request.GET.get("sort", ""), ASSIGNMENT_ORDERINGS, "light")
-    filtered = queryset
-    if filterset.is_bound:
-        # An invalid filter (say, a unit the user may not choose) shows nothing rather than everything.
-        filtered = filterset.qs if filterset.is_valid() else queryset.none()
     page, rows = assignment_page(
         filtered, ordering, request.GET.get("page"), size=PAGE_SIZE, today=today, calendar=calendar
     )
