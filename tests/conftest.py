@@ -32,6 +32,22 @@ def require_service(reason: str) -> None:
     pytest.skip(reason)
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(django_db_modify_db_settings_parallel_suffix, tmp_path_factory):
+    """SQLite tests use a database file, as the app itself does, not the default in-memory database.
+
+    Live-server and Celery-worker tests run threads beside the test. In SQLite's shared-cache in-memory
+    database their connections lock whole tables and the busy timeout does not apply, so a write racing a
+    read failed at once ("database table is locked", seen in CI). A file gives every thread its own
+    connection with WAL and the busy timeout of settings.py.
+    """
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"].endswith("sqlite3"):
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("db") / "test.sqlite3")
+
+
 def is_postgres() -> bool:
     return connection.vendor == "postgresql"
 
