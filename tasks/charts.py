@@ -7,7 +7,7 @@ symbol or label as text, so a black-and-white print still reads.
 from dataclasses import dataclass
 from decimal import Decimal
 
-from tasks.lights import Light
+from tasks.rules import Light
 
 
 @dataclass

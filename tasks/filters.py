@@ -9,9 +9,9 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tasks import access
-from tasks.lights import Light
 from tasks.lights_sql import LightSQL
 from tasks.models import Area, Assignment, KeyTask, OrgUnit, User
+from tasks.rules import Light
 from tasks.selectors_dashboard import plan_assignments
 
 ASSIGNMENT_ORDERINGS = {

@@ -153,7 +153,7 @@ class WorkbenchFilterForm(forms.Form):
     status = forms.ChoiceField(label=_("Status"), required=False, choices=STATUS_CHOICES)
 
     def __init__(self, *args, areas, **kwargs):
-        from tasks.lights import Light
+        from tasks.rules import Light
 
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = [("", _("All areas")), *[(area.pk, area.name) for area in areas]]

@@ -1,6 +1,6 @@
 """The warning light as a SQL expression, for lists and aggregates over many assignments.
 
-`tasks.lights.compute_light` stays the one rule; this module states the same rule in SQL and
+`tasks.rules.compute_light` stays the one rule; this module states the same rule in SQL and
 tests/test_lights_sql.py compares the two on generated data (holidays and make-up days included), on
 SQLite and PostgreSQL. Whatever depends only on `today` is worked out here in Python and enters the
 query as a constant:
@@ -39,9 +39,8 @@ from django.db.models import (
 from django.db.models.lookups import LessThanOrEqual
 
 from tasks import cache
-from tasks.lights import Light, LightRules, expected_progress, local_today
 from tasks.models import KeyTask
-from tasks.workdays import WorkCalendar
+from tasks.rules import Light, LightRules, WorkCalendar, expected_progress, local_today
 
 LIGHTS_BY_URGENCY = list(Light)
 START = "key_task__start_date"

@@ -8,10 +8,9 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from tasks import access
-from tasks.lights import Light, LightRules, assignment_light, local_today
 from tasks.lights_sql import LightSQL
 from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport
-from tasks.workdays import WorkCalendar
+from tasks.rules import Light, LightRules, WorkCalendar, assignment_light, local_today
 
 
 @dataclass

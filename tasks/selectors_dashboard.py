@@ -15,10 +15,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from tasks import access, cache
-from tasks.lights import Light, LightRules, assignment_light, local_today
 from tasks.lights_sql import LightSQL, light_from_urgency
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit, ProgressReport
-from tasks.workdays import WorkCalendar
+from tasks.rules import Light, LightRules, WorkCalendar, assignment_light, local_today
 
 LIGHT_ORDER = list(Light)  # most urgent first
 OPEN = Assignment.Status.IN_PROGRESS

@@ -10,9 +10,8 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from tasks.lights import Light, LightRules, compute_light
 from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport
-from tasks.workdays import WorkCalendar
+from tasks.rules import Light, LightRules, WorkCalendar, compute_light
 
 MOST_OVERDUE = 10
 PENDING_SHOWN = 20

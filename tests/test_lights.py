@@ -2,9 +2,8 @@ import datetime as dt
 
 import pytest
 
-from tasks.lights import Light, LightRules, compute_light, expected_progress
 from tasks.models import WorkdayOverride
-from tasks.workdays import WorkCalendar
+from tasks.rules import Light, LightRules, WorkCalendar, compute_light, expected_progress
 
 RULES = LightRules(due_soon_workdays=5, lag_points=25, stale_report_days=30)
 

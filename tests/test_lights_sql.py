@@ -1,4 +1,4 @@
-"""The SQL light (tasks.lights_sql) must equal the Python rule (tasks.lights.compute_light) row by row."""
+"""The SQL light (tasks.lights_sql) must equal the Python rule (tasks.rules.compute_light) row by row."""
 
 import datetime as dt
 import random
@@ -6,10 +6,9 @@ from decimal import Decimal
 
 import pytest
 
-from tasks.lights import Light, LightRules, assignment_light, expected_progress
 from tasks.lights_sql import LightSQL, annotate_light, light_from_urgency
 from tasks.models import Assignment, KeyTask, WorkdayOverride
-from tasks.workdays import WorkCalendar
+from tasks.rules import Light, LightRules, WorkCalendar, assignment_light, expected_progress
 from tests.factories import AreaFactory, OrgUnitFactory, PlanFactory
 
 D = dt.date

@@ -1,9 +1,8 @@
 import datetime as dt
 import logging
 
-from tasks import workdays
 from tasks.models import WorkdayOverride
-from tasks.workdays import WorkCalendar
+from tasks.rules import WorkCalendar, workdays
 
 
 def test_national_day_holidays_are_off_and_make_up_weekend_is_on():
@@ -46,7 +45,7 @@ def test_unknown_year_falls_back_to_weekends_and_says_so(caplog):
     workdays._package_knows.cache_clear()
     workdays._default_year.cache_clear()
     calendar = WorkCalendar()
-    with caplog.at_level(logging.WARNING, logger="tasks.workdays"):
+    with caplog.at_level(logging.WARNING, logger="tasks.rules.workdays"):
         assert calendar.is_workday(dt.date(2099, 10, 1))  # a Thursday; no holiday data for 2099
         assert not calendar.is_workday(dt.date(2099, 10, 3))  # Saturday
     assert [record for record in caplog.records if "2099" in record.getMessage()]

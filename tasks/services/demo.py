@@ -10,15 +10,14 @@ from django.db import transaction
 from django.utils import timezone
 
 from tasks import demo_data as data
-from tasks.lights import expected_progress, local_today
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, User
+from tasks.rules import WorkCalendar, expected_progress, local_today
 from tasks.services.reports import (
     progress_report_approve,
     progress_report_return,
     progress_report_submit,
     report_needs_obstacles,
 )
-from tasks.workdays import WorkCalendar
 
 # The smallest valid PDF: enough for the evidence list and download to work in the demo.
 DEMO_PDF = (

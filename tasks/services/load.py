@@ -14,9 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from tasks.cache import data_changed
-from tasks.lights import expected_progress, local_today
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, ProgressReport, User
-from tasks.workdays import WorkCalendar
+from tasks.rules import WorkCalendar, expected_progress, local_today
 
 ROOT_UNIT = "压测党委"
 BATCH = 5000

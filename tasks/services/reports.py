@@ -9,8 +9,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tasks import access
-from tasks.lights import Light, assignment_light
 from tasks.models import Assignment, ProgressReport
+from tasks.rules import Light, assignment_light
 from tasks.services.audit import Action, audit_record
 from tasks.services.common import StaleWriteError, require
 from tasks.services.evidence import evidence_storage, evidence_store, evidence_validate

@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from tasks.lights import Light
+from tasks.rules import Light
 
 register = template.Library()
 

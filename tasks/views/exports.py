@@ -20,8 +20,8 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tasks import access
 from tasks.filters import ASSIGNMENT_ORDERINGS, filtered_assignments, ordering_for
-from tasks.lights import local_today
 from tasks.models import AnnualPlan
+from tasks.rules import WorkCalendar, local_today
 from tasks.selectors_dashboard import plan_for
 from tasks.services.annual_report import DOCX_CONTENT_TYPE, annual_report_build
 from tasks.services.calendar_feed import (
@@ -34,7 +34,6 @@ from tasks.services.calendar_feed import (
 from tasks.services.exports import XLSX_CONTENT_TYPE, assessment_export, ledger_export
 from tasks.services.plan_import import MAX_BYTES, PlanImportError, plan_import, plan_template_workbook
 from tasks.services.rollover import plan_rollover
-from tasks.workdays import WorkCalendar
 
 # Files are built in a temporary file first: a 50,000-row ledger should not sit in memory.
 SPOOL_BYTES = 2 * 1024 * 1024

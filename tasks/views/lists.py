@@ -12,11 +12,10 @@ from tasks.filters import (
     filtered_assignments,
     ordering_for,
 )
-from tasks.lights import Light, local_today
 from tasks.lights_sql import LightSQL, light_from_urgency
+from tasks.rules import Light, WorkCalendar, local_today
 from tasks.selectors_dashboard import LightCounts, assignment_page, plan_assignments, plan_for
 from tasks.views.dashboard import _year
-from tasks.workdays import WorkCalendar
 
 PAGE_SIZE = 50
 

@@ -8,8 +8,8 @@ from django.views.decorators.http import require_GET
 
 from tasks import access, selectors, timeline
 from tasks.forms import CommentForm, WorkbenchFilterForm
-from tasks.lights import local_today
 from tasks.models import AnnualPlan
+from tasks.rules import local_today
 
 HOME_PAGE_SIZE = 50
 # Beyond this the key task page links to the assignment list filtered to the key task.

@@ -16,8 +16,8 @@ from tasks.forms import (
     ProgressReportForm,
     ReviewForm,
 )
-from tasks.lights import local_today
 from tasks.models import ExtensionRequest, ProgressReport
+from tasks.rules import local_today
 from tasks.services.evidence import evidence_name, evidence_storage
 from tasks.services.reports import report_needs_obstacles
 from tasks.views.common import apply_service_errors

@@ -16,6 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport, Reminder
+from tasks.rules import WorkCalendar
 from tasks.services.reminders.audience import Audience
 from tasks.services.reminders.outbox import existing_keys, fan_out, reminders_store
 from tasks.services.reminders.texts import (
@@ -28,7 +29,6 @@ from tasks.services.reminders.texts import (
     report_due_texts,
     review_pending_texts,
 )
-from tasks.workdays import WorkCalendar
 
 Kind = Reminder.Kind
 State = Reminder.State

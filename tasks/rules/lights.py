@@ -11,7 +11,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tasks.workdays import WorkCalendar
+from tasks.rules.workdays import WorkCalendar
 
 
 class Light(models.TextChoices):
