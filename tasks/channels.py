@@ -101,7 +101,7 @@ class EmailTransport(Transport):
         """The weekly digest's tables as of the day the row was written, computed once per batch however
         many committee members get it."""
         if reminder.period not in self._digests:
-            from tasks.selectors_reminders import weekly_digest
+            from tasks.selectors import weekly_digest
 
             self._digests[reminder.period] = (self._digest_loader or weekly_digest)(
                 today=timezone.localdate(reminder.created_at)

@@ -47,7 +47,7 @@ class MonthBar:
     bar_y: float
     bar_height: float
     expected_y: float
-    point: object  # selectors_dashboard.MonthPoint
+    point: object  # tasks.selectors.MonthPoint
     url: str
 
     @property

@@ -9,10 +9,9 @@ import time_machine
 from django.core.exceptions import PermissionDenied
 
 from tasks.models import InboxMessage, KeyTask, Membership, OrgUnit, ProgressReport, Reminder, Urge
-from tasks.selectors_reminders import weekly_digest
+from tasks.selectors import assignment_timeline, weekly_digest
 from tasks.services.reminders import assignment_urge, reminder_scan
 from tasks.services.reports import progress_report_return
-from tasks.timeline import assignment_timeline
 from tests.factories import AreaFactory, AssignmentFactory, KeyTaskFactory, MembershipFactory, ReportFactory
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")

@@ -74,7 +74,7 @@ def ledger_export(
     """Write the ledger (台账) as .xlsx to `out` (a path or a binary file object); return the row count.
 
     One row per assignment. The list filters apply when the caller passes their queryset; the queryset may
-    carry the SQL light as `urgency` (tasks.filters does), otherwise it is annotated here."""
+    carry the SQL light as `urgency` (tasks.selectors.filters does), otherwise it is annotated here."""
     queryset = ledger_queryset(user=user, plan=plan, queryset=queryset)
     if "urgency" not in queryset.query.annotations:
         light_sql = LightSQL.for_queryset(queryset, today=today or local_today())

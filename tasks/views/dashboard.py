@@ -7,7 +7,7 @@ from django.urls import reverse
 from tasks import access, charts
 from tasks.cache import cached
 from tasks.rules import Light, local_today
-from tasks.selectors_dashboard import dashboard_get, plan_for, sort_units
+from tasks.selectors import dashboard_get, plan_for, sort_units
 
 UNITS_SHOWN = 30
 

@@ -19,10 +19,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tasks import access
-from tasks.filters import ASSIGNMENT_ORDERINGS, filtered_assignments, ordering_for
 from tasks.models import AnnualPlan
 from tasks.rules import WorkCalendar, local_today
-from tasks.selectors_dashboard import plan_for
+from tasks.selectors import ASSIGNMENT_ORDERINGS, filtered_assignments, ordering_for, plan_for
 from tasks.services.annual_report import DOCX_CONTENT_TYPE, annual_report_build
 from tasks.services.calendar_feed import (
     ICS_CONTENT_TYPE,

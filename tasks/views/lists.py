@@ -5,16 +5,19 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from tasks import access
-from tasks.filters import (
+from tasks.lights_sql import LightSQL, light_from_urgency
+from tasks.rules import Light, WorkCalendar, local_today
+from tasks.selectors import (
     ASSIGNMENT_ORDERINGS,
     KEY_TASK_ORDERINGS,
     KeyTaskFilter,
+    LightCounts,
+    assignment_page,
     filtered_assignments,
     ordering_for,
+    plan_assignments,
+    plan_for,
 )
-from tasks.lights_sql import LightSQL, light_from_urgency
-from tasks.rules import Light, WorkCalendar, local_today
-from tasks.selectors_dashboard import LightCounts, assignment_page, plan_assignments, plan_for
 from tasks.views.dashboard import _year
 
 PAGE_SIZE = 50

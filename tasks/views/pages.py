@@ -6,7 +6,7 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from tasks import access, selectors, timeline
+from tasks import access, selectors
 from tasks.forms import CommentForm, WorkbenchFilterForm
 from tasks.models import AnnualPlan
 from tasks.rules import local_today
@@ -56,7 +56,7 @@ def key_task_detail(request, pk):
             "rows": rows,
             "row_count": row_count,
             "progress": selectors.key_task_progress(key_task),
-            "events": timeline.key_task_timeline(request.user, key_task),
+            "events": selectors.key_task_timeline(request.user, key_task),
             "comment_form": CommentForm(),
             "cooperating_units": list(key_task.cooperating_units.all()),
         },

@@ -8,7 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tasks import access, selectors, services, timeline
+from tasks import access, selectors, services
 from tasks.forms import (
     CommentForm,
     ExtensionDecisionForm,
@@ -57,7 +57,7 @@ def assignment_detail(request, pk):
     context = {
         "assignment": assignment,
         "row": selectors.assignment_rows([assignment])[0],
-        "events": timeline.assignment_timeline(request.user, assignment),
+        "events": selectors.assignment_timeline(request.user, assignment),
         "comment_form": CommentForm(),
         **state,
     }
@@ -250,7 +250,7 @@ def extension_create(request, pk):
         {
             "assignment": assignment,
             "row": selectors.assignment_rows([assignment])[0],
-            "events": timeline.assignment_timeline(request.user, assignment),
+            "events": selectors.assignment_timeline(request.user, assignment),
             "comment_form": CommentForm(),
             **state,
             "extension_form": form,

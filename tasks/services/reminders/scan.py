@@ -252,7 +252,7 @@ def digest_period(today: dt.date) -> str:
 def _digest_reminders(*, today: dt.date, audience: Audience) -> list[Reminder]:
     """The weekly digest goes out with the week's first scan (Monday, or the first working day after a
     Monday holiday); its tables are worked out only when some committee member still lacks it."""
-    from tasks.selectors_reminders import weekly_digest
+    from tasks.selectors import weekly_digest
 
     period = digest_period(today)
     planned = fan_out(

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from tasks.models import Assignment
 
 if TYPE_CHECKING:
-    from tasks.selectors_reminders import Digest
+    from tasks.selectors import Digest
 
 
 @cache
@@ -137,7 +137,7 @@ def review_pending_texts(
 
 
 def digest_subject(period: str, digest: "Digest") -> str:
-    """The digest's body is its own summary (tasks.selectors_reminders)."""
+    """The digest's body is its own summary (tasks.selectors.digest)."""
     return _("Weekly digest %(week)s: %(red)d overdue, %(yellow)d warnings, %(reports)d reports to review") % {
         "week": period,
         "red": digest.red_total,

@@ -12,7 +12,7 @@ from tasks import access
 from tasks.lights_sql import LightSQL
 from tasks.models import Area, Assignment, KeyTask, OrgUnit, User
 from tasks.rules import Light
-from tasks.selectors_dashboard import plan_assignments
+from tasks.selectors.dashboard import plan_assignments
 
 ASSIGNMENT_ORDERINGS = {
     "light": ("urgency", "deadline", "id"),

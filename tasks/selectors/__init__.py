@@ -1,0 +1,69 @@
+"""Reads (selectors), by topic. Every list starts from `tasks.access`, so one place decides who sees what.
+
+`assignments`: rows, the workbench, progress; `dashboard`: the committee dashboard and the paged lists;
+`filters`: the list filters kept in the URL; `timeline`: the history of a key task or an assignment;
+`digest`: the committee's weekly digest. Callers import from here. A test that patches a name looked up by
+a view patches it here (the views call `selectors.workbench`), one looked up inside a module patches that
+module.
+"""
+
+from tasks.selectors.assignments import (
+    AssignmentRow,
+    assignment_rows,
+    assignments_for_lists,
+    current_plan,
+    key_task_progress,
+    latest_report_ids,
+    most_urgent_rows,
+    workbench,
+)
+from tasks.selectors.dashboard import (
+    Dashboard,
+    LightCounts,
+    MonthPoint,
+    assignment_page,
+    dashboard_get,
+    plan_assignments,
+    plan_for,
+    sort_units,
+)
+from tasks.selectors.digest import Digest, weekly_digest
+from tasks.selectors.filters import (
+    ASSIGNMENT_ORDERINGS,
+    KEY_TASK_ORDERINGS,
+    AssignmentFilter,
+    KeyTaskFilter,
+    filtered_assignments,
+    ordering_for,
+)
+from tasks.selectors.timeline import TimelineEvent, assignment_timeline, key_task_timeline
+
+__all__ = [
+    "ASSIGNMENT_ORDERINGS",
+    "KEY_TASK_ORDERINGS",
+    "AssignmentFilter",
+    "AssignmentRow",
+    "Dashboard",
+    "Digest",
+    "KeyTaskFilter",
+    "LightCounts",
+    "MonthPoint",
+    "TimelineEvent",
+    "assignment_page",
+    "assignment_rows",
+    "assignment_timeline",
+    "assignments_for_lists",
+    "current_plan",
+    "dashboard_get",
+    "filtered_assignments",
+    "key_task_progress",
+    "key_task_timeline",
+    "latest_report_ids",
+    "most_urgent_rows",
+    "ordering_for",
+    "plan_assignments",
+    "plan_for",
+    "sort_units",
+    "weekly_digest",
+    "workbench",
+]
