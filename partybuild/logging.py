@@ -16,12 +16,15 @@ class RequestContextFilter(logging.Filter):
     def filter(self, record):
         request = getattr(record, "request", None)
         if request is not None and hasattr(request, "META"):
+            # Imported here: logging is configured before the apps are loaded, and tasks.audit needs them.
+            from tasks.audit import client_ip
+
             record.ref = getattr(request, "error_ref", None)
             # Only a user already loaded: loading it here would query the database, which may be the very
             # thing that failed (a PostgreSQL restart), and a logging error must never hide the real one.
             user = getattr(request, "_cached_user", None)
             record.user = user.get_username() if getattr(user, "is_authenticated", False) else None
-            record.ip = request.META.get("HTTP_X_REAL_IP") or request.META.get("REMOTE_ADDR")
+            record.ip = client_ip(request)
             record.path = request.path
             record.method = request.method
         return True

@@ -132,7 +132,7 @@ AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = dt.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=30))
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
-AXES_CLIENT_IP_CALLABLE = "tasks.signals.client_ip"
+AXES_CLIENT_IP_CALLABLE = "tasks.audit.client_ip"
 AXES_USERNAME_CALLABLE = "tasks.security.backends.lockout_username"
 AXES_VERBOSE = False
 # Sessions: a new id at every login (Django), stored server-side and deleted at logout, ended after

@@ -133,11 +133,9 @@ def get_visible_or_404(queryset: QuerySet, **lookup):
 def _audit_if_hidden(queryset: QuerySet, lookup: dict) -> None:
     """等保 audits permission denials: an object that exists but is outside the user's scope is one.
     The answer stays the same 404; only the audit log knows the difference."""
-    from simple_history.models import HistoricalRecords
+    from tasks.audit import Action, Result, audit_record, current_request
 
-    from tasks.services.audit import Action, Result, audit_record
-
-    request = getattr(HistoricalRecords.context, "request", None)
+    request = current_request()
     try:
         exists = queryset.model._base_manager.filter(**lookup).exists()
     except (ValueError, TypeError):

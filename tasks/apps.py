@@ -8,8 +8,8 @@ class TasksConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):
-        from tasks import checks, signals  # noqa: F401 - registers the checks, connects the receivers
+        from tasks import checks  # noqa: F401 - registers the checks
         from tasks.cache import connect_invalidation
-        from tasks.security import receivers  # noqa: F401 - audit rows for logins, lockouts, changes
+        from tasks.security import receivers  # noqa: F401 - audit rows for logins, lockouts, changes and their addresses
 
         connect_invalidation()

@@ -17,8 +17,8 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from tasks import services
+from tasks.audit import audit_record, audit_verify, chain_key_id
 from tasks.models import AuditEntry, User
-from tasks.services.audit import audit_record, audit_verify, chain_key_id
 from tests.factories import TEST_PASSWORD, UserFactory
 
 

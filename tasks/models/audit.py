@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class AuditQuerySet(models.QuerySet):
-    """Rows are never updated, and deleted only by the retention purge (tasks.services.audit.audit_purge)."""
+    """Rows are never updated, and deleted only by the retention purge (tasks.audit.audit_purge)."""
 
     def update(self, **kwargs):
         raise PermissionError("audit rows cannot be changed")
@@ -23,7 +23,7 @@ class AuditQuerySet(models.QuerySet):
 
 
 class AuditEntry(models.Model):
-    """One audited event (等保 2.0 安全审计). Written only by tasks.services.audit.audit_record.
+    """One audited event (等保 2.0 安全审计). Written only by tasks.audit.audit_record.
 
     Each row carries the hash of the row before it, so editing or deleting a row in the database breaks the
     chain where it happened (`manage.py verify_audit`). With AUDIT_CHAIN_KEY set the hash is an HMAC, so

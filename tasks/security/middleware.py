@@ -10,7 +10,7 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
 
-from tasks.services.audit import Action, Result, audit_record
+from tasks.audit import Action, Result, audit_record
 
 LOGIN_AT = "pb_login_at"
 LAST_SEEN = "pb_last_seen"

@@ -1,5 +1,5 @@
 """Signals that become audit rows: logins, logouts, failures, lockouts and their release, and every change
-recorded by django-simple-history."""
+recorded by django-simple-history (with the address it came from)."""
 
 import logging
 import secrets
@@ -13,11 +13,10 @@ from django.core.signals import got_request_exception
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
-from simple_history.models import HistoricalRecords
-from simple_history.signals import post_create_historical_record
+from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
+from tasks.audit import Action, Result, audit_record, client_ip, current_request
 from tasks.security.middleware import start_session_clock
-from tasks.services.audit import Action, Result, audit_record
 
 logger = logging.getLogger("partybuild.security")
 
@@ -94,7 +93,7 @@ def audit_unlock(sender, instance, **kwargs):
     was_locked = _unlocking.__dict__.setdefault("locked_before", {}).pop(instance.username, False)
     if not was_locked or _failures(instance.username) >= settings.AXES_FAILURE_LIMIT:
         return
-    request = getattr(HistoricalRecords.context, "request", None)
+    request = current_request()
     actor = getattr(request, "user", None) if request is not None else None
     by_admin = actor is not None and actor.is_authenticated and actor.get_username() != instance.username
     expired = instance.attempt_time + settings.AXES_COOLOFF_TIME <= timezone.now()
@@ -109,6 +108,14 @@ def audit_unlock(sender, instance, **kwargs):
             "released_by": "administrator" if by_admin else ("cool-off expired" if expired else "command"),
         },
     )
+
+
+@receiver(pre_create_historical_record)
+def record_ip_address(sender, history_instance, **kwargs):
+    """Every change record says from which address it came (等保 audit trail)."""
+    request = current_request()
+    if request is not None and hasattr(history_instance, "ip_address"):
+        history_instance.ip_address = client_ip(request)
 
 
 @receiver(post_create_historical_record)

@@ -21,10 +21,10 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 
 from tasks import access
+from tasks.audit import Action, audit_record
 from tasks.lights_sql import annotate_light
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit, ProgressReport
 from tasks.rules import Light, local_today
-from tasks.services.audit import Action, audit_record
 from tasks.services.common import require
 from tasks.services.exports import AssessmentRow, assessment_rows
 

@@ -18,11 +18,11 @@ from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.utils import get_column_letter
 
 from tasks import access
+from tasks.audit import Action, audit_record
 from tasks.lights_sql import LightSQL
 from tasks.models import AnnualPlan, Assignment, OrgUnit, ProgressReport
 from tasks.rules import Light, LightRules, WorkCalendar, local_today
 from tasks.selectors import latest_report_ids
-from tasks.services.audit import Action, audit_record
 from tasks.services.common import require
 from tasks.services.xlsx_stream import StreamingSheet
 

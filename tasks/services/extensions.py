@@ -11,8 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tasks import access
+from tasks.audit import Action, audit_record
 from tasks.models import Assignment, ExtensionRequest
-from tasks.services.audit import Action, audit_record
 from tasks.services.common import require
 from tasks.services.inbox import inbox_message_create
 

@@ -9,9 +9,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from tasks import access
+from tasks.audit import Action, audit_record
 from tasks.models import Assignment, ProgressReport
 from tasks.rules import Light, assignment_light
-from tasks.services.audit import Action, audit_record
 from tasks.services.common import StaleWriteError, require
 from tasks.services.evidence import evidence_storage, evidence_store, evidence_validate
 

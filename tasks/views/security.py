@@ -12,9 +12,9 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils import timezone
 
+from tasks.audit import Action, audit_record, valid_ip
 from tasks.forms_security import AuditSearchForm
 from tasks.models import AuditEntry, User
-from tasks.services.audit import Action, audit_record
 
 AUDIT_PAGE_SIZE = 50
 AUDIT_EXPORT_LIMIT = 100_000
@@ -82,8 +82,6 @@ def _filtered(form: AuditSearchForm):
 
 
 def _looks_like_ip(value: str) -> bool:
-    from tasks.services.audit import valid_ip
-
     return valid_ip(value) is not None
 
 

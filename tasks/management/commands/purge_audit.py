@@ -4,7 +4,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from tasks.services.audit import AuditChainError, RetentionError, audit_purge
+from tasks.audit import AuditChainError, RetentionError, audit_purge
 
 
 class Command(BaseCommand):

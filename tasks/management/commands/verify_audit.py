@@ -2,7 +2,7 @@ import sys
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks.services.audit import AuditChainError, ChainKeys, audit_chain_switch, audit_verify
+from tasks.audit import AuditChainError, ChainKeys, audit_chain_switch, audit_verify
 
 
 class Command(BaseCommand):

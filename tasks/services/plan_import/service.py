@@ -4,8 +4,8 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from tasks import access
+from tasks.audit import Action, Result, audit_record
 from tasks.models import AnnualPlan
-from tasks.services.audit import Action, Result, audit_record
 from tasks.services.common import require
 from tasks.services.plan_import.apply import apply_rows
 from tasks.services.plan_import.directory import Directory

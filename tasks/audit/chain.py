@@ -1,4 +1,4 @@
-"""The audit trail (安全审计): `audit_record` writes every row; `audit_verify` and `audit_purge` check and trim.
+"""The audit log's hash chain: appending a row, verifying the chain, switching its key.
 
 Rows form a hash chain: each row's hash covers its content and the previous row's hash. Writers are
 serialized so the chain has no forks: a PostgreSQL advisory lock held until the transaction ends; on SQLite
@@ -16,8 +16,6 @@ current key.
 import datetime as dt
 import hashlib
 import hmac
-import ipaddress
-import json
 import logging
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -47,22 +45,7 @@ _LOGGED_ACTIONS = {
 }
 
 
-def valid_ip(value) -> str | None:
-    """A client address fit for an inet column, or None: X-Real-IP is just a header anyone can send."""
-    if not value:
-        return None
-    try:
-        return str(ipaddress.ip_address(str(value).strip()))
-    except ValueError:
-        return None
-
-
-def request_ip(request) -> str | None:
-    # Behind nginx the socket address is the proxy; nginx sets X-Real-IP (docs/nginx.conf).
-    return valid_ip(request.META.get("HTTP_X_REAL_IP")) or valid_ip(request.META.get("REMOTE_ADDR"))
-
-
-def _lock_chain() -> None:
+def lock_chain() -> None:
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("SELECT pg_advisory_xact_lock(%s)", [AUDIT_LOCK_KEY])
@@ -174,58 +157,11 @@ def _log(entry: AuditEntry) -> None:
     )
 
 
-def audit_record(
-    *,
-    action: str,
-    request=None,
-    user=None,
-    username: str = "",
-    ip: str | None = None,
-    obj=None,
-    object_type: str = "",
-    object_id="",
-    object_repr: str = "",
-    result: str = Result.SUCCESS,
-    detail: dict | None = None,
-) -> AuditEntry:
-    """Write one audit row: who (user or attempted username), from where, did what, to what, with what result.
-
-    Call it from services and views; `request` supplies the user and address when given.
-    """
-    if request is not None:
-        if user is None and getattr(getattr(request, "user", None), "is_authenticated", False):
-            user = request.user
-        ip = ip or request_ip(request)
-    elif ip is None:
-        # Services called from a view get the address of the request being served (set by simple-history's
-        # middleware); from a job or a command there is none.
-        from simple_history.models import HistoricalRecords
-
-        current = getattr(HistoricalRecords.context, "request", None)
-        ip = request_ip(current) if current is not None else None
-    if user is not None and not getattr(user, "is_authenticated", False):
-        user = None
-    if obj is not None:
-        object_type = object_type or obj._meta.label_lower
-        object_id = object_id or obj.pk
-        object_repr = object_repr or str(obj)
-    # Stored exactly as it will be read back, so that the hash computed now matches the one verified later.
-    detail = json.loads(json.dumps(detail or {}, default=str, ensure_ascii=False))
-    entry = AuditEntry(
-        created_at=timezone.now(),
-        user=user,
-        username=(username or (user.get_username() if user else ""))[:150],
-        ip=valid_ip(ip),
-        action=action,
-        object_type=object_type[:100],
-        object_id="" if object_id is None else str(object_id)[:64],
-        object_repr=object_repr[:200],
-        result=result,
-        detail=detail,
-    )
+def chain_append(entry: AuditEntry) -> AuditEntry:
+    """Hash `entry` onto the end of the chain and save it (under the chain's lock), then log it."""
     written = []
     with transaction.atomic():
-        _lock_chain()
+        lock_chain()
         keys = ChainKeys.from_settings()
         last = AuditEntry.objects.order_by("-id").first()
         key_id = _next_key_id(last, keys)
@@ -355,7 +291,7 @@ def audit_chain_switch(*, by: str = "") -> AuditEntry | None:
     # are checked under it.
     failed = walk.run(AuditEntry.objects.order_by("id"))
     with transaction.atomic():
-        _lock_chain()
+        lock_chain()
         if failed is None:
             newer = AuditEntry.objects.filter(id__gt=walk.last.pk) if walk.last is not None else AuditEntry.objects
             failed = walk.run(newer.order_by("id"))
@@ -367,52 +303,3 @@ def audit_chain_switch(*, by: str = "") -> AuditEntry | None:
         _append(switch, previous=walk.last, keys=keys, key_id=keys.current)
     _log(switch)
     return switch
-
-
-class RetentionError(ValueError):
-    pass
-
-
-def audit_purge(*, before: dt.datetime, by: str = "") -> int:
-    """Delete rows older than `before`, which must lie at least AUDIT_RETENTION_DAYS in the past.
-
-    The purge is itself audited, and its row keeps the hash of the last deleted row so that verification
-    can tell a purge from a deletion.
-    """
-    limit = timezone.now() - dt.timedelta(days=settings.AUDIT_RETENTION_DAYS)
-    if before > limit:
-        raise RetentionError(
-            f"audit rows must be kept {settings.AUDIT_RETENTION_DAYS} days: choose a date before {limit:%Y-%m-%d}"
-        )
-    with transaction.atomic():
-        _lock_chain()
-        doomed = AuditEntry.objects.filter(created_at__lt=before)
-        # The chain is ordered by id: only a prefix of it may go, or the rest would no longer verify.
-        last = doomed.order_by("-id").first()
-        key_id = ""
-        if last is not None:
-            doomed = AuditEntry.objects.filter(id__lte=last.id)
-            # The rows left keep the key of the last one deleted; verification starts from what we record here.
-            key_id = ChainKeys.from_settings().key_of(last)
-            if key_id is None:
-                raise AuditChainError(
-                    f"audit row id={last.pk}, the newest to delete, does not verify with the keys this server "
-                    "holds: run `manage.py verify_audit`"
-                )
-        deleted = doomed.count()
-        # Recorded before the rows go, while the row that switched the chain to its key may still be among them
-        # (the key of the next row is read from it).
-        audit_record(
-            action=Action.PURGE,
-            username=by,
-            object_type=AuditEntry._meta.label_lower,
-            detail={
-                "before": before.isoformat(),
-                "deleted": deleted,
-                "anchor_hash": last.hash if last else "",
-                "key_id": key_id,
-            },
-        )
-        if deleted:
-            doomed.purge_delete()
-    return deleted
