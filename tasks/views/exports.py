@@ -6,7 +6,6 @@ Committee-only pages answer 404 to others, like every object outside a user's sc
 
 import tempfile
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -14,11 +13,11 @@ from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
 
 from tasks import access
+from tasks.forms import PlanImportForm
 from tasks.models import AnnualPlan
 from tasks.rules import WorkCalendar, local_today
 from tasks.selectors import ASSIGNMENT_ORDERINGS, filtered_assignments, ordering_for, plan_for
@@ -61,23 +60,6 @@ def _download(write, *, filename: str, content_type: str) -> FileResponse:
     write(spool)
     spool.seek(0)
     return FileResponse(spool, as_attachment=True, filename=filename, content_type=content_type)
-
-
-class PlanImportForm(forms.Form):
-    file = forms.FileField(label=gettext_lazy("Plan file (.xlsx)"))
-    year = forms.IntegerField(label=gettext_lazy("Year"), min_value=2000, max_value=2100)
-    dry_run = forms.BooleanField(
-        label=gettext_lazy("Check only: show what would change without importing"), required=False
-    )
-
-    def clean_file(self):
-        upload = self.cleaned_data["file"]
-        if upload.size > MAX_BYTES:
-            raise ValidationError(
-                _("The file is larger than %(size)d MB. Split the plan or remove pictures and other sheets.")
-                % {"size": MAX_BYTES // (1024 * 1024)}
-            )
-        return upload
 
 
 @login_required

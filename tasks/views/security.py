@@ -13,7 +13,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 
 from tasks.audit import Action, audit_record, valid_ip
-from tasks.forms_security import AuditSearchForm
+from tasks.forms import AuditSearchForm
 from tasks.models import AuditEntry, User
 
 AUDIT_PAGE_SIZE = 50

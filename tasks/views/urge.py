@@ -1,25 +1,15 @@
 """催办: a committee member presses "urge" on an assignment, with an optional message."""
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from tasks import access
+from tasks.forms import UrgeForm
 from tasks.services.reminders import assignment_urge
-
-
-class UrgeForm(forms.Form):
-    message = forms.CharField(
-        label=gettext_lazy("Message (optional)"),
-        required=False,
-        max_length=500,
-        widget=forms.Textarea(attrs={"rows": 2, "placeholder": gettext_lazy("e.g. Please report before Friday.")}),
-    )
 
 
 @login_required

@@ -1,4 +1,6 @@
-"""Forms only shape input; rules live in tasks.services and come back as ValidationErrors on fields."""
+"""Forms of the work pages: reports, reviews, extensions, comments, urges, the workbench filter.
+
+Forms only shape input; rules live in tasks.services and come back as ValidationErrors on fields."""
 
 from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Div, Field, Layout
@@ -158,3 +160,12 @@ class WorkbenchFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["area"].choices = [("", _("All areas")), *[(area.pk, area.name) for area in areas]]
         self.fields["light"].choices = [("", _("All lights")), *Light.choices]
+
+
+class UrgeForm(forms.Form):
+    message = forms.CharField(
+        label=_("Message (optional)"),
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("e.g. Please report before Friday.")}),
+    )

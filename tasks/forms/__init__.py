@@ -1,0 +1,28 @@
+"""Forms, by page: `work` (reports, reviews, extensions, comments, urges, the workbench filter), `exports`
+(plan import), `security` (the audit log search). Forms shape input only; rules live in services and come
+back as errors on fields. They may import models and the constants of services; views import them from here.
+"""
+
+from tasks.forms.exports import PlanImportForm
+from tasks.forms.security import AuditSearchForm
+from tasks.forms.work import (
+    CommentForm,
+    ExtensionDecisionForm,
+    ExtensionRequestForm,
+    ProgressReportForm,
+    ReviewForm,
+    UrgeForm,
+    WorkbenchFilterForm,
+)
+
+__all__ = [
+    "AuditSearchForm",
+    "CommentForm",
+    "ExtensionDecisionForm",
+    "ExtensionRequestForm",
+    "PlanImportForm",
+    "ProgressReportForm",
+    "ReviewForm",
+    "UrgeForm",
+    "WorkbenchFilterForm",
+]
