@@ -1,9 +1,11 @@
+"""The work data in the admin: users, units and memberships, plans, key tasks, assignments, reports,
+reminders and their change records, behind the duty rule (tasks.security.duties)."""
+
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
-from tasks import admin_third_party  # noqa: F401 - auth, axes and celery beat behind the duty rule
 from tasks.models import (
     AnnualPlan,
     Area,
@@ -262,9 +264,6 @@ class ChangeRecordAdmin(DutyAdminMixin, admin.ModelAdmin):
 
 for tracked in (AnnualPlan, KeyTask, Assignment, ProgressReport, ExtensionRequest):
     admin.site.register(tracked.history.model, ChangeRecordAdmin)
-
-
-from tasks import admin_security  # noqa: E402, F401 - the audit log (kept apart: 三员分立)
 
 
 @admin.register(CalendarFeedToken)
