@@ -41,10 +41,10 @@ def main() -> int:
     from django.core.management import call_command
     from django.db import connection
 
+    from tasks.demo import load_generate
     from tasks.models import Assignment
     from tasks.services.annual_report import annual_report_build
     from tasks.services.exports import assessment_export, ledger_export
-    from tasks.services.load import load_generate
 
     call_command("migrate", verbosity=0)
     as_of = dt.date(args.year, 10, 31)

@@ -3,7 +3,7 @@
     .venv/bin/python bench/bench_reminders.py [--units 500 --tasks 100] [--emails 10000]
                                               [--database-url postgres://...] [--broker-url redis://...]
 
-Builds 500 units x 100 key tasks = 50,000 assignments with tasks.services.load (in a throw-away SQLite
+Builds 500 units x 100 key tasks = 50,000 assignments with tasks.demo.load (in a throw-away SQLite
 database under a temporary VAR_DIR unless --database-url is given), then:
 1. times the daily scan (`reminder_scan`) on a working day, and a second run of it (nothing new);
 2. tops the outbox up to --emails pending e-mails and times their delivery by ONE real Celery worker
@@ -98,8 +98,8 @@ def main() -> None:
     from django.db.models import Value
     from django.db.models.functions import Concat
 
+    from tasks.demo import ROOT_UNIT, load_generate
     from tasks.models import InboxMessage, Membership, OrgUnit, Reminder, User
-    from tasks.services.load import ROOT_UNIT, load_generate
     from tasks.services.reminders import reminder_scan, reminders_enqueue
 
     today = dt.date.fromisoformat(args.date)

@@ -43,7 +43,7 @@ print("assignments", Assignment.objects.filter(key_task__plan__year={year}).coun
 # Run after generate_load: the committee account belongs to the generated root unit.
 SETUP = """
 from tasks.models import Membership, OrgUnit, User
-from tasks.services.load import ROOT_UNIT
+from tasks.demo import ROOT_UNIT
 user, _ = User.objects.get_or_create(username="bench_committee", defaults={{"full_name": "压测委员"}})
 user.set_password({password!r}); user.save()
 Membership.objects.get_or_create(user=user, unit=OrgUnit.objects.get(name=ROOT_UNIT), role="committee")

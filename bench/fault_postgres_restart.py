@@ -37,7 +37,7 @@ from load_mixed import bench_env, django_json, login, start_gunicorn, stop_gunic
 SETUP = """
 import json, secrets
 from tasks.models import Assignment, Membership, OrgUnit, User
-from tasks.services.load import ROOT_UNIT
+from tasks.demo import ROOT_UNIT
 chair, _ = User.objects.get_or_create(username="bench_committee", defaults={{"full_name": "压测委员"}})
 chair.set_password({password!r}); chair.save()
 Membership.objects.get_or_create(user=chair, unit=OrgUnit.objects.get(name=ROOT_UNIT), role="committee")

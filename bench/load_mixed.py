@@ -47,7 +47,7 @@ SETUP = """
 import json
 from django.db.models import Q
 from tasks.models import Assignment, Membership, OrgUnit, ProgressReport, User
-from tasks.services.load import ROOT_UNIT
+from tasks.demo import ROOT_UNIT
 password = {password!r}
 chair, _ = User.objects.get_or_create(username="bench_committee", defaults={{"full_name": "压测委员"}})
 chair.set_password(password); chair.save()

@@ -12,8 +12,8 @@ from django.core.management.base import CommandError
 from docx import Document
 from openpyxl import load_workbook
 
+from tasks.demo import demo_build
 from tasks.models import AnnualPlan, Assignment, KeyTask
-from tasks.services.demo import demo_build
 from tests.support_exports import build_year
 from tests.test_services_plan_import import good_rows, xlsx
 

@@ -7,8 +7,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tasks.demo import ROOT_UNIT, load_generate
 from tasks.models import KeyTask, Membership, OrgUnit
-from tasks.services.load import ROOT_UNIT, load_generate
 from tasks.views import pages
 from tests.factories import UserFactory
 

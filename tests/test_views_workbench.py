@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from tasks.demo import load_generate
 from tasks.models import Assignment, ProgressReport
-from tasks.services.load import load_generate
 from tasks.views import pages
 from tests.factories import AreaFactory, AssignmentFactory, KeyTaskFactory, ReportFactory
 

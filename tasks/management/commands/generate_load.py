@@ -3,7 +3,7 @@ import time
 
 from django.core.management.base import BaseCommand
 
-from tasks.services.load import load_generate
+from tasks.demo import load_generate
 
 
 class Command(BaseCommand):

@@ -1,9 +1,8 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand
 
-from tasks.demo_data import PRINTED_ACCOUNTS
+from tasks.demo import PRINTED_ACCOUNTS, demo_build
 from tasks.models import AnnualPlan
-from tasks.services.demo import demo_build
 
 
 class Command(BaseCommand):

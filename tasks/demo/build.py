@@ -1,4 +1,4 @@
-"""Builds the demo from tasks.demo_data through the same services the app uses, replaying history."""
+"""Builds the demo from its data (org_data, plan_data) through the same services the app uses, replaying history."""
 
 import datetime as dt
 import random
@@ -9,7 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from tasks import demo_data as data
+from tasks.demo import org_data, plan_data
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, User
 from tasks.rules import WorkCalendar, expected_progress, local_today
 from tasks.services.reports import (
@@ -33,7 +33,7 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 
 def demo_units_create() -> dict[str, OrgUnit]:
     units = {}
-    for order, (name, short_name, kind, parent) in enumerate(data.UNITS):
+    for order, (name, short_name, kind, parent) in enumerate(org_data.UNITS):
         unit, _ = OrgUnit.objects.update_or_create(
             name=name,
             defaults={"short_name": short_name, "kind": kind, "parent": units.get(parent), "sort_order": order},
@@ -51,7 +51,7 @@ def demo_users_create(*, units: dict[str, OrgUnit], password: str | None) -> dic
     new_password = password or secrets.token_urlsafe(9)
     hashed = make_password(new_password)
     passwords: dict[str, str | None] = {}
-    for username, full_name, memberships, is_staff, is_superuser in data.USERS:
+    for username, full_name, memberships, is_staff, is_superuser in org_data.USERS:
         user, created = User.objects.get_or_create(
             username=username,
             defaults={
@@ -69,7 +69,7 @@ def demo_users_create(*, units: dict[str, OrgUnit], password: str | None) -> dic
             passwords[username] = new_password
         else:
             passwords[username] = None
-        duty = data.ADMIN_DUTIES.get(username, "")
+        duty = org_data.ADMIN_DUTIES.get(username, "")
         if user.admin_duty != duty:
             user.admin_duty = duty
             if duty:
@@ -77,7 +77,7 @@ def demo_users_create(*, units: dict[str, OrgUnit], password: str | None) -> dic
             user.save(update_fields=["admin_duty", "is_superuser"])
         for unit_name, role in memberships:
             Membership.objects.get_or_create(user=user, unit=units[unit_name], role=role)
-    return {name: passwords[name] for name in data.PRINTED_ACCOUNTS}
+    return {name: passwords[name] for name in org_data.PRINTED_ACCOUNTS}
 
 
 def _report_dates(cadence: str, start: dt.date, deadline: dt.date, rng: random.Random) -> list[dt.date]:
@@ -127,13 +127,13 @@ def _replay_history(
         if key_task.has_target:
             actual = (key_task.target_value * Decimal(percent) / 100).quantize(Decimal("1"))
         now = _at(day, 19)
-        obstacles = rng.choice(data.OBSTACLES) if report_needs_obstacles(assignment, today=day) else ""
+        obstacles = rng.choice(plan_data.OBSTACLES) if report_needs_obstacles(assignment, today=day) else ""
         report = progress_report_submit(
             assignment=assignment,
             author=author,
             percent=percent,
             actual_value=actual,
-            narrative=rng.choice(data.NARRATIVES).format(rate=rng.randint(90, 100)),
+            narrative=rng.choice(plan_data.NARRATIVES).format(rate=rng.randint(90, 100)),
             obstacles=obstacles,
             files=[SimpleUploadedFile(f"{key_task.title[:12]}-{day:%m%d}.pdf", DEMO_PDF)] if rng.random() < 0.3 else [],
             now=now,
@@ -149,7 +149,7 @@ def _replay_history(
                 now=_at(review_day, 10),
             )
             if not obstacles and report_needs_obstacles(assignment, today=review_day):
-                obstacles = rng.choice(data.OBSTACLES)
+                obstacles = rng.choice(plan_data.OBSTACLES)
             report = progress_report_submit(
                 assignment=assignment,
                 author=author,
@@ -180,7 +180,7 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
     reviews_until = dt.date(year + 1, 1, 15) if status == AnnualPlan.Status.CLOSED else as_of
     areas = {
         code: Area.objects.create(plan=plan, code=code, name=name, sort_order=order)
-        for order, (code, name) in enumerate(data.AREAS, start=1)
+        for order, (code, name) in enumerate(plan_data.AREAS, start=1)
     }
     users = {user.username: user for user in User.objects.all()}
     secretaries = {
@@ -203,7 +203,7 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
         target,
         cadence,
         weight,
-    ) in data.KEY_TASKS:
+    ) in plan_data.KEY_TASKS:
         key_task = KeyTask.objects.create(
             plan=plan,
             area=areas[area],
@@ -220,7 +220,7 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
             weight=Decimal(weight),
             cadence=cadence,
         )
-        unit_names = data.BRANCHES if assigned == data.ALL_BRANCHES else assigned
+        unit_names = org_data.BRANCHES if assigned == plan_data.ALL_BRANCHES else assigned
         key_task.cooperating_units.set([units[name] for name in unit_names if name != lead])
         for unit_name in unit_names:
             unit = units[unit_name]
@@ -231,7 +231,7 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
                 deadline=key_task.deadline,
                 weight=Decimal(2 if unit_name == lead else 1),
             )
-            pace = data.UNIT_PACE.get(unit_name, 1.0) * rng.uniform(0.9, 1.1)
+            pace = plan_data.UNIT_PACE.get(unit_name, 1.0) * rng.uniform(0.9, 1.1)
             _replay_history(
                 assignment=assignment,
                 pace=pace,
