@@ -10,16 +10,16 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from tasks.channels import (
+from tasks.models import InboxMessage, OrgUnit, Reminder
+from tasks.services.reminders import (
     DingTalkTransport,
     EmailTransport,
     InboxTransport,
     TransportError,
     WeComTransport,
     dingtalk_sign,
+    reminder_deliver,
 )
-from tasks.models import InboxMessage, OrgUnit, Reminder
-from tasks.services.reminders import reminder_deliver
 from tests.support_reminders import (
     SmtpRecorder,
     free_port,

@@ -7,14 +7,22 @@ written once. Inbox rows are delivered inside that same transaction (exactly onc
 delivered by a job enqueued after commit, which claims its row with a conditional update before sending
 (`delivery`: at least once, with at most one duplicate when a worker dies between sending and marking; see
 README.md). The sweeper puts back on the queue what a broker outage or a dead worker left behind
-(`requeue`). Urges and returned reports are sent at once (`immediate`); `audience` says who gets what, and
-`texts` holds the words.
+(`requeue`). Urges and returned reports are sent at once (`immediate`); `audience` says who gets what, `texts` holds the
+words, and `channels` has one transport class per channel, which only `delivery` uses.
 
 Callers import from here. A test that patches a name must patch the module that looks it up (for example
 `delivery.random`), not this package.
 """
 
 from tasks.services.reminders.audience import reminder_preferences_update
+from tasks.services.reminders.channels import (
+    DingTalkTransport,
+    EmailTransport,
+    InboxTransport,
+    TransportError,
+    WeComTransport,
+    dingtalk_sign,
+)
 from tasks.services.reminders.delivery import DeliveryOutcome, reminder_deliver, reminder_retry_delay, reminders_claim
 from tasks.services.reminders.immediate import assignment_urge, reminder_returned_notify
 from tasks.services.reminders.outbox import reminders_enqueue, reminders_store
@@ -23,9 +31,15 @@ from tasks.services.reminders.scan import ScanResult, reminder_scan
 
 __all__ = [
     "DeliveryOutcome",
+    "DingTalkTransport",
+    "EmailTransport",
+    "InboxTransport",
     "ScanResult",
     "SweepResult",
+    "TransportError",
+    "WeComTransport",
     "assignment_urge",
+    "dingtalk_sign",
     "reminder_deliver",
     "reminder_preferences_update",
     "reminder_resend",

@@ -11,8 +11,8 @@ from django.db import connection
 from django.db.models import F
 from django.utils import timezone
 
-from tasks.channels import TransportError, TransportSet
 from tasks.models import Reminder
+from tasks.services.reminders.channels import TransportError, TransportSet
 
 logger = logging.getLogger(__name__)
 
