@@ -2,6 +2,9 @@
 
 Delivery jobs are `acks_late` with `reject_on_worker_lost`: a worker that dies mid-job leaves the message
 to be delivered again, and the row claim (tasks.services.reminders.delivery.reminders_claim) makes that harmless.
+
+Services are imported inside each job, never at the top: the reminder services enqueue these jobs (one module,
+tasks.services.reminders.outbox, imports them), and importing them back here would close an import circle.
 """
 
 import datetime as dt
@@ -9,8 +12,6 @@ import datetime as dt
 from celery import shared_task
 from django.conf import settings
 from django.utils import translation
-
-from tasks.services import reminders
 
 DELIVERY_OPTIONS = {
     "bind": True,
@@ -23,6 +24,8 @@ DELIVERY_OPTIONS = {
 
 
 def _deliver(job, reminder_ids: list[int], *, one: bool) -> dict:
+    from tasks.services import reminders
+
     with translation.override(settings.LANGUAGE_CODE):
         outcome = reminders.reminder_deliver(reminder_ids=reminder_ids)
     if outcome.retry:
@@ -48,6 +51,8 @@ def deliver_reminder_batch(self, reminder_ids: list[int]) -> dict:
 @shared_task(name="tasks.jobs.scan_reminders", acks_late=True, reject_on_worker_lost=True)
 def scan_reminders(date: str | None = None) -> dict:
     """The daily scan (django-celery-beat, 09:00 Asia/Shanghai). Safe to run any number of times."""
+    from tasks.services import reminders
+
     today = dt.date.fromisoformat(date) if date else None
     with translation.override(settings.LANGUAGE_CODE):
         result = reminders.reminder_scan(today=today)
@@ -62,5 +67,7 @@ def scan_reminders(date: str | None = None) -> dict:
 @shared_task(name="tasks.jobs.sweep_reminders", acks_late=True, reject_on_worker_lost=True)
 def sweep_reminders() -> dict:
     """Every few minutes: re-enqueue rows a broker outage or a dead worker left behind."""
+    from tasks.services import reminders
+
     result = reminders.reminder_sweep()
     return {"released": result.released, "requeued": len(result.requeued)}

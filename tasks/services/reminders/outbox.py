@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
+from tasks.jobs import deliver_reminder, deliver_reminder_batch
 from tasks.models import InboxMessage, Reminder
 from tasks.services.reminders.audience import Audience
 
@@ -116,8 +117,6 @@ def enqueue_on_commit(rows: list[Reminder]) -> None:
 def reminders_enqueue(rows: list[Reminder]) -> None:
     """Hand rows to the broker: e-mails in batches that share one SMTP connection, each robot message
     alone (one slow webhook never holds up another). A failure here loses nothing: the sweeper retries."""
-    from tasks.jobs import deliver_reminder, deliver_reminder_batch
-
     emails = [row.pk for row in rows if row.channel == Channel.EMAIL]
     size = settings.REMINDER_EMAIL_BATCH_SIZE
     for start in range(0, len(emails), size):
