@@ -43,7 +43,7 @@ lint: $(VENV)/.installed-dev
 # the compiled .mo is committed so that nobody else needs it).
 messages: $(VENV)/.installed-dev
 	$(PY) manage.py makemessages -l zh_Hans --no-obsolete --no-location
-	$(PY) -m tasks.i18n_compile
+	$(PY) -m tools.i18n_compile
 
 clean:
 	rm -rf $(VENV) var

@@ -9,6 +9,8 @@ from pathlib import Path
 import environ
 
 BASE_DIR = Path(__file__).resolve().parent.parent
+# The app's templates and translations travel inside its package (installed or not), never beside a checkout.
+TASKS_DIR = BASE_DIR / "tasks"
 
 env = environ.Env()
 environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
@@ -68,7 +70,8 @@ WSGI_APPLICATION = "partybuild.wsgi.application"
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [BASE_DIR / "templates"],
+        # Listed before the apps' folders so that registration/*.html here wins over django.contrib.admin's.
+        "DIRS": [TASKS_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [
@@ -167,7 +170,8 @@ X_FRAME_OPTIONS = "DENY"
 LANGUAGE_CODE = "zh-hans"
 # The UI is Chinese whatever the browser asks for (English is only the source language of the code).
 LANGUAGES = [("zh-hans", "简体中文")]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# Listed, not only found as the app's folder: first in LOCALE_PATHS, our words win over Django's and other apps'.
+LOCALE_PATHS = [TASKS_DIR / "locale"]
 TIME_ZONE = "Asia/Shanghai"
 USE_I18N = True
 USE_TZ = True

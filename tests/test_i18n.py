@@ -7,8 +7,10 @@ from pathlib import Path
 import polib
 import pytest
 
+from tools.i18n_compile import LOCALE_DIR
+
 ROOT = Path(__file__).resolve().parent.parent
-PO = ROOT / "locale/zh_Hans/LC_MESSAGES/django.po"
+PO = LOCALE_DIR / "zh_Hans/LC_MESSAGES/django.po"
 MO = PO.with_suffix(".mo")
 
 PY_STRING = re.compile(r"""\b(?:_|gettext|gettext_lazy|pgettext)\(\s*"((?:[^"\\]|\\.)+)"\s*[,)]""")
@@ -31,7 +33,7 @@ def source_strings():
         if "migrations" in path.parts:
             continue
         found.update(ast.literal_eval(f'"{match}"') for match in PY_STRING.findall(path.read_text()))
-    for path in ROOT.glob("templates/**/*.html"):
+    for path in ROOT.glob("tasks/templates/**/*.html"):
         text = path.read_text()
         for double, single in TEMPLATE_STRING.findall(text):
             found.add(double or single)

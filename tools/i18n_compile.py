@@ -1,13 +1,15 @@
-"""Compile locale/*/LC_MESSAGES/django.po into .mo with polib, so no system gettext is needed.
+"""Compile tasks/locale/*/LC_MESSAGES/django.po into .mo with polib, so no system gettext is needed.
 
-Run by `make messages`; the .mo files are committed and tests check they match the .po files.
+Run by `make messages` (`python -m tools.i18n_compile`); the .mo files are committed and tests check they match
+the .po files. A development tool: it imports polib, a development dependency, so it stays out of the installed
+package.
 """
 
 from pathlib import Path
 
 import polib
 
-LOCALE_DIR = Path(__file__).resolve().parent.parent / "locale"
+LOCALE_DIR = Path(__file__).resolve().parent.parent / "tasks" / "locale"
 
 
 def compile_all() -> list[Path]:
