@@ -4,17 +4,24 @@ VENV := .venv
 PY := $(VENV)/bin/python
 # DEBUG=1 allows the development secret key and serves static files from the installed packages.
 export DEBUG ?= 1
+# The settings read .env only when asked (production never does): a developer's commands ask.
+export DJANGO_READ_DOT_ENV_FILE ?= 1
 DEMO_PASSWORD ?= demo-Pass-2023
 
-.PHONY: run test install install-dev lint messages clean bench
+.PHONY: run test install install-dev lint messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# A developer's settings: DEBUG=1 and the defaults, so that plain `.venv/bin/python manage.py ...` works.
-# Never copied on a server: production sets its environment itself (README, "Deploying").
+# A developer's settings: DEBUG=1 and the defaults, read because make sets DJANGO_READ_DOT_ENV_FILE=1 (export it
+# in your shell for plain `.venv/bin/python manage.py ...`). Never copied on a server: production sets its
+# environment itself (README, "Deploying").
 .env:
 	cp .env.example .env
+
+# Runtime files of a checkout (SQLite database, embedded broker, mail): the settings name it, never create it.
+var:
+	mkdir -p var
 
 $(VENV)/.installed-run: pyproject.toml | $(PY) .env
 	$(PY) -m pip install --quiet --disable-pip-version-check -e .
@@ -24,20 +31,21 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY) .env
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
-install: $(VENV)/.installed-run
-install-dev: $(VENV)/.installed-dev
+install: $(VENV)/.installed-run | var
+install-dev: $(VENV)/.installed-dev | var
 
-run: $(VENV)/.installed-run
+run: $(VENV)/.installed-run | var
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty --password $(DEMO_PASSWORD)
 	@echo "Starting web (http://127.0.0.1:8000), worker and scheduler. Stop all with Ctrl-C."
 	$(VENV)/bin/honcho --procfile Procfile start
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev | var
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
 
 # Rebuild the Chinese catalogue after changing source strings (needs GNU gettext for makemessages only;
 # the compiled .mo is committed so that nobody else needs it).

@@ -1,24 +1,44 @@
 """Settings for PartyBuild. Everything that differs between machines comes from the environment.
 
-See `.env.example` for each variable and its default.
+See `.env.example` for each variable and its default. Importing this module reads the environment and
+nothing else: it creates no folder and does not depend on the working directory. Whoever writes a folder
+creates it (the Makefile `var/`, the Celery app its broker folders, collectstatic, the storages and the
+file-based mail and cache backends).
 """
 
 import datetime as dt
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 
+# Where the code is: a source checkout in development, site-packages once installed (README, "Deploying").
 BASE_DIR = Path(__file__).resolve().parent.parent
-# The app's templates and translations travel inside its package (installed or not), never beside a checkout.
+# The app's templates and translations travel inside its package (installed beside this one), so they are
+# found wherever it is installed.
 TASKS_DIR = BASE_DIR / "tasks"
+# A source checkout, not an installed package: only there do the development defaults below apply.
+IN_CHECKOUT = (BASE_DIR / "manage.py").is_file()
 
 env = environ.Env()
-environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
-
-VAR_DIR = Path(env("VAR_DIR", default=str(BASE_DIR / "var")))
-VAR_DIR.mkdir(parents=True, exist_ok=True)
+# Opt-in, as in cookiecutter-django: the Makefile sets DJANGO_READ_DOT_ENV_FILE=1 on a developer's machine, so
+# that the checkout's .env applies there; a server sets its environment itself and never reads a stray file.
+if env.bool("DJANGO_READ_DOT_ENV_FILE", default=False):
+    environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 
 DEBUG = env.bool("DEBUG", default=False)
+# Runtime files: the SQLite database, the embedded broker, mail files, the file cache, collected static files
+# and, by default, evidence. Required in production; in development (DEBUG on, in a source checkout) the
+# checkout's var/ (which `make` creates).
+if env("VAR_DIR", default=""):
+    VAR_DIR = Path(env("VAR_DIR"))
+elif DEBUG and IN_CHECKOUT:
+    VAR_DIR = BASE_DIR / "var"
+else:
+    raise ImproperlyConfigured(
+        "Set VAR_DIR to a folder for runtime files (README, 'Configuration'); only DEBUG=1 in a source "
+        "checkout has a default (its var/)."
+    )
 # No default outside DEBUG: a production server must never start with a key anyone can read in the source.
 SECRET_KEY = env("SECRET_KEY", default="django-insecure-partybuild-development-only") if DEBUG else env("SECRET_KEY")
 
@@ -178,8 +198,8 @@ USE_TZ = True
 
 # --- Static files and uploads ---------------------------------------------------------------------
 STATIC_URL = "static/"
-STATIC_ROOT = VAR_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+# Filled by `collectstatic`, served by whitenoise.
+STATIC_ROOT = Path(env("STATIC_ROOT", default=str(VAR_DIR / "static")))
 MEDIA_ROOT = VAR_DIR / "media"
 # Evidence files (佐证材料) live outside the static and media roots and are only served by a view
 # that checks who is asking. Every read, write and delete goes through STORAGES["evidence"]: a folder
@@ -231,9 +251,8 @@ DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="PartyBuild <partybuild@l
 # --- Celery ---------------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", default="filesystem://")
 if CELERY_BROKER_URL.startswith("filesystem"):
+    # The folders are created when the Celery app is configured (partybuild/celery.py).
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed", "control"):
-        (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
