@@ -1,6 +1,6 @@
 """Time the Excel and Word exports on a generated year: the 50,000-row ledger must take under 10 s.
 
-    DEBUG=1 .venv/bin/python bench/bench_exports.py [--units 500] [--tasks 100] [--reports 1] [--convert]
+    DEBUG=1 .venv/bin/python -m bench.bench_exports [--units 500] [--tasks 100] [--reports 1] [--convert]
 
 Uses its own SQLite database (override with DATABASE_URL), builds the data with the same generator as
 `manage.py generate_load`, then writes the ledger, the assessment table and the annual report, and with
@@ -16,8 +16,6 @@ import tempfile
 import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "partybuild.settings")
 os.environ.setdefault("DEBUG", "1")
 os.environ.setdefault("DATABASE_URL", f"sqlite:///{tempfile.gettempdir()}/partybuild_bench_exports.sqlite3")

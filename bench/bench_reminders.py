@@ -1,6 +1,6 @@
 """Benchmark the reminder scan and e-mail delivery (not a test; see bench/RESULTS.md, "Reminders").
 
-    .venv/bin/python bench/bench_reminders.py [--units 500 --tasks 100] [--emails 10000]
+    .venv/bin/python -m bench.bench_reminders [--units 500 --tasks 100] [--emails 10000]
                                               [--database-url postgres://...] [--broker-url redis://...]
 
 Builds 500 units x 100 key tasks = 50,000 assignments with tasks.demo.load (in a throw-away SQLite
@@ -17,42 +17,12 @@ import cProfile
 import datetime as dt
 import os
 import pstats
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ensure_database, free_port  # noqa: E402
-
-
-def wait_port(port: int, timeout: float = 10) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket() as probe:
-            if probe.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise RuntimeError(f"nothing listens on {port}")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User + system CPU of a process and its children still running (Linux /proc)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    total = 0.0
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(stat.parent.name) == pid or int(fields[1]) == pid:
-            total += (int(fields[11]) + int(fields[12])) / ticks
-    return total
+from bench.harness import cpu_seconds, ensure_database, free_port, start_worker, stop_process, wait_port
 
 
 def main() -> None:
@@ -167,25 +137,11 @@ def main() -> None:
         [sys.executable, "-m", "aiosmtpd", "-n", "-l", f"127.0.0.1:{smtp_port}", "-c", "aiosmtpd.handlers.Sink"],
         env=env,
     )
-    worker = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "partybuild",
-            "worker",
-            "--pool",
-            "solo" if args.concurrency == 1 else "prefork",
-            "--concurrency",
-            str(args.concurrency),
-            "--without-gossip",
-            "--without-mingle",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
+    worker = start_worker(
+        env,
+        pool="solo" if args.concurrency == 1 else "prefork",
+        concurrency=args.concurrency,
+        heartbeat=True,
     )
     try:
         wait_port(smtp_port)
@@ -202,8 +158,7 @@ def main() -> None:
         seconds = time.perf_counter() - started
         worker_cpu = cpu_seconds(worker.pid)
     finally:
-        worker.send_signal(signal.SIGTERM)
-        worker.wait(30)
+        stop_process(worker)
         sink.terminate()
         sink.wait(10)
     failed = watched.filter(state="failed").count()

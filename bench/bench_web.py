@@ -1,6 +1,6 @@
 """Benchmark the dashboard, the filtered assignment list and a key task page under gunicorn on PostgreSQL.
 
-    .venv/bin/python bench/bench_web.py [--units 500 --tasks 100 --reports 12] [--requests 200 --concurrency 4]
+    .venv/bin/python -m bench.bench_web [--units 500 --tasks 100 --reports 12] [--requests 200 --concurrency 4]
 
 Creates the database (default partybuild_bench) if needed, migrates, generates the load once (kept for
 later runs unless --fresh), starts gunicorn with two workers, logs in as a committee member and prints
@@ -8,31 +8,31 @@ later runs unless --fresh), starts gunicorn with two workers, logs in as a commi
 """
 
 import argparse
-import os
 import re
 import secrets
-import signal
 import statistics
 import subprocess
-import sys
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import requests
 
-ROOT = Path(__file__).resolve().parent.parent
-PYTHON = sys.executable
+from bench.harness import (
+    DEFAULT_PG,
+    ensure_database,
+    login,
+    manage,
+    percentile,
+    print,
+    rss_mb,
+    start_gunicorn,
+    stop_gunicorn,
+    web_env,
+    worker_pids,
+)
+
 # A fresh password each run: the bench account must never have a known one.
 PASSWORD = f"Bench-{secrets.token_urlsafe(12)}"
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ensure_database, free_port, percentile, print  # noqa: E402
-
-
-def sh(args, env, **kwargs):
-    return subprocess.run([PYTHON, "manage.py", *args], cwd=ROOT, env=env, check=True, **kwargs)
 
 
 COUNT = """
@@ -48,24 +48,6 @@ user, _ = User.objects.get_or_create(username="bench_committee", defaults={{"ful
 user.set_password({password!r}); user.save()
 Membership.objects.get_or_create(user=user, unit=OrgUnit.objects.get(name=ROOT_UNIT), role="committee")
 """
-
-
-def rss_mb(pids) -> dict[int, float]:
-    sizes = {}
-    for pid in pids:
-        try:
-            status = Path(f"/proc/{pid}/status").read_text()
-        except FileNotFoundError:
-            continue
-        match = re.search(r"VmRSS:\s+(\d+) kB", status)
-        if match:
-            sizes[pid] = int(match.group(1)) / 1024
-    return sizes
-
-
-def worker_pids(master_pid: int) -> list[int]:
-    children = Path(f"/proc/{master_pid}/task/{master_pid}/children")
-    return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
 
 def measure(session_cookies, url: str, count: int, concurrency: int) -> tuple[list[float], float]:
@@ -88,7 +70,7 @@ def measure(session_cookies, url: str, count: int, concurrency: int) -> tuple[li
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--database", default="partybuild_bench")
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--units", type=int, default=500)
     parser.add_argument("--tasks", type=int, default=100)
     parser.add_argument("--reports", type=int, default=12)
@@ -105,28 +87,17 @@ def main() -> None:
     args = parser.parse_args()
 
     ensure_database(f"{args.pg}/postgres", args.database, args.fresh)
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"{args.pg}/{args.database}",
-        "DEBUG": "0",
-        "SECRET_KEY": secrets.token_urlsafe(40),
-        "VAR_DIR": tempfile.mkdtemp(prefix="partybuild-bench-"),
-        "LOG_LEVEL": "WARNING",
-        # Plain HTTP on the loopback: no TLS redirect, cookies allowed without HTTPS.
-        "SECURE_SSL_REDIRECT": "0",
-        "SESSION_COOKIE_SECURE": "0",
-        "CSRF_COOKIE_SECURE": "0",
-    }
+    env = web_env(f"{args.pg}/{args.database}", log_level="WARNING", prefix="partybuild-bench-")
     if args.no_cache:
         env["CACHE_URL"] = "dummycache://"
 
-    sh(["migrate", "-v0"], env)
+    manage(["migrate", "-v0"], env)
     year = time.localtime().tm_year
-    out = sh(["shell", "-c", COUNT.format(year=year)], env, capture_output=True, text=True).stdout
+    out = manage(["shell", "-c", COUNT.format(year=year)], env, capture_output=True, text=True).stdout
     expected = args.units * args.tasks
     if f"assignments {expected}" not in out:
         started = time.monotonic()
-        sh(
+        manage(
             [
                 "generate_load",
                 "--units",
@@ -142,34 +113,12 @@ def main() -> None:
         )
         print(f"generate_load_s: {time.monotonic() - started:.1f}")
         subprocess.run(["psql", f"{args.pg}/{args.database}", "-qc", "VACUUM ANALYZE"], check=True)
-    sh(["shell", "-c", SETUP.format(password=PASSWORD)], env)
-    sh(["collectstatic", "--noinput", "-v0"], env)
+    manage(["shell", "-c", SETUP.format(password=PASSWORD)], env)
+    manage(["collectstatic", "--noinput", "-v0"], env)
 
-    port = free_port()
-    server = subprocess.Popen(
-        [PYTHON, "-m", "gunicorn", "partybuild.wsgi", "-w", "2", "-b", f"127.0.0.1:{port}", "--log-level", "warning"],
-        cwd=ROOT,
-        env=env,
-    )
-    base = f"http://127.0.0.1:{port}"
+    server, base = start_gunicorn(env)
     try:
-        for _ in range(100):
-            try:
-                requests.get(f"{base}/accounts/login/", timeout=10)
-                break
-            except requests.RequestException:
-                time.sleep(0.2)
-        session = requests.Session()
-        login = session.get(f"{base}/accounts/login/")
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', login.text).group(1)
-        response = session.post(
-            f"{base}/accounts/login/",
-            data={"username": "bench_committee", "password": PASSWORD, "csrfmiddlewaretoken": token},
-            headers={"Referer": f"{base}/accounts/login/"},
-            allow_redirects=False,
-        )
-        if response.status_code != 302:
-            raise SystemExit(f"login failed: {response.status_code}")
+        session = login(base, "bench_committee", PASSWORD)
         cookies = session.cookies.get_dict()
         key_task_page = re.search(r'href="(/key-tasks/\d+/)"', session.get(f"{base}/key-tasks/?year={year}").text)
         pages = {
@@ -195,8 +144,7 @@ def main() -> None:
         for index, size in enumerate(sorted(rss_mb(worker_pids(server.pid)).values()), start=1):
             print(f"worker{index}_rss_mb: {size:.0f}")
     finally:
-        server.send_signal(signal.SIGTERM)
-        server.wait(timeout=30)
+        stop_gunicorn(server)
 
 
 if __name__ == "__main__":

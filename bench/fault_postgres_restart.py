@@ -1,11 +1,11 @@
 """Restart PostgreSQL under load: requests fail cleanly during the outage and the app recovers by itself.
 
-    .venv/bin/python bench/fault_postgres_restart.py [--seconds 30 --restart-at 8 --clients 4]
+    .venv/bin/python -m bench.fault_postgres_restart [--seconds 30 --restart-at 8 --clients 4]
 
 RESTARTS THIS MACHINE'S POSTGRESQL (`pg_ctlcluster --skip-systemctl-redirect <version> main restart`):
 every other connection to it is cut. Run it only when nothing else uses the database server.
 
-Uses the database of bench_web.py (partybuild_bench). gunicorn (2 sync workers, DEBUG=0, CONN_MAX_AGE
+Uses the database of bench.bench_web (partybuild_bench). gunicorn (2 sync workers, DEBUG=0, CONN_MAX_AGE
 60 s with health checks, as in production) on 127.0.0.1; a few logged-in committee clients loop over
 the dashboard, the inbox, an assignment page and /healthz/ with a 10 s client timeout. At --restart-at
 seconds PostgreSQL is restarted; gunicorn is never touched. Checks (exit 1 if any fails):
@@ -22,17 +22,25 @@ import argparse
 import os
 import secrets
 import subprocess
-import sys
 import threading
 import time
-from pathlib import Path
 
 import requests
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_web import sh, worker_pids
-from common import ensure_database, percentile, print, report_checks
-from load_mixed import bench_env, django_json, login, start_gunicorn, stop_gunicorn
+from bench.harness import (
+    DEFAULT_PG,
+    django_json,
+    ensure_database,
+    login,
+    manage,
+    percentile,
+    print,
+    report_checks,
+    start_gunicorn,
+    stop_gunicorn,
+    web_env,
+    worker_pids,
+)
 
 SETUP = """
 import json, secrets
@@ -72,7 +80,7 @@ def pg_started_at(pg: str) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="partybuild_bench")
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--seconds", type=float, default=30)
     parser.add_argument("--restart-at", type=float, default=8)
     parser.add_argument("--clients", type=int, default=4)
@@ -82,10 +90,10 @@ def main() -> None:
 
     password = f"Bench-{secrets.token_urlsafe(12)}"
     ensure_database(f"{args.pg}/postgres", args.database, fresh=False)
-    env = bench_env(f"{args.pg}/{args.database}")
-    sh(["migrate", "-v0"], env)
+    env = web_env(f"{args.pg}/{args.database}")
+    manage(["migrate", "-v0"], env)
     setup = django_json(env, SETUP.format(password=password, year=time.localtime().tm_year), "SETUP")
-    sh(["collectstatic", "--noinput", "-v0"], env)
+    manage(["collectstatic", "--noinput", "-v0"], env)
     version = pg_version()
     started_before = pg_started_at(args.pg)
 

@@ -1,7 +1,7 @@
 """Restart Redis (which keeps nothing on disk) while e-mail reminders are queued and one batch is being
 delivered: the worker reconnects by itself, every reminder ends `sent`, every e-mail arrives exactly once.
 
-    .venv/bin/python bench/fault_redis_restart.py [--emails 2000 --restart-at 650 --down 3]
+    .venv/bin/python -m bench.fault_redis_restart [--emails 2000 --restart-at 650 --down 3]
                                                   [--pool prefork --concurrency 2] [--pg postgres://...]
 
 Starts its own redis-server on a free port with `--save "" --appendonly no`, like production Redis here,
@@ -14,7 +14,7 @@ other fault scripts) delivers; once the sink has --restart-at e-mails (in the mi
 shut down without saving, left down for --down seconds, and started again, empty. The worker process is
 not touched. The sweeper (`reminder_sweep`, which beat runs every 5 minutes) runs here every 2 s.
 
-Timeouts are shortened as in fault_worker_kill.py so that recovery fits in a run: CELERY_VISIBILITY_TIMEOUT
+Timeouts are shortened as in bench.fault_worker_kill so that recovery fits in a run: CELERY_VISIBILITY_TIMEOUT
 40 s, REMINDER_CLAIM_TIMEOUT_SECONDS and REMINDER_SWEEP_AFTER_SECONDS 20 s, REMINDER_JOB_TIME_LIMIT 15 s.
 
 Checks (exit 1 if any fails): the restart emptied the queue while rows were still pending; the worker
@@ -25,20 +25,15 @@ no message for a row that does not exist. Prints `name: value` lines.
 
 import argparse
 import os
-import re
-import signal
 import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from bench.harness import (
+    DEFAULT_PG,
+    Sink,
     delivery_fault_env,
     ensure_database,
     free_port,
@@ -46,27 +41,9 @@ from common import (  # noqa: E402
     pending_urge_emails,
     print,
     report_checks,
+    start_worker,
+    stop_process,
 )
-
-MESSAGE_ID = re.compile(rb"^Message-ID:\s*<reminder-(\d+)@partybuild>", re.IGNORECASE | re.MULTILINE)
-
-
-class Sink:
-    """aiosmtpd handler: counts Message-IDs of accepted messages and notes when each arrived."""
-
-    def __init__(self):
-        self.lock = threading.Lock()
-        self.ids = Counter()
-        self.received = 0
-        self.last_at = 0.0
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        match = MESSAGE_ID.search(envelope.content)
-        with self.lock:
-            self.received += 1
-            self.ids[int(match.group(1)) if match else -1] += 1
-            self.last_at = time.monotonic()
-        return "250 OK"
 
 
 class RedisServer:
@@ -101,21 +78,6 @@ class RedisServer:
             self.process.wait(10)
 
 
-def start_worker(env, pool: str, concurrency: int, log: Path) -> subprocess.Popen:
-    with log.open("ab") as output:
-        return subprocess.Popen(
-            [
-                *(sys.executable, "-m", "celery", "-A", "partybuild", "worker", "--pool", pool),
-                *("--concurrency", str(concurrency), "--without-gossip", "--without-mingle", "--without-heartbeat"),
-                *("--loglevel", "WARNING"),
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=output,
-            stderr=subprocess.STDOUT,
-        )
-
-
 def queued_messages(port: int) -> int:
     import redis
 
@@ -135,7 +97,7 @@ def consuming(port: int) -> bool:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="partybuild_faults_redis")
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--emails", type=int, default=2000)
     parser.add_argument("--restart-at", type=int, default=650, help="e-mails received before Redis goes down")
     parser.add_argument("--down", type=float, default=3, help="seconds Redis stays down")
@@ -179,7 +141,7 @@ def main() -> None:
     controller.start()
     redis_server.start()
     worker_log = Path(var_dir) / "worker.log"
-    worker = start_worker(env, args.pool, args.concurrency, worker_log)
+    worker = start_worker(env, pool=args.pool, concurrency=args.concurrency, log=worker_log)
     worker_pid = worker.pid
     try:
         started = time.monotonic()
@@ -226,12 +188,7 @@ def main() -> None:
         time.sleep(2)  # a message in flight at the end would still be counted
         worker_alive = worker.poll() is None
     finally:
-        if worker.poll() is None:
-            worker.send_signal(signal.SIGTERM)
-            try:
-                worker.wait(30)
-            except subprocess.TimeoutExpired:
-                worker.kill()
+        stop_process(worker)
         controller.stop()
         redis_server.stop()
 

@@ -1,7 +1,7 @@
 """The mail server down for ten minutes of simulated time, then back: every e-mail reminder is delivered after
 its return, exactly once, and none is marked failed. Prints the retry schedule that got them there.
 
-    .venv/bin/python bench/fault_smtp_down.py [--emails 2000 --urges 20 --outage 10 --seed 1]
+    .venv/bin/python -m bench.fault_smtp_down [--emails 2000 --urges 20 --outage 10 --seed 1]
                                               [--shortest-jitter] [--retry-window 86400] [--pg postgres://...]
 
 Uses its own PostgreSQL database (partybuild_faults_smtp, created if missing). No real minute passes: the
@@ -28,18 +28,21 @@ import datetime as dt
 import os
 import random
 import statistics
-import sys
 import tempfile
 import time
 from collections import Counter, defaultdict
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ensure_database, free_port, fresh_outbox, pending_urge_emails, print, report_checks  # noqa: E402
-from fault_worker_kill import Sink  # noqa: E402
+from bench.harness import (
+    DEFAULT_PG,
+    Sink,
+    ensure_database,
+    free_port,
+    fresh_outbox,
+    pending_urge_emails,
+    print,
+    report_checks,
+)
 
 START = dt.datetime(2025, 6, 16, 9, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
@@ -51,7 +54,7 @@ def clock(seconds: float) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="partybuild_faults_smtp")
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--emails", type=int, default=2000, help="written at 0:00 and enqueued in batches")
     parser.add_argument("--urges", type=int, default=20, help="single e-mails written during the outage")
     parser.add_argument("--outage", type=float, default=10, help="minutes of simulated time the server is down")

@@ -1,14 +1,14 @@
 """SIGKILL a Celery worker in the middle of e-mail delivery: every reminder still ends `sent`, each
 e-mail arrives at least once and at most twice.
 
-    .venv/bin/python bench/fault_worker_kill.py [--emails 2000 --kill-at 650]
+    .venv/bin/python -m bench.fault_worker_kill [--emails 2000 --kill-at 650]
                                                 [--pg postgres://postgres@127.0.0.1:5432 --redis-db 13]
 
 Uses its own PostgreSQL database (partybuild_faults, created if missing) and Redis database 13 (emptied
-first). Writes --emails pending e-mail reminders (urges to 50 users, as bench_reminders.py tops up its
+first). Writes --emails pending e-mail reminders (urges to 50 users, as bench.bench_reminders tops up its
 outbox) and hands them to the broker with `reminders_enqueue`, as the daily scan does after commit. An
 SMTP sink (aiosmtpd, in this process) records the Message-ID of each message received. One Celery
-worker (`--pool solo`, like bench_reminders.py) delivers; once the sink has received --kill-at e-mails
+worker (`--pool solo`, like bench.bench_reminders) delivers; once the sink has received --kill-at e-mails
 (in the middle of a batch of 100), the worker gets SIGKILL and a new one is started. The sweeper
 (`reminder_sweep`, which beat runs every 5 minutes) runs here every 2 s.
 
@@ -24,22 +24,15 @@ lines.
 """
 
 import argparse
-import asyncio
 import os
-import re
 import signal
-import subprocess
-import sys
 import tempfile
-import threading
 import time
 from collections import Counter
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import (  # noqa: E402
+from bench.harness import (
+    DEFAULT_PG,
+    Sink,
     delivery_fault_env,
     ensure_database,
     free_port,
@@ -47,57 +40,15 @@ from common import (  # noqa: E402
     pending_urge_emails,
     print,
     report_checks,
+    start_worker,
+    stop_process,
 )
-
-MESSAGE_ID = re.compile(rb"^Message-ID:\s*<reminder-(\d+)@partybuild>", re.IGNORECASE | re.MULTILINE)
-
-
-class Sink:
-    """aiosmtpd handler: counts Message-IDs of accepted messages."""
-
-    def __init__(self, hold_at: int = 0, hold_seconds: float = 3):
-        self.lock = threading.Lock()
-        self.ids = Counter()
-        self.received = 0
-        self.hold_at, self.hold_seconds = hold_at, hold_seconds
-
-    async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
-        match = MESSAGE_ID.search(envelope.content)
-        with self.lock:
-            self.received += 1
-            self.ids[int(match.group(1)) if match else -1] += 1
-            hold = self.received == self.hold_at
-        if hold:  # the message is here, but the sender has not heard "250" yet: the crash window
-            await asyncio.sleep(self.hold_seconds)
-        return "250 OK"
-
-
-def start_worker(env) -> subprocess.Popen:
-    return subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "partybuild",
-            "worker",
-            "--pool",
-            "solo",
-            "--without-gossip",
-            "--without-mingle",
-            "--without-heartbeat",
-            "--loglevel",
-            "WARNING",
-        ],
-        cwd=ROOT,
-        env=env,
-    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", default="partybuild_faults")
-    parser.add_argument("--pg", default=os.environ.get("BENCH_PG", "postgres://postgres@127.0.0.1:5432"))
+    parser.add_argument("--pg", default=DEFAULT_PG)
     parser.add_argument("--redis-db", type=int, default=13)
     parser.add_argument("--emails", type=int, default=2000)
     parser.add_argument(
@@ -180,12 +131,7 @@ def main() -> None:
         time.sleep(2)  # a message in flight at the end would still be counted
     finally:
         for worker in workers:
-            if worker.poll() is None:
-                worker.send_signal(signal.SIGTERM)
-                try:
-                    worker.wait(30)
-                except subprocess.TimeoutExpired:
-                    worker.kill()
+            stop_process(worker)
         controller.stop()
 
     states = dict(Counter(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)))
