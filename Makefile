@@ -20,8 +20,10 @@ $(PY):
 	cp .env.example .env
 
 # Runtime files of a checkout (SQLite database, embedded broker, mail): the settings name it, never create it.
-var:
-	mkdir -p var
+# var/static is STATIC_ROOT: whitenoise looks at it on start (and warns when it is missing, as in tests, which
+# run with DEBUG off); collectstatic fills it, in development the finders serve the files instead.
+var/static:
+	mkdir -p var/static
 
 $(VENV)/.installed-run: pyproject.toml | $(PY) .env
 	$(PY) -m pip install --quiet --disable-pip-version-check -e .
@@ -31,16 +33,16 @@ $(VENV)/.installed-dev: pyproject.toml | $(PY) .env
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
 
-install: $(VENV)/.installed-run | var
-install-dev: $(VENV)/.installed-dev | var
+install: $(VENV)/.installed-run | var/static
+install-dev: $(VENV)/.installed-dev | var/static
 
-run: $(VENV)/.installed-run | var
+run: $(VENV)/.installed-run | var/static
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py seed_demo --if-empty --password $(DEMO_PASSWORD)
 	@echo "Starting web (http://127.0.0.1:8000), worker and scheduler. Stop all with Ctrl-C."
 	$(VENV)/bin/honcho --procfile Procfile start
 
-test: $(VENV)/.installed-dev | var
+test: $(VENV)/.installed-dev | var/static
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev
