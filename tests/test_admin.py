@@ -14,7 +14,7 @@ def test_every_model_has_a_chinese_admin_that_searches(client, superuser, assign
     client.force_login(superuser)
     index = client.get(reverse("admin:index")).content.decode()
     assert "重点任务" in index
-    assert "任务分解" in index
+    assert "承办任务" in index
     for model, model_admin in admin.site._registry.items():
         url = reverse(f"admin:{model._meta.app_label}_{model._meta.model_name}_changelist")
         query = "?q=党" if model_admin.search_fields else ""
@@ -32,3 +32,59 @@ def test_change_log_is_searchable_and_read_only(client, superuser, assignment_a1
     change_url = reverse("admin:tasks_historicalassignment_change", args=[record.pk])
     response = client.post(change_url, {})
     assert response.status_code == 403
+
+
+@pytest.fixture
+def sysadmin(db):
+    from tasks.models import User
+
+    return UserFactory(username="sysadmin", is_staff=True, admin_duty=User.AdminDuty.SYSTEM)
+
+
+@pytest.fixture
+def secadmin(db):
+    from tasks.models import User
+
+    return UserFactory(username="secadmin", is_staff=True, admin_duty=User.AdminDuty.SECURITY)
+
+
+def test_the_user_forms_are_in_chinese_with_one_name_field(client, sysadmin, secretary_a):
+    client.force_login(sysadmin)
+    add = client.get(reverse("admin:tasks_user_add")).content.decode()
+    assert "创建用户后" in add and "After you" not in add
+
+    change = client.get(reverse("admin:tasks_user_change", args=[secretary_a.pk])).content.decode()
+    assert 'name="full_name"' in change
+    assert 'name="first_name"' not in change and 'name="last_name"' not in change
+    assert "名字" not in change and "姓氏" not in change
+
+    refused = client.post(
+        reverse("admin:tasks_user_add"),
+        {"username": "newbie", "usable_password": "true", "password1": "Ab1!", "password2": "Ab1!"},
+    ).content.decode()
+    assert "密码太短" in refused and "too short" not in refused
+
+
+def test_the_group_pickers_and_their_javascript_words_are_in_chinese(client, sysadmin):
+    client.force_login(sysadmin)
+    page = client.get(reverse("admin:auth_group_add")).content.decode()
+    assert "可以查看定时作业" in page and "Can view" not in page
+    catalogue = client.get("/admin/jsi18n/").content.decode()
+    assert "\\u9009\\u4e2d\\u8981\\u6dfb\\u52a0" in catalogue or "选中要添加" in catalogue  # 选中要添加的%s…
+
+
+def test_celery_schedules_are_labelled_as_system_jobs_not_party_tasks(client, sysadmin):
+    client.force_login(sysadmin)
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "系统定时作业" in index and "定时作业" in index
+    assert "周期任务" not in index and "周期性任务" not in index
+    form = client.get(reverse("admin:django_celery_beat_periodictask_add")).content.decode()
+    assert "Translation:" not in form and "作业 (已注册的)" in form
+
+
+def test_the_security_administrator_reads_login_lockouts_in_chinese(client, secadmin):
+    client.force_login(secadmin)
+    index = client.get(reverse("admin:index")).content.decode()
+    assert "登录锁定" in index and "Axes" not in index
+    attempts = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
+    assert "登录尝试" in attempts and "Access attempt" not in attempts

@@ -378,3 +378,46 @@ def test_the_auditor_searches_and_exports(client, auditor, secretary_a):
     assert [cell.value for cell in sheet[2]][2] == "secretary_a"
     exports = rows("export", user=auditor)
     assert [row.detail["format"] for row in exports] == ["csv", "xlsx"]
+
+
+def test_the_log_page_names_objects_and_shows_changes_in_words(client, auditor, committee, assignment_a1):
+    import datetime as dt
+
+    from tasks.services import progress_report_approve, progress_report_submit
+
+    report = progress_report_submit(
+        assignment=assignment_a1,
+        author=assignment_a1.owner,
+        percent=40,
+        narrative="学习两次",
+        actual_value=8,
+        obstacles="缺少学习材料",
+    )
+    progress_report_approve(report=report, reviewer=committee)
+    assignment_a1.refresh_from_db()
+    assignment_a1.deadline = dt.date(2023, 12, 31)
+    assignment_a1.save()
+    change = AuditEntry.objects.filter(action="change", object_type="tasks.assignment").order_by("-id").first()
+    assert change.detail["changes"]["deadline"] == ["2023-12-29", "2023-12-31"]
+
+    client.force_login(auditor)
+    page = client.get(reverse("audit_log"), {"q": "办公室党支部"}).content.decode()
+    assert "承办任务" in page and "1.2 · 办公室党支部" in page
+    assert "完成时限" in page and "2023-12-29" in page and "2023-12-31" in page
+    assert "审核结果" in page and "通过" in page
+    assert "tasks.assignment" not in page and "#" + str(assignment_a1.pk) not in page
+    assert "{'" not in page and "history_id" not in page
+
+
+def test_older_change_rows_without_changes_are_read_from_their_change_record(client, auditor, assignment_a1):
+    import datetime as dt
+
+    assignment_a1.deadline = dt.date(2023, 12, 31)
+    assignment_a1.save()
+    record = assignment_a1.history.first()
+    # As rows written before detail["changes"] existed read: only the change record's id.
+    audit_record(action="change", obj=assignment_a1, detail={"history_type": "~", "history_id": record.pk})
+
+    client.force_login(auditor)
+    page = client.get(reverse("audit_log"), {"q": "办公室党支部"}).content.decode()
+    assert page.count("2023-12-31") == 2  # the new row's own changes and the old-style row's, read from history

@@ -4,16 +4,22 @@ administrator's."""
 
 from axes import admin as axes_admin
 from axes.models import AccessAttempt, AccessFailureLog, AccessLog
+from django.apps import apps
 from django.contrib import admin
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.models import Group
+from django.utils.translation import gettext_lazy as _
 from django_celery_beat import admin as beat_admin
 from django_celery_beat.models import ClockedSchedule, CrontabSchedule, IntervalSchedule, PeriodicTask, SolarSchedule
 
+from tasks.admin.permissions import ChinesePermissionsMixin
 from tasks.security.duties import DutyAdminMixin
 
+# django-axes names its app "Axes" in every language; the security administrator reads 登录锁定.
+apps.get_app_config("axes").verbose_name = _("Login lockouts")
 
-class GroupAdmin(DutyAdminMixin, auth_admin.GroupAdmin):
+
+class GroupAdmin(DutyAdminMixin, ChinesePermissionsMixin, auth_admin.GroupAdmin):
     pass
 
 
@@ -30,7 +36,7 @@ class AccessFailureLogAdmin(DutyAdminMixin, axes_admin.AccessFailureLogAdmin):
 
 
 class PeriodicTaskAdmin(DutyAdminMixin, beat_admin.PeriodicTaskAdmin):
-    pass
+    change_form_template = "admin/tasks/periodictask_change_form.html"
 
 
 class ClockedScheduleAdmin(DutyAdminMixin, beat_admin.ClockedScheduleAdmin):

@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from tasks.admin.permissions import ChinesePermissionsMixin
 from tasks.models import (
     AnnualPlan,
     Area,
@@ -34,10 +35,12 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(DutyAdminMixin, DjangoUserAdmin):
+class UserAdmin(DutyAdminMixin, ChinesePermissionsMixin, DjangoUserAdmin):
+    # One 姓名 (full_name): Django's first/last name pair (名字/姓氏) is left out, as Chinese names are not split.
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
-        (_("PartyBuild"), {"fields": ("full_name", "phone", "notify_by_email")}),
+        DjangoUserAdmin.fieldsets[0],
+        (_("Personal info"), {"fields": ("full_name", "email", "phone", "notify_by_email")}),
+        *DjangoUserAdmin.fieldsets[2:],
         (_("Security"), {"fields": ("admin_duty", "must_change_password", "password_changed_at")}),
     )
     list_display = ["username", "full_name", "email", "is_active", "is_staff", "admin_duty", "last_login"]

@@ -151,7 +151,7 @@ class KeyTask(models.Model):
 
 
 class Assignment(models.Model):
-    """A key task as one unit carries it (任务分解 / 承办)."""
+    """A key task as one unit carries it (承办任务; in the UI always 承办任务, never 任务分解)."""
 
     class Status(models.TextChoices):
         IN_PROGRESS = "in_progress", _("in progress")

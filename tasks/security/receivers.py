@@ -16,6 +16,7 @@ from django.utils import timezone
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from tasks.audit import Action, Result, audit_record, client_ip, current_request
+from tasks.audit.changes import history_audit_changes
 from tasks.security.middleware import start_session_clock
 
 logger = logging.getLogger("partybuild.security")
@@ -129,6 +130,8 @@ def audit_change(sender, instance, history_instance, history_user=None, **kwargs
             "history_type": history_instance.history_type,
             "history_id": history_instance.pk,
             "reason": history_instance.history_change_reason or "",
+            # What changed, readable (TEAM.md): the audit log page shows it as "field: old → new".
+            "changes": history_audit_changes(history_instance),
         },
     )
 

@@ -13,6 +13,7 @@ from django.urls import reverse_lazy
 from django.utils import timezone
 
 from tasks.audit import Action, audit_record, valid_ip
+from tasks.audit.display import audit_rows
 from tasks.forms import AuditSearchForm
 from tasks.models import AuditEntry, User
 
@@ -108,7 +109,11 @@ def audit_log(request):
     page = Paginator(entries, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
     query.pop("page", None)
-    return render(request, "tasks/audit_log.html", {"form": form, "page": page, "query": query.urlencode()})
+    return render(
+        request,
+        "tasks/audit_log.html",
+        {"form": form, "page": page, "rows": audit_rows(page.object_list), "query": query.urlencode()},
+    )
 
 
 def _row(entry: AuditEntry) -> list:

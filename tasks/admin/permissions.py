@@ -1,0 +1,40 @@
+"""Permissions as the system administrator reads them in the group and user forms: Django stores their names in
+English ("Can add log entry") when it creates them, so the pickers show them in words built from the translated
+names of the app and the model."""
+
+from django.apps import apps
+from django.contrib.auth.models import Permission
+from django.utils.translation import gettext as _
+
+ACTIONS = {
+    "add": lambda model: _("Can add %(model)s") % {"model": model},
+    "change": lambda model: _("Can change %(model)s") % {"model": model},
+    "delete": lambda model: _("Can delete %(model)s") % {"model": model},
+    "view": lambda model: _("Can view %(model)s") % {"model": model},
+}
+
+
+def permission_label(permission: Permission) -> str:
+    content_type = permission.content_type
+    model = content_type.model_class()
+    try:
+        app = str(apps.get_app_config(content_type.app_label).verbose_name)
+    except LookupError:
+        app = content_type.app_label
+    action = permission.codename.split("_", 1)[0]
+    if model is not None and action in ACTIONS and permission.codename == f"{action}_{model._meta.model_name}":
+        name = ACTIONS[action](model._meta.verbose_name)
+    else:
+        name = _(permission.name)
+    return f"{app} | {name}"
+
+
+class ChinesePermissionsMixin:
+    """For a ModelAdmin whose form picks permissions (groups, users)."""
+
+    def formfield_for_manytomany(self, db_field, request, **kwargs):
+        formfield = super().formfield_for_manytomany(db_field, request, **kwargs)
+        if formfield is not None and db_field.related_model is Permission:
+            formfield.queryset = formfield.queryset.select_related("content_type")
+            formfield.label_from_instance = permission_label
+        return formfield
