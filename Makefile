@@ -13,9 +13,8 @@ DEMO_PASSWORD ?= demo-Pass-2023
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
-# A developer's settings: DEBUG=1 and the defaults, read because make sets DJANGO_READ_DOT_ENV_FILE=1 (export it
-# in your shell for plain `.venv/bin/python manage.py ...`). Never copied on a server: production sets its
-# environment itself (README, "Deploying").
+# A developer's settings: DEBUG=1 and the defaults, read because make (and manage.py, and the tests) set
+# DJANGO_READ_DOT_ENV_FILE=1. Never copied on a server: production sets its environment itself (README, "Deploying").
 .env:
 	cp .env.example .env
 
