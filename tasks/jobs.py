@@ -1,7 +1,7 @@
 """Celery jobs. Each takes ids or a date, and calls a service; none holds business rules.
 
 Delivery jobs are `acks_late` with `reject_on_worker_lost`: a worker that dies mid-job leaves the message
-to be delivered again, and the row claim (tasks.services.reminders.delivery.reminders_claim) makes that harmless.
+to be delivered again, and the bundle claim (tasks.services.reminders.delivery.bundles_claim) makes that harmless.
 
 Services are imported inside each job, never at the top: the reminder services enqueue these jobs (one module,
 tasks.services.reminders.outbox, imports them), and importing them back here would close an import circle.
@@ -23,29 +23,29 @@ DELIVERY_OPTIONS = {
 }
 
 
-def _deliver(job, reminder_ids: list[int], *, one: bool) -> dict:
+def _deliver(job, bundle_ids: list[int], *, one: bool) -> dict:
     from tasks.services import reminders
 
     with translation.override(settings.LANGUAGE_CODE):
-        outcome = reminders.reminder_deliver(reminder_ids=reminder_ids)
+        outcome = reminders.bundle_deliver(bundle_ids=bundle_ids)
     if outcome.retry:
-        # A new message for the rows that failed for a temporary reason; its delay stays below the
+        # A new message for the bundles that failed for a temporary reason; its delay stays below the
         # broker's visibility timeout (settings, tests/test_settings_celery.py).
         args = [outcome.retry[0]] if one else [outcome.retry]
         raise job.retry(args=args, kwargs={}, countdown=reminders.reminder_retry_delay(outcome.attempts))
     return {"sent": len(outcome.sent), "failed": len(outcome.failed), "skipped": len(outcome.skipped)}
 
 
-@shared_task(name="tasks.jobs.deliver_reminder", **DELIVERY_OPTIONS)
-def deliver_reminder(self, reminder_id: int) -> dict:
-    """Send one reminder (a group-robot message, a re-sent row)."""
-    return _deliver(self, [reminder_id], one=True)
+@shared_task(name="tasks.jobs.deliver_bundle", **DELIVERY_OPTIONS)
+def deliver_bundle(self, bundle_id: int) -> dict:
+    """Send one bundle alone (a group-robot message, in parts if long; a re-sent inbox entry)."""
+    return _deliver(self, [bundle_id], one=True)
 
 
-@shared_task(name="tasks.jobs.deliver_reminder_batch", **DELIVERY_OPTIONS)
-def deliver_reminder_batch(self, reminder_ids: list[int]) -> dict:
-    """Send e-mails over one SMTP connection; each row is still claimed and marked on its own."""
-    return _deliver(self, list(reminder_ids), one=False)
+@shared_task(name="tasks.jobs.deliver_bundle_batch", **DELIVERY_OPTIONS)
+def deliver_bundle_batch(self, bundle_ids: list[int]) -> dict:
+    """Send e-mails over one SMTP connection; each bundle is still claimed and marked on its own."""
+    return _deliver(self, list(bundle_ids), one=False)
 
 
 @shared_task(name="tasks.jobs.scan_reminders", acks_late=True, reject_on_worker_lost=True)

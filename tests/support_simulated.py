@@ -20,7 +20,7 @@ import time_machine
 
 from tasks import jobs
 
-DELIVERY_JOBS = (jobs.deliver_reminder, jobs.deliver_reminder_batch)
+DELIVERY_JOBS = (jobs.deliver_bundle, jobs.deliver_bundle_batch)
 SWEEP_EVERY = dt.timedelta(minutes=5)  # the beat schedule of tasks.jobs.sweep_reminders
 
 

@@ -52,4 +52,5 @@ def test_scan_and_urge_through_rabbitmq_each_email_once(
     )
     assert emails.filter(kind="urge", recipient=secretary_b).count() == 1
     message_ids = sorted(message["Message-ID"] for message in smtp_server.messages)
-    assert message_ids == sorted(f"<reminder-{pk}@partybuild>" for pk in emails.values_list("pk", flat=True))
+    bundles = set(emails.values_list("bundle_id", flat=True))
+    assert message_ids == sorted(f"<bundle-{pk}@partybuild>" for pk in bundles)

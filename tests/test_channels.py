@@ -1,6 +1,7 @@
 """Each channel's transport against a real server: SMTP (aiosmtpd) and HTTP (pytest-httpserver)."""
 
 import base64
+import datetime as dt
 import hashlib
 import hmac
 import time
@@ -10,15 +11,15 @@ import pytest
 from aiosmtpd.controller import Controller
 from django.utils import timezone
 
-from tasks.models import InboxMessage, OrgUnit, Reminder
+from tasks.models import Bundle, InboxMessage, OrgUnit, Reminder
 from tasks.services.reminders import (
     DingTalkTransport,
     EmailTransport,
     InboxTransport,
     TransportError,
     WeComTransport,
+    bundle_deliver,
     dingtalk_sign,
-    reminder_deliver,
 )
 from tests.support_reminders import (
     SmtpRecorder,
@@ -38,7 +39,7 @@ def make_reminder(
     subject="Due in 1 working days: 1.2 全面贯彻“第一议题”制度",
     body="请在截止日期前报送进展。",
 ):
-    return Reminder.objects.create(
+    row = Reminder.objects.create(
         assignment=assignment,
         kind=Reminder.Kind.DUE_SOON,
         recipient=recipient,
@@ -57,6 +58,23 @@ def make_reminder(
             period=period,
         ),
     )
+    row.bundle = Bundle.objects.create(
+        recipient=recipient,
+        recipient_unit=unit,
+        channel=channel,
+        day=timezone.localdate(),
+        daily=False,
+        key=f"item:{row.dedup_key}",
+        subject=subject,
+        item_count=1,
+    )
+    row.save(update_fields=["bundle"])
+    return row
+
+
+def parcel(row: Reminder) -> tuple[Bundle, list[Reminder]]:
+    """What delivery hands a transport: the bundle and its items (here, the one row alone)."""
+    return row.bundle, [row]
 
 
 # --- E-mail ------------------------------------------------------------------------------------------------
@@ -66,12 +84,12 @@ def test_email_has_subject_text_and_html_with_a_link(assignment_b, secretary_b, 
     settings.SITE_URL = "https://party.example"
     reminder = make_reminder(assignment_b, recipient=secretary_b)
 
-    EmailTransport().send(reminder)
+    EmailTransport().send(*parcel(reminder))
 
     [message] = smtp_server.messages
     assert message["To"] == secretary_b.email
     assert "1.2 全面贯彻“第一议题”制度" in message["Subject"]
-    assert message["Message-ID"] == f"<reminder-{reminder.pk}@partybuild>"
+    assert message["Message-ID"] == f"<bundle-{reminder.bundle_id}@partybuild>"
     link = f"https://party.example/assignments/{assignment_b.pk}/"
     text = message.get_body(("plain",)).get_content()
     html = message.get_body(("html",)).get_content()
@@ -86,9 +104,9 @@ def test_a_batch_of_emails_shares_one_smtp_connection(
 ):
     rows = [make_reminder(assignment_b, recipient=person) for person in (secretary_a, secretary_b, committee)]
 
-    outcome = reminder_deliver(reminder_ids=[row.pk for row in rows])
+    outcome = bundle_deliver(bundle_ids=[row.bundle_id for row in rows])
 
-    assert sorted(outcome.sent) == sorted(row.pk for row in rows)
+    assert sorted(outcome.sent) == sorted(row.bundle_id for row in rows)
     assert len(smtp_server.messages) == 3
     assert smtp_server.handler.connections == 1
     assert set(Reminder.objects.values_list("state", flat=True)) == {"sent"}
@@ -113,7 +131,7 @@ def test_smtp_refusal_is_permanent_only_for_5xx(assignment_b, secretary_b, setti
     use_smtp(settings, port)
     try:
         with pytest.raises(TransportError) as caught:
-            EmailTransport().send(make_reminder(assignment_b, recipient=secretary_b))
+            EmailTransport().send(*parcel(make_reminder(assignment_b, recipient=secretary_b)))
     finally:
         controller.stop()
     assert caught.value.permanent is permanent
@@ -126,10 +144,10 @@ def test_smtp_server_down_is_temporary_and_the_rest_of_the_batch_fails_fast(
     transport = EmailTransport()
 
     with pytest.raises(TransportError) as first:
-        transport.send(make_reminder(assignment_b, recipient=secretary_a))
+        transport.send(*parcel(make_reminder(assignment_b, recipient=secretary_a)))
     started = time.monotonic()
     with pytest.raises(TransportError) as second:
-        transport.send(make_reminder(assignment_b, recipient=secretary_b))
+        transport.send(*parcel(make_reminder(assignment_b, recipient=secretary_b)))
 
     assert not first.value.permanent
     assert not second.value.permanent
@@ -140,7 +158,7 @@ def test_a_recipient_without_address_is_a_permanent_failure(assignment_b, secret
     secretary_b.email = ""
     secretary_b.save()
     with pytest.raises(TransportError) as caught:
-        EmailTransport().send(make_reminder(assignment_b, recipient=secretary_b))
+        EmailTransport().send(*parcel(make_reminder(assignment_b, recipient=secretary_b)))
     assert caught.value.permanent
     assert smtp_server.messages == []
 
@@ -156,7 +174,10 @@ def test_weekly_digest_email_has_the_tables(key_task, assignment_b, committee, s
         url="/",
         dedup_key="-:weekly_digest:u1:email:2023-W52",
     )
-    EmailTransport().send(reminder)
+    bundle = Bundle.objects.create(
+        recipient=committee, channel="email", day=dt.date(2024, 1, 8), daily=False, key="item:digest", subject="x"
+    )
+    EmailTransport().send(bundle, [reminder])
 
     [message] = smtp_server.messages
     html = message.get_body(("html",)).get_content()
@@ -171,8 +192,8 @@ def test_weekly_digest_email_has_the_tables(key_task, assignment_b, committee, s
 def test_inbox_transport_is_idempotent(assignment_b, secretary_b):
     reminder = make_reminder(assignment_b, recipient=secretary_b, channel=Reminder.Channel.INBOX)
 
-    InboxTransport().send(reminder)
-    InboxTransport().send(reminder)
+    InboxTransport().send(*parcel(reminder))
+    InboxTransport().send(*parcel(reminder))
 
     message = InboxMessage.objects.get(user=secretary_b)
     assert message.title == reminder.subject
@@ -196,7 +217,7 @@ def test_wecom_sends_markdown(robot_unit, assignment_b, httpserver):
     )
     reminder = make_reminder(assignment_b, unit=robot_unit, channel=Reminder.Channel.WECOM)
 
-    WeComTransport().send(reminder)
+    WeComTransport().send(*parcel(reminder))
 
     [(request, _response)] = httpserver.log
     payload = request.get_json()
@@ -211,7 +232,7 @@ def test_dingtalk_signs_the_request_when_a_secret_is_set(robot_unit, assignment_
     robot_unit.save()
     httpserver.expect_request("/robot/send", method="POST").respond_with_json({"errcode": 0, "errmsg": "ok"})
 
-    DingTalkTransport().send(make_reminder(assignment_b, unit=robot_unit, channel=Reminder.Channel.DINGTALK))
+    DingTalkTransport().send(*parcel(make_reminder(assignment_b, unit=robot_unit, channel=Reminder.Channel.DINGTALK)))
 
     [(request, _response)] = httpserver.log
     assert request.args["access_token"] == "tok"
@@ -248,7 +269,7 @@ def test_robot_errors_are_classified(robot_unit, assignment_b, httpserver, statu
     httpserver.expect_request("/cgi-bin/webhook/send").respond_with_json(body, status=status)
 
     with pytest.raises(TransportError) as caught:
-        WeComTransport().send(make_reminder(assignment_b, unit=robot_unit, channel=Reminder.Channel.WECOM))
+        WeComTransport().send(*parcel(make_reminder(assignment_b, unit=robot_unit, channel=Reminder.Channel.WECOM)))
 
     assert caught.value.permanent is permanent
 
@@ -265,7 +286,7 @@ def test_robot_timeout_is_temporary(robot_unit, assignment_b, httpserver, settin
     httpserver.expect_request("/cgi-bin/webhook/send").respond_with_handler(slow)
 
     with pytest.raises(TransportError) as caught:
-        WeComTransport().send(make_reminder(assignment_b, unit=robot_unit, channel=Reminder.Channel.WECOM))
+        WeComTransport().send(*parcel(make_reminder(assignment_b, unit=robot_unit, channel=Reminder.Channel.WECOM)))
 
     assert not caught.value.permanent
     assert "timed out" in str(caught.value)
@@ -273,7 +294,7 @@ def test_robot_timeout_is_temporary(robot_unit, assignment_b, httpserver, settin
 
 def test_a_unit_without_robot_is_a_permanent_failure(org, assignment_b):
     with pytest.raises(TransportError) as caught:
-        WeComTransport().send(make_reminder(assignment_b, unit=org.branch_b, channel=Reminder.Channel.WECOM))
+        WeComTransport().send(*parcel(make_reminder(assignment_b, unit=org.branch_b, channel=Reminder.Channel.WECOM)))
     assert caught.value.permanent
 
 
@@ -282,10 +303,11 @@ def test_one_channel_failing_does_not_block_another(robot_unit, assignment_b, se
     robot = make_reminder(assignment_b, unit=robot_unit, channel=Reminder.Channel.WECOM)
     email = make_reminder(assignment_b, recipient=secretary_b)
 
-    outcome = reminder_deliver(reminder_ids=[robot.pk, email.pk])
+    outcome = bundle_deliver(bundle_ids=[robot.bundle_id, email.bundle_id])
 
-    assert (outcome.failed, outcome.sent) == ([robot.pk], [email.pk])
+    assert (outcome.failed, outcome.sent) == ([robot.bundle_id], [email.bundle_id])
     robot.refresh_from_db()
     assert (robot.state, robot.attempts) == ("failed", 1)
+    assert (robot.bundle.state, robot.bundle.attempts) == ("failed", 1)
     assert "HTTP 403" in robot.last_error
     assert len(smtp_server.messages) == 1

@@ -7,7 +7,7 @@ import pytest
 from django.core import mail
 from django.core.management import CommandError, call_command
 
-from tasks.models import InboxMessage, Reminder
+from tasks.models import Bundle, InboxMessage, Reminder
 from tasks.services.reminders import assignment_urge
 
 
@@ -24,18 +24,21 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_sends_the_days_reminders_and_prints_one_line_each(due_on_national_day, secretary_a, secretary_b, committee):
+def test_sends_the_days_reminders_and_prints_one_line_per_message(
+    due_on_national_day, secretary_a, secretary_b, committee
+):
     output = run("--date", "2024-09-30")
 
     lines = output.strip().splitlines()
     sent = Reminder.objects.filter(state="sent")
-    assert len(lines) == sent.count() + 1
-    assert lines[-1].startswith(f"{sent.count()} reminders sent, 0 failed")
-    assert sum("due_soon" in line and "d1:2024-10-01" in line for line in lines) == 4  # 2 owners x inbox + e-mail
-    assert sorted(message.to[0] for message in mail.outbox if "1.2" in message.subject) == sorted(
+    messages = Bundle.objects.filter(state="sent")
+    assert len(lines) == messages.count() + 1
+    assert lines[-1].startswith(f"{messages.count()} messages sent ({sent.count()} reminders), 0 failed")
+    assert sum("due_soon" in line for line in lines) == 4  # 2 owners x inbox + e-mail
+    assert sorted(message.to[0] for message in mail.outbox if "1 项临期" in message.subject) == sorted(
         [secretary_a.email, secretary_b.email]
     )
-    assert InboxMessage.objects.filter(user=secretary_b, reminder__kind="due_soon").count() == 1
+    assert InboxMessage.objects.filter(user=secretary_b, bundle__items__kind="due_soon").count() == 1
 
 
 def test_running_twice_for_the_same_date_sends_nothing_new(due_on_national_day):
@@ -44,7 +47,7 @@ def test_running_twice_for_the_same_date_sends_nothing_new(due_on_national_day):
 
     output = run("--date", "2024-09-30")
 
-    assert output.strip().splitlines()[-1].startswith("0 reminders sent")
+    assert output.strip().splitlines()[-1].startswith("0 messages sent")
     assert "already sent earlier" in output
     assert len(mail.outbox) == outbox
 
@@ -74,7 +77,7 @@ def test_dry_run_prints_and_changes_nothing(due_on_national_day):
 
     assert "would send" in output
     assert "d1:2024-10-01" in output
-    assert "reminders would be sent" in output.strip().splitlines()[-1]
+    assert "reminders would be sent in" in output.strip().splitlines()[-1]
     assert Reminder.objects.count() == 0
     assert mail.outbox == []
 
@@ -108,4 +111,4 @@ def test_pending_only_delivers_without_scanning(due_on_national_day, assignment_
 
     assert Reminder.objects.filter(kind="due_soon").count() == 0
     assert Reminder.objects.get(channel="email", kind="urge").state == "sent"
-    assert output.strip().splitlines()[-1].startswith("1 reminders sent")
+    assert output.strip().splitlines()[-1].startswith("1 messages sent (1 reminders)")

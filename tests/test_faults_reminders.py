@@ -63,12 +63,12 @@ def test_smtp_down_for_ten_minutes_every_email_arrives_once_after_recovery(
     assert [row.recipient for row in rows] == [secretary_b, secretary_a, secretary_b]
     assert [row.state for row in rows] == ["sent"] * 3
     message_ids = sorted(message["Message-ID"] for message in server.messages)
-    assert message_ids == [f"<reminder-{row.pk}@partybuild>" for row in rows]  # each once, nothing else
+    assert message_ids == sorted(f"<bundle-{row.bundle_id}@partybuild>" for row in rows)  # each once, nothing else
     recovered = START + OUTAGE
     assert all(recovered <= row.sent_at <= recovered + dt.timedelta(minutes=10) for row in rows)
     # The first urge's batch: tried at 0, 15 s, 45 s, 1:45, 3:45 and 7:45, all while the server was down; its
     # sixth attempt used up REMINDER_MAX_ATTEMPTS, yet the seventh, at 12:45, delivered it.
-    first = [run for run in celery.runs if run.ids == [rows[0].pk]]
+    first = [run for run in celery.runs if run.ids == [rows[0].bundle_id]]
     assert [run.at for run in first] == [0, 15, 45, 105, 225, 465, 765]
     assert [run.result for run in first][-1] == {"sent": 1, "failed": 0, "skipped": 0}
     assert rows[0].attempts == 7
@@ -168,4 +168,4 @@ def test_redis_restarted_while_reminders_wait_in_its_queue_each_arrives_once(
         (secretary_b, "sent"),
     ]
     message_ids = sorted(message["Message-ID"] for message in smtp.messages)
-    assert message_ids == [f"<reminder-{row.pk}@partybuild>" for row in rows]
+    assert message_ids == sorted(f"<bundle-{row.bundle_id}@partybuild>" for row in rows)

@@ -11,7 +11,7 @@ from django.utils import timezone
 from kombu.exceptions import OperationalError
 
 from tasks import jobs
-from tasks.models import InboxMessage, OrgUnit, Reminder, Urge
+from tasks.models import Bundle, InboxMessage, OrgUnit, Reminder, Urge
 from tasks.services.reminders import assignment_urge, reminder_scan
 from tests.support_reminders import (
     SmtpServer,
@@ -52,7 +52,9 @@ def wait_for(condition, timeout=15.0):
 
 
 def kind_of(message) -> str:
-    return Reminder.objects.get(pk=message["X-PartyBuild-Reminder"]).kind
+    """The kind of the items an e-mail carries (one kind in these tests)."""
+    [kind] = set(Reminder.objects.filter(bundle=message["X-PartyBuild-Bundle"]).values_list("kind", flat=True))
+    return kind
 
 
 def states(**filters) -> set[str]:
@@ -70,9 +72,9 @@ def test_scan_job_delivers_each_reminder_once_however_often_it_runs(
     due_soon = [m for m in smtp_server.messages if kind_of(m) == "due_soon"]
     assert sorted(m["To"] for m in due_soon) == sorted([secretary_a.email, secretary_b.email])
     assert states(channel="email") == {"sent"}
-    assert InboxMessage.objects.filter(user=secretary_a, reminder__kind="due_soon").count() == 1
+    assert InboxMessage.objects.filter(user=secretary_a, bundle__items__kind="due_soon").count() == 1
     assert smtp_server.handler.connections == 1  # the whole batch over one SMTP connection
-    assert len(smtp_server.messages) == Reminder.objects.filter(channel="email").count()
+    assert len(smtp_server.messages) == Bundle.objects.filter(channel="email").count()
 
 
 def test_smtp_down_then_back_delivers_once_after_recovery(
@@ -111,7 +113,7 @@ def test_webhook_500_is_retried_then_succeeds(celery_worker, smtp_server, httpse
     celery_worker.wait_idle()
 
     row = Reminder.objects.get(channel="wecom")
-    assert (row.state, row.attempts) == ("sent", 2)
+    assert (row.state, row.attempts, row.bundle.attempts) == ("sent", 2, 2)
     assert len(httpserver.log) == 2
     assert httpserver.log[1][0].get_json()["msgtype"] == "markdown"
 
@@ -166,7 +168,7 @@ def test_broker_outage_loses_nothing_the_sweeper_resends(
         raise OperationalError("connection refused")
 
     with monkeypatch.context() as patch:
-        patch.setattr(jobs.deliver_reminder_batch, "delay", broker_down)
+        patch.setattr(jobs.deliver_bundle_batch, "delay", broker_down)
         urge = assignment_urge(assignment=assignment_b, urged_by=committee)  # commits despite the outage
 
     assert Urge.objects.filter(pk=urge.pk).exists()
@@ -174,7 +176,7 @@ def test_broker_outage_loses_nothing_the_sweeper_resends(
     celery_worker.wait_idle()
     assert smtp_server.messages == []
 
-    Reminder.objects.update(created_at=timezone.now() - dt.timedelta(hours=1))
+    Bundle.objects.update(created_at=timezone.now() - dt.timedelta(hours=1))
     jobs.sweep_reminders.delay()
     celery_worker.wait_idle()
 
@@ -186,10 +188,10 @@ def test_a_row_left_sending_by_a_dead_worker_is_released_and_sent(
     celery_worker, smtp_server, assignment_b, committee, secretary_b, monkeypatch
 ):
     with monkeypatch.context() as patch:
-        patch.setattr(jobs.deliver_reminder_batch, "delay", lambda *args, **kwargs: None)
+        patch.setattr(jobs.deliver_bundle_batch, "delay", lambda *args, **kwargs: None)
         assignment_urge(assignment=assignment_b, urged_by=committee)
     an_hour_ago = timezone.now() - dt.timedelta(hours=1)
-    Reminder.objects.filter(channel="email").update(state="sending", claimed_at=an_hour_ago, attempts=1)
+    Bundle.objects.filter(channel="email").update(state="sending", claimed_at=an_hour_ago, attempts=1)
 
     jobs.sweep_reminders.delay()
     celery_worker.wait_idle()
@@ -215,7 +217,7 @@ def test_a_rolled_back_transaction_enqueues_nothing(celery_worker, smtp_server, 
 
     assignment_urge(assignment=assignment_b, urged_by=committee)  # the same, committed
     celery_worker.wait_idle()
-    assert "tasks.jobs.deliver_reminder_batch" in celery_worker.published
+    assert "tasks.jobs.deliver_bundle_batch" in celery_worker.published
 
 
 def test_a_redelivered_job_sends_nothing_twice(celery_worker, smtp_server, assignment_b, committee):
@@ -224,8 +226,8 @@ def test_a_redelivered_job_sends_nothing_twice(celery_worker, smtp_server, assig
     celery_worker.wait_idle()
     row = Reminder.objects.get(channel="email")
 
-    jobs.deliver_reminder_batch.delay([row.pk])
-    jobs.deliver_reminder.delay(row.pk)
+    jobs.deliver_bundle_batch.delay([row.bundle_id])
+    jobs.deliver_bundle.delay(row.bundle_id)
     celery_worker.wait_idle()
 
     assert len(smtp_server.messages) == 1
@@ -258,6 +260,6 @@ def test_concurrent_scans_on_postgresql_deliver_each_reminder_once(
     created = [row.pk for result in results for row in result.created]
     assert len(created) == len(set(created)) == Reminder.objects.count() > 0
     assert sorted(result.already_sent for result in results)[0] == 0
-    assert len(smtp_server.messages) == Reminder.objects.filter(channel="email").count()
+    assert len(smtp_server.messages) == Bundle.objects.filter(channel="email").count()
     recipients = [m["To"] for m in smtp_server.messages if kind_of(m) == "due_soon"]
     assert sorted(recipients) == sorted([secretary_a.email, secretary_b.email])

@@ -254,7 +254,8 @@ def test_inbox_is_delivered_with_the_scan_and_other_channels_wait_for_a_job(make
 
     inbox = [row for row in result.created if row.channel == Reminder.Channel.INBOX]
     assert {row.state for row in inbox} == {Reminder.State.SENT}
-    assert InboxMessage.objects.filter(user=member_a, reminder__in=inbox).count() == 1
+    entry = InboxMessage.objects.get(user=member_a)  # one entry for the day, opening to its items
+    assert set(entry.bundle.items.all()) == {row for row in inbox if row.recipient_id == member_a.pk}
     assert {row.state for row in result.to_deliver} == {Reminder.State.PENDING}
     assert {row.channel for row in result.to_deliver} == {Reminder.Channel.EMAIL}
 

@@ -11,7 +11,7 @@ from tasks.services.reminders import reminder_retry_delay
 
 
 def test_delivery_jobs_ack_late_and_are_redelivered_when_a_worker_is_lost():
-    for job in (jobs.deliver_reminder, jobs.deliver_reminder_batch):
+    for job in (jobs.deliver_bundle, jobs.deliver_bundle_batch):
         assert job.acks_late is True
         assert job.reject_on_worker_lost is True
     assert settings.CELERY_TASK_ACKS_LATE
@@ -24,12 +24,12 @@ def test_no_delay_reaches_the_visibility_timeout():
     retry_max = settings.REMINDER_RETRY_MAX_SECONDS
     assert retry_max < timeout
     assert max(reminder_retry_delay(attempt) for attempt in range(1, 60) for _ in range(20)) <= retry_max
-    assert jobs.deliver_reminder.time_limit < timeout
-    assert jobs.deliver_reminder_batch.time_limit < timeout
+    assert jobs.deliver_bundle.time_limit < timeout
+    assert jobs.deliver_bundle_batch.time_limit < timeout
     # A claimed row is released only once its job cannot still be running, and a pending row is swept
     # only after its scheduled retry had its chance.
     claim_timeout, sweep_after = settings.REMINDER_CLAIM_TIMEOUT_SECONDS, settings.REMINDER_SWEEP_AFTER_SECONDS
-    assert claim_timeout > jobs.deliver_reminder_batch.time_limit
+    assert claim_timeout > jobs.deliver_bundle_batch.time_limit
     assert sweep_after > retry_max
 
 
@@ -62,5 +62,5 @@ def test_schedules_are_stored_with_django_celery_beat():
 
 def test_jobs_are_registered_under_tasks_jobs():
     app.loader.import_default_modules()
-    for name in ("deliver_reminder", "deliver_reminder_batch", "scan_reminders", "sweep_reminders"):
+    for name in ("deliver_bundle", "deliver_bundle_batch", "scan_reminders", "sweep_reminders"):
         assert f"tasks.jobs.{name}" in app.tasks

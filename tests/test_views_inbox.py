@@ -150,3 +150,31 @@ def test_only_committee_members_can_urge(client, secretary_b, secretary_a, assig
 
 def test_urge_needs_post(client, committee, assignment_b):
     assert login(client, committee).get(reverse("assignment_urge", args=[assignment_b.pk])).status_code == 405
+
+
+def test_users_choose_one_email_a_day_or_one_per_reminder_and_quiet_days_off(client, secretary_b):
+    assert (secretary_b.reminder_email_mode, secretary_b.quiet_days_off) == ("daily", True)  # the defaults
+
+    response = login(client, secretary_b).post(
+        reverse("inbox_preferences"), {"notify_by_email": "on", "email_mode": "each"}, follow=True
+    )
+
+    secretary_b.refresh_from_db()
+    assert (secretary_b.notify_by_email, secretary_b.reminder_email_mode, secretary_b.quiet_days_off) == (
+        True,
+        "each",
+        False,
+    )
+    page = response.content.decode()
+    assert "已开启邮件提醒：每条提醒一封邮件。" in page
+    assert 'value="each" id="email-each" checked' in page
+
+
+def test_an_unknown_email_mode_is_refused_with_a_message_and_nothing_saved(client, secretary_b):
+    response = login(client, secretary_b).post(
+        reverse("inbox_preferences"), {"email_mode": "hourly", "quiet_days_off": "on"}, follow=True
+    )
+
+    assert "请选择邮件提醒方式：每天一封，或每条提醒一封。" in response.content.decode()
+    secretary_b.refresh_from_db()
+    assert (secretary_b.notify_by_email, secretary_b.reminder_email_mode) == (True, "daily")

@@ -11,6 +11,7 @@ from tasks.models import (
     AnnualPlan,
     Area,
     Assignment,
+    Bundle,
     CalendarFeedToken,
     Comment,
     Evidence,
@@ -220,10 +221,69 @@ class ReminderAdmin(DutyAdminMixin, admin.ModelAdmin):
 
     @admin.action(description=_("Re-send the selected reminders"))
     def resend(self, request, queryset):
+        """Re-sends the messages that carried them, whole (a bundle is never sent in part)."""
         from tasks.services.reminders import reminder_resend
 
         count = reminder_resend(reminders=queryset)
-        self.message_user(request, _("%(count)d reminders queued to be sent again.") % {"count": count})
+        self.message_user(request, _("%(count)d messages queued to be sent again.") % {"count": count})
+
+
+class ReminderItemInline(admin.TabularInline):
+    model = Reminder
+    fields = ["kind", "assignment", "period", "subject", "state"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Bundle)
+class BundleAdmin(DutyAdminMixin, admin.ModelAdmin):
+    """What reached each person: one row per message (a day's bundle, or one item alone)."""
+
+    list_display = [
+        "subject",
+        "channel",
+        "recipient",
+        "recipient_unit",
+        "day",
+        "item_count",
+        "state",
+        "attempts",
+        "sent_at",
+    ]
+    list_filter = ["state", "channel", "daily"]
+    search_fields = ["subject", "recipient__username", "recipient__full_name", "last_error"]
+    readonly_fields = [
+        "key",
+        "recipient",
+        "recipient_unit",
+        "channel",
+        "day",
+        "daily",
+        "subject",
+        "item_count",
+        "created_at",
+        "not_before",
+        "claimed_at",
+        "sent_at",
+        "attempts",
+        "parts_sent",
+        "last_error",
+    ]
+    date_hierarchy = "created_at"
+    inlines = [ReminderItemInline]
+    actions = ["resend"]
+
+    @admin.action(description=_("Re-send the selected messages"))
+    def resend(self, request, queryset):
+        from tasks.services.reminders import bundle_resend
+
+        count = bundle_resend(bundles=queryset)
+        self.message_user(request, _("%(count)d messages queued to be sent again.") % {"count": count})
 
 
 @admin.register(Urge)

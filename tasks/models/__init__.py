@@ -3,7 +3,7 @@ from tasks.models.calendar import WorkdayOverride
 from tasks.models.feeds import CalendarFeedToken
 from tasks.models.org import Membership, OrgUnit, User
 from tasks.models.plans import AnnualPlan, Area, Assignment, KeyTask
-from tasks.models.reminders import InboxMessage, Reminder, Urge
+from tasks.models.reminders import Bundle, InboxMessage, Reminder, Urge
 from tasks.models.reports import Comment, Evidence, ExtensionRequest, ProgressReport
 from tasks.models.security import PasswordHistory
 
@@ -12,6 +12,7 @@ __all__ = [
     "Area",
     "Assignment",
     "AuditEntry",
+    "Bundle",
     "CalendarFeedToken",
     "Comment",
     "Evidence",

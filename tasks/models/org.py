@@ -15,8 +15,21 @@ class User(AbstractUser):
 
     full_name = models.CharField(_("full name"), max_length=50, blank=True)
     phone = models.CharField(_("mobile phone"), max_length=20, blank=True)
+
+    class EmailMode(models.TextChoices):
+        DAILY = "daily", _("one e-mail a day with everything due")
+        EACH = "each", _("one e-mail per reminder")
+
     # The in-app inbox is always on; e-mail is the user's choice.
     notify_by_email = models.BooleanField(_("send me e-mail reminders"), default=True)
+    reminder_email_mode = models.CharField(
+        _("e-mail reminders"), max_length=10, choices=EmailMode.choices, default=EmailMode.DAILY
+    )
+    quiet_days_off = models.BooleanField(
+        _("quiet on weekends and holidays"),
+        default=True,
+        help_text=_("E-mails written on a day off, except urges, wait until 09:00 of the next working day."),
+    )
     admin_duty = models.CharField(
         _("administrator duty"),
         max_length=10,

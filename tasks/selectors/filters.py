@@ -79,6 +79,10 @@ class _PlanFilterSet(django_filters.FilterSet):
 class AssignmentFilter(_PlanFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Assignment.Status.choices)
     key_task = django_filters.NumberFilter(label=_("Key task"), field_name="key_task_id")
+    # The monthly reports a reminder bundle lists link here (tasks.services.reminders.bundles).
+    cadence = django_filters.ChoiceFilter(
+        label=_("Reporting cadence"), choices=KeyTask.Cadence.choices, field_name="key_task__cadence"
+    )
 
     class Meta:
         model = Assignment

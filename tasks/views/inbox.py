@@ -1,4 +1,5 @@
-"""The in-app inbox: the bell's list, mark as read, and the user's choice of e-mail reminders."""
+"""The in-app inbox: the bell's list (one entry per day's bundle, which opens to its items), mark as read, and
+the user's choice of how reminders come by e-mail."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -8,9 +9,10 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from tasks.models import InboxMessage
+from tasks.models import InboxMessage, User
 from tasks.services import inbox_mark_read
 from tasks.services.reminders import reminder_preferences_update
+from tasks.services.reminders.bundles import load_items, sections
 
 PAGE_SIZE = 30
 
@@ -45,9 +47,16 @@ def inbox_read(request):
 
 @login_required
 def inbox_open(request, pk):
-    """Follow a message's link, marking it read on the way."""
-    message = get_object_or_404(InboxMessage, pk=pk, user=request.user)
+    """A day's bundle opens to its items; any other message follows its link. Either is marked read."""
+    message = get_object_or_404(InboxMessage.objects.select_related("bundle"), pk=pk, user=request.user)
     inbox_mark_read(user=request.user, message_ids=[message.pk])
+    if message.bundle is not None and message.bundle.daily:
+        items = load_items([message.bundle.pk]).get(message.bundle.pk, [])
+        return render(
+            request,
+            "tasks/inbox_bundle.html",
+            {"message": message, "bundle": message.bundle, "sections": sections(message.bundle, items, shown=500)},
+        )
     if message.url and url_has_allowed_host_and_scheme(message.url, allowed_hosts={request.get_host()}):
         return redirect(message.url)
     return redirect("inbox")
@@ -57,8 +66,22 @@ def inbox_open(request, pk):
 @require_POST
 def inbox_preferences(request):
     notify_by_email = request.POST.get("notify_by_email") == "on"
-    reminder_preferences_update(user=request.user, notify_by_email=notify_by_email)
-    messages.success(request, _("E-mail reminders are on.") if notify_by_email else _("E-mail reminders are off."))
+    email_mode = request.POST.get("email_mode", User.EmailMode.DAILY)
+    if email_mode not in User.EmailMode.values:
+        messages.error(request, _("Choose how e-mail reminders come: once a day, or one per reminder."))
+        return redirect("inbox")
+    reminder_preferences_update(
+        user=request.user,
+        notify_by_email=notify_by_email,
+        email_mode=email_mode,
+        quiet_days_off=request.POST.get("quiet_days_off") == "on",
+    )
+    if not notify_by_email:
+        messages.success(request, _("E-mail reminders are off."))
+    elif email_mode == User.EmailMode.EACH:
+        messages.success(request, _("E-mail reminders are on: one e-mail per reminder."))
+    else:
+        messages.success(request, _("E-mail reminders are on: one e-mail a day with everything due."))
     return redirect("inbox")
 
 

@@ -118,9 +118,12 @@ def report_create(request, pk):
 def review_queue(request):
     if not access.can_review(request.user):
         raise Http404
+    # ?unit=ID: one unit's reports (the counts by unit of a reviewer's reminder link here).
+    unit_id = request.GET.get("unit", "")
+    unit = access.visible_units(request.user).filter(pk=unit_id).first() if unit_id.isdigit() else None
     reports = (
         access.visible_reports(request.user)
-        .filter(state=ProgressReport.State.SUBMITTED)
+        .filter(state=ProgressReport.State.SUBMITTED, **({"assignment__unit": unit} if unit else {}))
         .select_related(
             "assignment__key_task__area",
             "assignment__unit",
@@ -143,6 +146,7 @@ def review_queue(request):
         "tasks/review_queue.html",
         {
             "reports": reports,
+            "unit": unit,
             "extensions": extensions if access.can_decide_extension(request.user) else [],
         },
     )

@@ -30,6 +30,8 @@ class Audience:
                 "username",
                 "email",
                 "notify_by_email",
+                "reminder_email_mode",
+                "quiet_days_off",
                 "full_name",
                 "first_name",
                 "last_name",
@@ -68,7 +70,18 @@ class Audience:
         return cls(users, secretaries, committee, reviewers, robots, committee_units)
 
 
-def reminder_preferences_update(*, user, notify_by_email: bool) -> None:
-    """The user's channels: the inbox is always on; e-mail is their choice."""
-    User.objects.filter(pk=user.pk).update(notify_by_email=notify_by_email)
-    user.notify_by_email = notify_by_email
+def reminder_preferences_update(
+    *, user, notify_by_email: bool, email_mode: str | None = None, quiet_days_off: bool | None = None
+) -> None:
+    """The user's channels: the inbox is always on; e-mail is their choice, as a daily bundle (the default) or
+    one per reminder, and quiet on days off (the default) or not."""
+    changes = {"notify_by_email": notify_by_email}
+    if email_mode is not None:
+        if email_mode not in User.EmailMode.values:
+            raise ValueError(f"unknown e-mail mode {email_mode!r}")
+        changes["reminder_email_mode"] = email_mode
+    if quiet_days_off is not None:
+        changes["quiet_days_off"] = quiet_days_off
+    User.objects.filter(pk=user.pk).update(**changes)
+    for name, value in changes.items():
+        setattr(user, name, value)

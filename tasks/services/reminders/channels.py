@@ -1,8 +1,10 @@
-"""One transport class per reminder channel, behind one interface: `send(reminder)`.
+"""One transport class per reminder channel, behind one interface: `send(bundle, items)`.
 
-A transport either returns (the message left our hands) or raises TransportError. `permanent=True`
-means trying again cannot help (a 4xx answer, a refused address); anything else is retried with backoff.
-Transports hold no business rules: what to send to whom was decided when the Reminder row was written.
+A bundle is one message to one person (or one unit's group robot): the items (Reminder rows) one scan decided
+for them, or one item alone. A transport either returns (the whole message left our hands) or raises
+TransportError. `permanent=True` means trying again cannot help (a 4xx answer, a refused address); anything
+else is retried with backoff. Transports hold no business rules: what to send to whom was decided when the
+rows were written; how a bundle reads is `tasks.services.reminders.bundles.sections`.
 """
 
 import base64
@@ -17,10 +19,10 @@ import requests
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from tasks.models import InboxMessage, Reminder
+from tasks.models import Bundle, InboxMessage, Reminder
 
 logger = logging.getLogger(__name__)
 
@@ -41,7 +43,7 @@ def absolute_url(path: str) -> str:
 class Transport:
     """Open resources lazily in `send`, release them in `close`; one instance serves one batch."""
 
-    def send(self, reminder: Reminder) -> None:
+    def send(self, bundle: Bundle, items: list[Reminder]) -> None:
         raise NotImplementedError
 
     def close(self) -> None:
@@ -49,20 +51,16 @@ class Transport:
 
 
 class InboxTransport(Transport):
-    """The in-app inbox. Idempotent: a reminder has at most one inbox message (one-to-one)."""
+    """The in-app inbox. The scan and the immediate path write inbox entries themselves, in their own
+    transaction; this is for an entry re-sent from the admin. Idempotent: one entry per bundle (one-to-one)."""
 
-    def send(self, reminder: Reminder) -> None:
-        if reminder.recipient_id is None:
-            raise TransportError("an inbox reminder needs a recipient", permanent=True)
-        InboxMessage.objects.get_or_create(
-            reminder=reminder,
-            defaults={
-                "user_id": reminder.recipient_id,
-                "title": reminder.subject[:200],
-                "body": reminder.body,
-                "url": reminder.url,
-            },
-        )
+    def send(self, bundle: Bundle, items: list[Reminder]) -> None:
+        if bundle.recipient_id is None or not items:
+            raise TransportError("an inbox message needs a recipient and an item", permanent=True)
+        from tasks.services.reminders.outbox import inbox_message
+
+        if not InboxMessage.objects.filter(bundle=bundle).exists():
+            inbox_message(bundle, items).save()
 
 
 class EmailTransport(Transport):
@@ -97,31 +95,37 @@ class EmailTransport(Transport):
                 logger.debug("closing the SMTP connection failed", exc_info=True)
             self._connection = None
 
-    def _digest(self, reminder: Reminder):
-        """The weekly digest's tables as of the day the row was written, computed once per batch however
-        many committee members get it."""
-        if reminder.period not in self._digests:
+    def _digest(self, day):
+        """The weekly digest's tables as of the message's day, computed once per batch however many committee
+        members get it."""
+        if day not in self._digests:
             from tasks.selectors import weekly_digest
 
-            self._digests[reminder.period] = (self._digest_loader or weekly_digest)(
-                today=timezone.localdate(reminder.created_at)
-            )
-        return self._digests[reminder.period]
+            self._digests[day] = (self._digest_loader or weekly_digest)(today=day)
+        return self._digests[day]
 
-    def render(self, reminder: Reminder) -> EmailMultiAlternatives:
-        recipient = reminder.recipient
+    def render(self, bundle: Bundle, items: list[Reminder]) -> EmailMultiAlternatives:
+        """A bundle of the day: the `bundle` templates, one section per kind. An item alone: the `reminder`
+        templates (or `weekly_digest`), as before bundles existed."""
+        recipient = bundle.recipient
         if recipient is None or not recipient.email:
             raise TransportError("the recipient has no e-mail address", permanent=True)
-        name = "weekly_digest" if reminder.kind == Reminder.Kind.WEEKLY_DIGEST else "reminder"
-        context = {
-            "reminder": reminder,
-            "recipient": recipient,
-            "assignment": reminder.assignment,
-            "link": absolute_url(reminder.url),
-            "site_url": settings.SITE_URL,
-        }
-        if name == "weekly_digest":
-            context["digest"] = self._digest(reminder)
+        if not items:
+            raise TransportError("the message has no items", permanent=True)
+        context = {"recipient": recipient, "bundle": bundle, "site_url": settings.SITE_URL}
+        digest_item = next((item for item in items if item.kind == Reminder.Kind.WEEKLY_DIGEST), None)
+        if digest_item is not None:
+            context["digest"] = self._digest(bundle.day)
+        if bundle.daily:
+            from tasks.services.reminders.bundles import sections
+
+            name = "bundle"
+            context["sections"] = sections(bundle, items)
+            context["link"] = absolute_url(reverse("inbox"))
+        else:
+            item = items[0]
+            name = "weekly_digest" if item.kind == Reminder.Kind.WEEKLY_DIGEST else "reminder"
+            context.update(reminder=item, assignment=item.assignment, link=absolute_url(item.url))
         subject = " ".join(render_to_string(f"emails/{name}-subject.txt", context).split())
         message = EmailMultiAlternatives(
             subject=subject,
@@ -131,15 +135,15 @@ class EmailTransport(Transport):
             # The same Message-ID on a re-send lets mail servers and clients drop the duplicate
             # that the crash window between sending and marking can produce.
             headers={
-                "Message-ID": f"<reminder-{reminder.pk}@partybuild>",
-                "X-PartyBuild-Reminder": str(reminder.pk),
+                "Message-ID": f"<bundle-{bundle.pk}@partybuild>",
+                "X-PartyBuild-Bundle": str(bundle.pk),
             },
         )
         message.attach_alternative(render_to_string(f"emails/{name}-body.html", context), "text/html")
         return message
 
-    def send(self, reminder: Reminder) -> None:
-        message = self.render(reminder)
+    def send(self, bundle: Bundle, items: list[Reminder]) -> None:
+        message = self.render(bundle, items)
         connection = self._open()
         try:
             connection.send_messages([message])
@@ -160,9 +164,15 @@ class EmailTransport(Transport):
 
 
 class RobotTransport(Transport):
-    """A group robot's webhook (one per unit, set in the admin). Markdown messages, a request timeout."""
+    """A group robot's webhook (one per unit, set in the admin). Markdown messages, a request timeout.
+
+    A bundle longer than the robot takes goes in numbered parts ("(1/3)"), each a whole number of lines;
+    `Bundle.parts_sent` records how many went, so a retry after a failed part resumes with the next one."""
 
     kind = ""
+    # Bytes of UTF-8 a message may hold: WeCom documents 4,096 for markdown content; DingTalk documents no
+    # figure we could rely on, so it gets the same. Kept below it for the part number.
+    max_bytes = 4000
 
     def __init__(self, *, session: requests.Session | None = None):
         self._session = session or requests.Session()
@@ -170,25 +180,79 @@ class RobotTransport(Transport):
     def close(self) -> None:
         self._session.close()
 
-    def markdown(self, reminder: Reminder) -> str:
-        lines = [f"### {reminder.subject}", "", reminder.body]
-        if reminder.url:
-            lines += ["", f"[{_('Open in PartyBuild')}]({absolute_url(reminder.url)})"]
-        return "\n".join(lines)
+    def title(self, bundle: Bundle, items: list[Reminder]) -> str:
+        if not bundle.daily:
+            return items[0].subject
+        return _("Today's reminders: %(counts)s") % {"counts": bundle.subject}
 
-    def payload(self, reminder: Reminder) -> dict:
+    def lines(self, bundle: Bundle, items: list[Reminder]) -> list[str]:
+        """The message's lines after its title: one block per kind, most urgent first, each item linked."""
+        if not bundle.daily:
+            item = items[0]
+            lines = [item.body]
+            if item.url:
+                lines += ["", f"[{_('Open in PartyBuild')}]({absolute_url(item.url)})"]
+            return lines
+        from tasks.services.reminders.bundles import ROBOT_ITEMS_SHOWN, sections
+
+        lines = []
+        for section in sections(bundle, items, shown=ROBOT_ITEMS_SHOWN):
+            count = f" ({section.count})" if section.counted else ""
+            lines += ["", f"**{section.heading}{count}**"]
+            if section.body:
+                lines += section.body.splitlines()
+            lines += [f"- [{line.text}]({absolute_url(line.url)})" for line in section.lines]
+            lines += [f"- {unit.unit}: {unit.count}" for unit in section.units]
+            if section.more:
+                more = _("%(n)d more") % {"n": section.more}
+                lines.append(f"- [{more}]({absolute_url(section.more_url)})")
+        return lines
+
+    def parts(self, bundle: Bundle, items: list[Reminder]) -> list[str]:
+        """The markdown of each part: the title (numbered when there are several), then whole lines."""
+        title = self.title(bundle, items)
+        chunks: list[list[str]] = [[]]
+        room = self.max_bytes - len(f"### {title} (99/99)\n".encode())
+        used = 0
+        for line in self.lines(bundle, items):
+            size = len(line.encode()) + 1
+            if size > room:  # one line longer than a message: cut it rather than lose the rest
+                line = line.encode()[: room - 4].decode(errors="ignore") + "…"
+                size = len(line.encode()) + 1
+            if used + size > room and chunks[-1]:
+                chunks.append([])
+                used = 0
+            chunks[-1].append(line)
+            used += size
+        count = len(chunks)
+        heading = [
+            f"### {title}" if count == 1 else f"### {title} ({number}/{count})" for number in range(1, count + 1)
+        ]
+        return [f"{head}\n" + "\n".join(lines) for head, lines in zip(heading, chunks, strict=True)]
+
+    def payload(self, title: str, markdown: str) -> dict:
         raise NotImplementedError
 
     def webhook_url(self, unit) -> str:
         return unit.robot_webhook_url
 
-    def send(self, reminder: Reminder) -> None:
-        unit = reminder.recipient_unit
+    def send(self, bundle: Bundle, items: list[Reminder]) -> None:
+        unit = bundle.recipient_unit
         if unit is None or not unit.robot_webhook_url or unit.robot_kind != self.kind:
             raise TransportError("the unit has no such group robot configured", permanent=True)
+        if not items:
+            raise TransportError("the message has no items", permanent=True)
+        parts = self.parts(bundle, items)
+        title = self.title(bundle, items)
+        for number in range(bundle.parts_sent, len(parts)):
+            self._post(unit, self.payload(title, parts[number]))
+            bundle.parts_sent = number + 1
+            Bundle.objects.filter(pk=bundle.pk).update(parts_sent=bundle.parts_sent)
+
+    def _post(self, unit, payload: dict) -> None:
         try:
             response = self._session.post(
-                self.webhook_url(unit), json=self.payload(reminder), timeout=settings.REMINDER_WEBHOOK_TIMEOUT
+                self.webhook_url(unit), json=payload, timeout=settings.REMINDER_WEBHOOK_TIMEOUT
             )
         except requests.Timeout as error:
             raise TransportError(f"timed out after {settings.REMINDER_WEBHOOK_TIMEOUT}s") from error
@@ -215,8 +279,8 @@ class WeComTransport(RobotTransport):
 
     kind = "wecom"
 
-    def payload(self, reminder: Reminder) -> dict:
-        return {"msgtype": "markdown", "markdown": {"content": self.markdown(reminder)[:4096]}}
+    def payload(self, title: str, markdown: str) -> dict:
+        return {"msgtype": "markdown", "markdown": {"content": markdown}}
 
 
 class DingTalkTransport(RobotTransport):
@@ -224,11 +288,8 @@ class DingTalkTransport(RobotTransport):
 
     kind = "dingtalk"
 
-    def payload(self, reminder: Reminder) -> dict:
-        return {
-            "msgtype": "markdown",
-            "markdown": {"title": reminder.subject[:60], "text": self.markdown(reminder)},
-        }
+    def payload(self, title: str, markdown: str) -> dict:
+        return {"msgtype": "markdown", "markdown": {"title": title[:60], "text": markdown}}
 
     def webhook_url(self, unit) -> str:
         if not unit.robot_secret:

@@ -1,4 +1,6 @@
-"""Reminders sent at once rather than by the daily scan: a returned report, and an urge (催办)."""
+"""Reminders sent at once, each alone, rather than in a scan's bundle: an urge (催办), a returned report, a
+published plan, an answered difficulty. Every one goes through `reminder_notify`, so it gets the outbox, the
+unique key, the retries and the sweep. Adding such a kind is one entry in `kinds.KINDS` (immediate=True)."""
 
 from django.db import transaction
 
@@ -6,27 +8,60 @@ from tasks import access
 from tasks.models import Assignment, ProgressReport, Reminder, Urge
 from tasks.services.common import require
 from tasks.services.reminders.audience import Audience
-from tasks.services.reminders.outbox import fan_out, reminders_store
+from tasks.services.reminders.kinds import is_immediate
+from tasks.services.reminders.outbox import existing_keys, fan_out, reminders_store
 from tasks.services.reminders.texts import TaskInfo, returned_subject, urge_texts
 
 Kind = Reminder.Kind
+
+
+def reminder_notify(
+    *,
+    kind: str,
+    period: str,
+    subject: str,
+    body: str = "",
+    url: str = "",
+    user_ids=(),
+    unit_ids=(),
+    assignment_id: int | None = None,
+    audience: Audience | None = None,
+) -> list[Reminder]:
+    """Tell these people (and these units' group robots) at once, each message alone: the inbox now, e-mail
+    and robots after commit (an e-mail of a kind that quiet mode holds waits for a working day if written on
+    a day off). `period` makes the (assignment, kind, recipient, channel, period) key unique: the same call
+    twice writes nothing the second time."""
+    if not is_immediate(kind):
+        raise ValueError(f"{kind} is not sent at once: the daily scan bundles it")
+    audience = audience or Audience.load()
+    rows = fan_out(
+        audience=audience,
+        assignment_id=assignment_id,
+        kind=kind,
+        period=period,
+        subject=subject,
+        body=body,
+        url=url,
+        user_ids=user_ids,
+        unit_ids=unit_ids,
+    )
+    known = existing_keys([row.dedup_key for row in rows])
+    return reminders_store([row for row in rows if row.dedup_key not in known], audience=audience)
 
 
 def reminder_returned_notify(*, report: ProgressReport) -> list[Reminder]:
     """Tell the author at once that their report was returned and why (inbox now, e-mail after commit)."""
     assignment = Assignment.objects.select_related("key_task", "unit").get(pk=report.assignment_id)
     info = TaskInfo.of(assignment)
-    rows = fan_out(
-        audience=Audience.load(),
-        assignment_id=assignment.pk,
+    return reminder_notify(
         kind=Kind.RETURNED,
+        assignment_id=assignment.pk,
         period=f"report{report.pk}",
         subject=returned_subject(info),
         body=report.review_comment,
         url=info.url + f"#report-{report.pk}",
         user_ids=[report.author_id],
     )
-    return reminders_store(rows)
 
 
 def assignment_urge(*, assignment: Assignment, urged_by, message: str = "") -> Urge:
@@ -39,10 +74,9 @@ def assignment_urge(*, assignment: Assignment, urged_by, message: str = "") -> U
         audience = Audience.load()
         info = TaskInfo.of(assignment)
         subject, body = urge_texts(info, who=urged_by.display_name, message=message)
-        rows = fan_out(
-            audience=audience,
-            assignment_id=assignment.pk,
+        reminder_notify(
             kind=Kind.URGE,
+            assignment_id=assignment.pk,
             period=f"urge{urge.pk}",
             subject=subject,
             body=body,
@@ -50,6 +84,6 @@ def assignment_urge(*, assignment: Assignment, urged_by, message: str = "") -> U
             user_ids=([assignment.owner_id] if assignment.owner_id else [])
             + audience.secretaries.get(assignment.unit_id, []),
             unit_ids=[assignment.unit_id],
+            audience=audience,
         )
-        reminders_store(rows)
     return urge
