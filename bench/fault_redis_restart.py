@@ -1,5 +1,7 @@
-"""Restart Redis (which keeps nothing on disk) while e-mail reminders are queued and one batch is being
-delivered: the worker reconnects by itself, every reminder ends `sent`, every e-mail arrives exactly once.
+"""Restart Redis (which keeps nothing on disk) mid-delivery: every bundle still arrives once, whole.
+
+E-mail bundles are queued and one batch is being delivered when Redis restarts: the worker reconnects by
+itself, every bundle and reminder ends `sent`, every e-mail arrives exactly once, and no bundle is split.
 
     .venv/bin/python -m bench.fault_redis_restart [--emails 2000 --restart-at 650 --down 3]
                                                   [--pool prefork --concurrency 2] [--pg postgres://...]
@@ -7,8 +9,8 @@ delivered: the worker reconnects by itself, every reminder ends `sent`, every e-
 Starts its own redis-server on a free port with `--save "" --appendonly no`, like production Redis here,
 so a restart really loses the queue (the shared Redis on 6379 is not touched), and uses its own
 PostgreSQL database (partybuild_faults_redis, created if missing). Writes --emails pending e-mail
-reminders (urges to 50 users) and hands them to Redis with `reminders_enqueue`, as the daily scan does
-after commit. An aiosmtpd sink in this process records the Message-ID of each message. One Celery worker
+bundles of 3 reminders each (to 50 users) and hands them to Redis with `bundles_enqueue`, as the daily scan
+does after commit. An aiosmtpd sink in this process records the Message-ID of each message. One Celery worker
 (`--pool prefork --concurrency 2` by default, as the systemd unit but on 2 cores; `--pool solo` as the
 other fault scripts) delivers; once the sink has --restart-at e-mails (in the middle of a batch), Redis is
 shut down without saving, left down for --down seconds, and started again, empty. The worker process is
@@ -17,10 +19,11 @@ not touched. The sweeper (`reminder_sweep`, which beat runs every 5 minutes) run
 Timeouts are shortened as in bench.fault_worker_kill so that recovery fits in a run: CELERY_VISIBILITY_TIMEOUT
 40 s, REMINDER_CLAIM_TIMEOUT_SECONDS and REMINDER_SWEEP_AFTER_SECONDS 20 s, REMINDER_JOB_TIME_LIMIT 15 s.
 
-Checks (exit 1 if any fails): the restart emptied the queue while rows were still pending; the worker
+Checks (exit 1 if any fails): the restart emptied the queue while bundles were still pending; the worker
 process was never restarted and still runs; it waits on the queue again (BRPOP) within 30 s of Redis being
-up; every row ends `sent`; every Message-ID arrived exactly once;
-no message for a row that does not exist. Prints `name: value` lines.
+up; every bundle and every reminder in it ends `sent`; every Message-ID arrived exactly once; no message for
+a bundle that does not exist; every reminder has its bundle's state at the restart and at the end. Prints
+`name: value` lines.
 """
 
 import argparse
@@ -34,11 +37,12 @@ from pathlib import Path
 from bench.harness import (
     DEFAULT_PG,
     Sink,
+    bundles_whole,
     delivery_fault_env,
     ensure_database,
     free_port,
     fresh_outbox,
-    pending_urge_emails,
+    pending_email_bundles,
     print,
     report_checks,
     start_worker,
@@ -124,15 +128,18 @@ def main() -> None:
 
     django.setup()
 
-    from tasks.models import Reminder
-    from tasks.services.reminders import reminder_sweep, reminders_enqueue
+    from tasks.models import Bundle, Reminder
+    from tasks.services.reminders import bundles_enqueue, reminder_sweep
 
     users = fresh_outbox()
     stamp = int(time.time())
-    pending_urge_emails(users, args.emails, f"redis{stamp}")
-    rows = list(Reminder.objects.filter(state="pending", channel="email").only("id", "channel"))
+    rows = pending_email_bundles(users, args.emails, f"redis{stamp}")
     ids = {row.pk for row in rows}
-    print(f"emails: {len(rows)} in batches of 100; broker {broker} (private, --save '' --appendonly no)")
+    items = Reminder.objects.filter(bundle_id__in=ids).count()
+    print(
+        f"emails: {len(rows)} bundles of {items // len(rows)} reminders, in batches of 100; "
+        f"broker {broker} (private, --save '' --appendonly no)"
+    )
     print(f"worker: --pool {args.pool} --concurrency {args.concurrency}; database {args.database}")
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before the run")
 
@@ -145,7 +152,7 @@ def main() -> None:
     worker_pid = worker.pid
     try:
         started = time.monotonic()
-        reminders_enqueue(rows)
+        bundles_enqueue(rows)
         while sink.received < args.restart_at:
             if time.monotonic() - started > args.limit or worker.poll() is not None:
                 raise SystemExit("the worker delivered too little before the limit")
@@ -154,7 +161,8 @@ def main() -> None:
         redis_server.stop()
         down_at = time.monotonic() - started
         received_at_restart = sink.received
-        states_at_restart = dict(Counter(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)))
+        states_at_restart = dict(Counter(Bundle.objects.filter(pk__in=ids).values_list("state", flat=True)))
+        whole_at_restart = bundles_whole(ids)
         time.sleep(args.down)
         redis_server.start()
         up_at = time.monotonic() - started
@@ -168,7 +176,7 @@ def main() -> None:
         received_when_up = sink.received
         first_after_requeue = None
         while time.monotonic() - started < args.limit:
-            if Reminder.objects.filter(pk__in=ids, state="sent").count() == len(ids):
+            if Bundle.objects.filter(pk__in=ids, state="sent").count() == len(ids):
                 break
             if requeued and first_after_requeue is None and sink.received > received_when_up:
                 first_after_requeue = time.monotonic() - started
@@ -192,7 +200,8 @@ def main() -> None:
         controller.stop()
         redis_server.stop()
 
-    states = dict(Counter(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)))
+    states = dict(Counter(Bundle.objects.filter(pk__in=ids).values_list("state", flat=True)))
+    item_states = dict(Counter(Reminder.objects.filter(bundle_id__in=ids).values_list("state", flat=True)))
     counts = sink.ids
     duplicates = sorted(pk for pk, n in counts.items() if n > 1)
     missing = sorted(ids - set(counts))
@@ -206,28 +215,30 @@ def main() -> None:
     if first_after_requeue is not None:
         print(f"first_email_from_a_requeued_job_at_s: {first_after_requeue:.2f}")
     print(f"all_sent_at_s: {finished:.2f} (from the first enqueue)")
-    print(f"sweeps: {sweeps}, errors: {sweep_errors}, rows released: {released}, rows re-enqueued: {requeued}")
+    print(f"sweeps: {sweeps}, errors: {sweep_errors}, bundles released: {released}, bundles re-enqueued: {requeued}")
     print(f"worker_pid: {worker_pid}, still running at the end: {worker_alive}")
     log = worker_log.read_text(errors="replace")
     print(
         f"worker_log: {worker_log} ({log.count('Connection to broker lost')} 'Connection to broker lost', "
         f"{log.count('Cannot connect to')} 'Cannot connect to')"
     )
-    print(f"final_states: {states}")
+    print(f"final_states: {states}; of their reminders: {item_states}")
     print(f"messages_received: {sink.received}")
     print(f"distinct_message_ids: {len(counts)}")
     print(f"duplicates: {len(duplicates)} {duplicates[:10]}")
     print(f"missing: {len(missing)} {missing[:10]}")
 
     checks = {
-        "the restart lost queued messages while rows were pending": queued_at_restart > 0
+        "the restart lost queued messages while bundles were pending": queued_at_restart > 0
         and queued_after_restart == 0
         and states_at_restart.get("pending", 0) > 0,
         "the same worker process ran throughout (reconnected by itself)": worker_alive,
         "the worker consumed again within 30 s of Redis being up": consuming_at - up_at < 30,
-        "every reminder row ends sent": states == {"sent": len(ids)},
+        "every bundle ends sent": states == {"sent": len(ids)},
+        "every reminder in them ends sent": item_states == {"sent": items},
+        "no bundle split, at the restart or after": whole_at_restart and bundles_whole(ids),
         "every e-mail received exactly once": not missing and not duplicates,
-        "no message for an unknown row": not strangers,
+        "no message for an unknown bundle": not strangers,
     }
     report_checks(checks)
 

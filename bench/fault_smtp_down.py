@@ -1,5 +1,7 @@
-"""The mail server down for ten minutes of simulated time, then back: every e-mail reminder is delivered after
-its return, exactly once, and none is marked failed. Prints the retry schedule that got them there.
+"""The mail server down for ten minutes of simulated time: every bundle arrives after, once, whole.
+
+Every e-mail bundle is delivered after the server's return, exactly once, whole, and none is marked failed.
+Prints the retry schedule that got them there.
 
     .venv/bin/python -m bench.fault_smtp_down [--emails 2000 --urges 20 --outage 10 --seed 1]
                                               [--shortest-jitter] [--retry-window 86400] [--pg postgres://...]
@@ -11,16 +13,17 @@ from one to the next; a job's `retry(countdown=...)` comes back `countdown` simu
 jobs, services, SMTP backend and database are the production code; the retry settings are production's
 (30 s doubling, at most 600 s, 6 attempts, the retry window), not shortened.
 
-At 0:00 (a scan at 09:00) --emails reminders are written and handed to the broker in batches of 100, as the
-scan does after commit; --urges more are written one by one during the outage (an urge each, spread evenly).
+At 0:00 (a scan at 09:00) --emails bundles of 3 reminders each are written and handed to the broker in
+batches of 100, as the scan does after commit; --urges more are written one by one during the outage (an urge
+each, alone, spread evenly).
 Nothing listens on the SMTP port (connection refused) until --outage minutes, when an aiosmtpd sink in this
 process starts and counts Message-IDs. `--shortest-jitter` puts every retry delay at the short end of its
 jitter, so attempts come fastest (the worst case for a budget of attempts); `--retry-window 0` restores the
 old rule (6 attempts and no more) to show what it did.
 
-Checks (exit 1 if any fails): every row ends `sent`; none `failed`; no row sent before the server's return;
-every row sent within REMINDER_RETRY_MAX_SECONDS of it; every Message-ID arrived exactly once; no message
-for a row that does not exist. Prints `name: value` lines.
+Checks (exit 1 if any fails): every bundle and every reminder in it ends `sent`; none `failed`; none sent
+before the server's return; every bundle sent within REMINDER_RETRY_MAX_SECONDS of it; every Message-ID
+arrived exactly once; no message for a bundle that does not exist; no bundle split. Prints `name: value` lines.
 """
 
 import argparse
@@ -36,10 +39,11 @@ from zoneinfo import ZoneInfo
 from bench.harness import (
     DEFAULT_PG,
     Sink,
+    bundles_whole,
     ensure_database,
     free_port,
     fresh_outbox,
-    pending_urge_emails,
+    pending_email_bundles,
     print,
     report_checks,
 )
@@ -86,7 +90,7 @@ def main() -> None:
     from django.conf import settings
     from django.utils import translation
 
-    from tasks.models import Reminder
+    from tasks.models import Bundle, Reminder
     from tasks.services import reminders
     from tasks.services.reminders import delivery
     from tests.support_simulated import SimulatedCelery
@@ -99,7 +103,10 @@ def main() -> None:
     outage = dt.timedelta(minutes=args.outage)
     base, cap = settings.REMINDER_RETRY_BASE_SECONDS, settings.REMINDER_RETRY_MAX_SECONDS
     attempts_budget = sum(min(cap, base * 2 ** (n - 1)) / 2 for n in range(1, settings.REMINDER_MAX_ATTEMPTS))
-    print(f"emails: {args.emails} at 0:00 in batches of {settings.REMINDER_EMAIL_BATCH_SIZE}, {args.urges} urges")
+    print(
+        f"emails: {args.emails} bundles of 3 reminders at 0:00 in batches of {settings.REMINDER_EMAIL_BATCH_SIZE}, "
+        f"{args.urges} urges"
+    )
     print(f"outage: 0:00 to {clock(outage.total_seconds())} of simulated time (connection refused)")
     print(
         f"retry settings: base {base:g} s doubling, at most {cap} s apart, REMINDER_MAX_ATTEMPTS "
@@ -108,10 +115,10 @@ def main() -> None:
     )
     print(f"attempts alone would run out {clock(attempts_budget)} after the first at the shortest jitter")
 
-    def write(count: int, tag: str) -> list:
-        rows = pending_urge_emails(users, count, tag)
-        reminders.reminders_enqueue(rows)  # as reminders_store does after commit
-        return rows
+    def write(count: int, tag: str, urge: bool = False) -> list:
+        bundles = pending_email_bundles(users, count, tag, urge=urge)
+        reminders.bundles_enqueue(bundles)  # as reminders_store does after commit
+        return bundles
 
     sink = Sink()
     controller = Controller(sink, hostname="127.0.0.1", port=smtp_port)
@@ -120,14 +127,16 @@ def main() -> None:
     ids: set[int] = set()
 
     def settled() -> bool:
-        return not Reminder.objects.filter(pk__in=ids, state__in=["pending", "sending"]).exists()
+        return not Bundle.objects.filter(pk__in=ids, state__in=["pending", "sending"]).exists()
 
     try:
         with SimulatedCelery(start=START) as celery:
             ids.update(row.pk for row in write(args.emails, f"smtp{stamp}"))
             for number in range(args.urges):
                 at = outage * (number + 0.5) / args.urges
-                celery.at(at, lambda number=number: ids.update(r.pk for r in write(1, f"smtp{stamp}-u{number}")))
+                celery.at(
+                    at, lambda number=number: ids.update(r.pk for r in write(1, f"smtp{stamp}-u{number}", urge=True))
+                )
             celery.at(outage, controller.start, name="smtp up")
             limit = dt.timedelta(hours=args.limit)
             celery.run(until=limit, stop=lambda: celery.elapsed > outage.total_seconds() and settled())
@@ -136,11 +145,13 @@ def main() -> None:
         controller.stop()
     real_seconds = time.monotonic() - started
 
-    rows = list(Reminder.objects.filter(pk__in=ids).values("id", "state", "attempts", "sent_at"))
+    rows = list(Bundle.objects.filter(pk__in=ids).values("id", "state", "attempts", "sent_at"))
     states = dict(Counter(row["state"] for row in rows))
+    item_states = dict(Counter(Reminder.objects.filter(bundle_id__in=ids).values_list("state", flat=True)))
+    items = Reminder.objects.filter(bundle_id__in=ids).count()
     back = START + outage
     sent_after = [(row["sent_at"] - back).total_seconds() for row in rows if row["sent_at"]]
-    schedules = defaultdict(list)  # a job's first row -> (time, rows, outcome) of each of its runs
+    schedules = defaultdict(list)  # a job's first bundle -> (time, bundles, outcome) of each of its runs
     for run in celery.runs:
         outcome = f"retry in {run.retry_in:.0f} s" if run.result is None else str(run.result)
         schedules[run.ids[0]].append((run.at, len(run.ids), outcome))
@@ -150,33 +161,35 @@ def main() -> None:
     strangers = sorted(set(counts) - ids)
 
     first = schedules[min(ids)]
-    print(f"first_batch_schedule: {len(first)} runs of {first[0][1]} rows")
+    print(f"first_batch_schedule: {len(first)} runs of {first[0][1]} bundles")
     for at, _count, outcome in first:
         print(f"  {clock(at)}  {outcome}")
     last_urge = schedules[max(ids)]
     print(f"last_urge_schedule ({clock(last_urge[0][0])}): " + ", ".join(clock(at) for at, *_ in last_urge))
     runs_per_job = Counter(len(runs) for runs in schedules.values())
     print(f"jobs: {len(schedules)}, runs: {len(celery.runs)}; runs per job: {dict(sorted(runs_per_job.items()))}")
-    print(f"attempts_per_row: {dict(sorted(Counter(row['attempts'] for row in rows).items()))}")
-    print(f"sweeps: {len(celery.sweeps)}, rows they re-enqueued: {sum(s['requeued'] for s in celery.sweeps)}")
+    print(f"attempts_per_bundle: {dict(sorted(Counter(row['attempts'] for row in rows).items()))}")
+    print(f"sweeps: {len(celery.sweeps)}, bundles they re-enqueued: {sum(s['requeued'] for s in celery.sweeps)}")
     if sent_after:
         print(
             f"sent_after_return_s: first {min(sent_after):.0f}, median {statistics.median(sent_after):.0f}, "
             f"last {max(sent_after):.0f}"
         )
     print(f"all_settled_at: {clock(celery.elapsed)} simulated, in {real_seconds:.1f} s of real time")
-    print(f"final_states: {states}")
+    print(f"final_states: {states}; of their reminders: {item_states}")
     print(f"messages_received: {sink.received}, distinct_message_ids: {len(counts)}")
     print(f"duplicates: {len(duplicates)} {duplicates[:10]}")
     print(f"missing: {len(missing)} {missing[:10]}")
 
     checks = {
-        "every reminder row ends sent": states == {"sent": len(ids)},
-        "no row marked failed": "failed" not in states,
-        "no row sent before the server's return": all(after >= 0 for after in sent_after),
-        f"every row sent within {cap} s of the server's return": bool(sent_after) and max(sent_after) <= cap,
+        "every bundle ends sent": states == {"sent": len(ids)},
+        "every reminder in them ends sent": item_states == {"sent": items},
+        "no bundle split": bundles_whole(ids),
+        "no bundle marked failed": "failed" not in states,
+        "no bundle sent before the server's return": all(after >= 0 for after in sent_after),
+        f"every bundle sent within {cap} s of the server's return": bool(sent_after) and max(sent_after) <= cap,
         "every e-mail received exactly once": not missing and not duplicates,
-        "no message for an unknown row": not strangers,
+        "no message for an unknown bundle": not strangers,
     }
     report_checks(checks)
 

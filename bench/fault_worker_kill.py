@@ -1,12 +1,14 @@
-"""SIGKILL a Celery worker in the middle of e-mail delivery: every reminder still ends `sent`, each
-e-mail arrives at least once and at most twice.
+"""SIGKILL a Celery worker in the middle of e-mail delivery: no bundle lost, split, or sent more than twice.
+
+Every bundle (and every reminder in it) still ends `sent`, and each e-mail arrives at least once and at most
+twice.
 
     .venv/bin/python -m bench.fault_worker_kill [--emails 2000 --kill-at 650]
                                                 [--pg postgres://postgres@127.0.0.1:5432 --redis-db 13]
 
 Uses its own PostgreSQL database (partybuild_faults, created if missing) and Redis database 13 (emptied
-first). Writes --emails pending e-mail reminders (urges to 50 users, as bench.bench_reminders tops up its
-outbox) and hands them to the broker with `reminders_enqueue`, as the daily scan does after commit. An
+first). Writes --emails pending e-mail bundles of 3 reminders each (to 50 users, as a scan writes them) and
+hands them to the broker with `bundles_enqueue`, as the daily scan does after commit. An
 SMTP sink (aiosmtpd, in this process) records the Message-ID of each message received. One Celery
 worker (`--pool solo`, like bench.bench_reminders) delivers; once the sink has received --kill-at e-mails
 (in the middle of a batch of 100), the worker gets SIGKILL and a new one is started. The sweeper
@@ -18,8 +20,9 @@ one e-mail twice. The timeouts are shortened so that recovery fits in a run, in 
 production (job limit < claim timeout < visibility timeout): CELERY_VISIBILITY_TIMEOUT 40 s,
 REMINDER_CLAIM_TIMEOUT_SECONDS and REMINDER_SWEEP_AFTER_SECONDS 20 s, REMINDER_JOB_TIME_LIMIT 15 s.
 
-Checks (exit 1 if any fails): the kill left rows in `sending`; every row ends `sent`; every Message-ID
-arrived at least once and at most twice; no message for a row that does not exist. Prints `name: value`
+Checks (exit 1 if any fails): the kill left bundles in `sending`; every bundle and every reminder in it ends
+`sent`; every Message-ID arrived at least once and at most twice; no message for a bundle that does not exist;
+every reminder has its bundle's state at the kill and at the end (no bundle split). Prints `name: value`
 lines.
 """
 
@@ -33,11 +36,12 @@ from collections import Counter
 from bench.harness import (
     DEFAULT_PG,
     Sink,
+    bundles_whole,
     delivery_fault_env,
     ensure_database,
     free_port,
     fresh_outbox,
-    pending_urge_emails,
+    pending_email_bundles,
     print,
     report_checks,
     start_worker,
@@ -85,16 +89,19 @@ def main() -> None:
 
     django.setup()
 
-    from tasks.models import Reminder
-    from tasks.services.reminders import reminder_sweep, reminders_enqueue
+    from tasks.models import Bundle, Reminder
+    from tasks.services.reminders import bundles_enqueue, reminder_sweep
 
     users = fresh_outbox()
     redis.Redis.from_url(broker).flushdb()
     stamp = int(time.time())
-    pending_urge_emails(users, args.emails, f"fault{stamp}")
-    rows = list(Reminder.objects.filter(state="pending", channel="email").only("id", "channel"))
+    rows = pending_email_bundles(users, args.emails, f"fault{stamp}")
     ids = {row.pk for row in rows}
-    print(f"emails: {len(rows)} in batches of 100; broker {broker}; database {args.database}")
+    items = Reminder.objects.filter(bundle_id__in=ids).count()
+    print(
+        f"emails: {len(rows)} bundles of {items // len(rows)} reminders, in batches of 100; broker {broker}; "
+        f"database {args.database}"
+    )
     print(f"machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} before the run")
 
     sink = Sink(hold_at=args.kill_at if args.hold else 0)
@@ -104,7 +111,7 @@ def main() -> None:
     killed_at = None
     try:
         started = time.monotonic()
-        reminders_enqueue(rows)
+        bundles_enqueue(rows)
         while sink.received < args.kill_at:
             if time.monotonic() - started > args.limit:
                 raise SystemExit("the first worker delivered too little before the limit")
@@ -112,13 +119,14 @@ def main() -> None:
         workers[0].send_signal(signal.SIGKILL)
         workers[0].wait()
         killed_at = time.monotonic() - started
-        states_at_kill = dict(Counter(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)))
+        states_at_kill = dict(Counter(Bundle.objects.filter(pk__in=ids).values_list("state", flat=True)))
+        whole_at_kill = bundles_whole(ids)
         received_at_kill = sink.received
         workers.append(start_worker(env))
         last_sweep = 0.0
         sweeps = released = requeued = 0
         while time.monotonic() - started < args.limit:
-            if Reminder.objects.filter(pk__in=ids, state="sent").count() == len(ids):
+            if Bundle.objects.filter(pk__in=ids, state="sent").count() == len(ids):
                 break
             if time.monotonic() - last_sweep >= 2:
                 result = reminder_sweep()
@@ -134,7 +142,8 @@ def main() -> None:
             stop_process(worker)
         controller.stop()
 
-    states = dict(Counter(Reminder.objects.filter(pk__in=ids).values_list("state", flat=True)))
+    states = dict(Counter(Bundle.objects.filter(pk__in=ids).values_list("state", flat=True)))
+    item_states = dict(Counter(Reminder.objects.filter(bundle_id__in=ids).values_list("state", flat=True)))
     counts = sink.ids
     duplicates = sorted(pk for pk, n in counts.items() if n > 1)
     missing = sorted(ids - set(counts))
@@ -144,8 +153,8 @@ def main() -> None:
     print(f"received_at_kill: {received_at_kill}")
     print(f"states_at_kill: {states_at_kill}")
     print(f"all_sent_at_s: {finished:.2f}")
-    print(f"sweeps: {sweeps}, rows released from sending: {released}, rows re-enqueued: {requeued}")
-    print(f"final_states: {states}")
+    print(f"sweeps: {sweeps}, bundles released from sending: {released}, bundles re-enqueued: {requeued}")
+    print(f"final_states: {states}; of their reminders: {item_states}")
     print(f"messages_received: {sink.received}")
     print(f"distinct_message_ids: {len(counts)}")
     print(f"duplicates: {len(duplicates)} {duplicates[:10]}")
@@ -153,11 +162,13 @@ def main() -> None:
     print(f"missing: {len(missing)} {missing[:10]}")
 
     checks = {
-        "the kill hit a batch mid-delivery (rows left in sending)": states_at_kill.get("sending", 0) > 0,
-        "every reminder row ends sent": states == {"sent": len(ids)},
+        "the kill hit a batch mid-delivery (bundles left in sending)": states_at_kill.get("sending", 0) > 0,
+        "every bundle ends sent": states == {"sent": len(ids)},
+        "every reminder in them ends sent": item_states == {"sent": items},
+        "no bundle split, at the kill or after": whole_at_kill and bundles_whole(ids),
         "every e-mail received at least once": not missing,
         "no e-mail received more than twice": max(counts.values(), default=0) <= 2,
-        "no message for an unknown row": not strangers,
+        "no message for an unknown bundle": not strangers,
     }
     report_checks(checks)
 

@@ -211,7 +211,7 @@ def login(base: str, username: str, password: str) -> requests.Session:
 
 # --- SMTP sink -------------------------------------------------------------------------------------------------
 
-MESSAGE_ID = re.compile(rb"^Message-ID:\s*<reminder-(\d+)@partybuild>", re.IGNORECASE | re.MULTILINE)
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*<bundle-(\d+)@partybuild>", re.IGNORECASE | re.MULTILINE)
 
 
 class Sink:
@@ -222,16 +222,33 @@ class Sink:
 
     def __init__(self, hold_at: int = 0, hold_seconds: float = 3):
         self.lock = threading.Lock()
-        self.ids = Counter()
+        self.ids = Counter()  # Message-ID (a bundle's id) -> copies received
+        self.recipients = Counter()  # address -> messages received
+        self.connections = 0  # SMTP sessions (one EHLO or HELO each)
+        self.largest = 0  # bytes of the largest message
         self.received = 0
         self.last_at = 0.0
         self.hold_at, self.hold_seconds = hold_at, hold_seconds
+
+    async def handle_EHLO(self, server, session, envelope, hostname, responses):  # noqa: N802
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return responses
+
+    async def handle_HELO(self, server, session, envelope, hostname):  # noqa: N802
+        with self.lock:
+            self.connections += 1
+        session.host_name = hostname
+        return f"250 {server.hostname}"
 
     async def handle_DATA(self, server, session, envelope):  # noqa: N802 - aiosmtpd's hook name
         match = MESSAGE_ID.search(envelope.content)
         with self.lock:
             self.received += 1
             self.ids[int(match.group(1)) if match else -1] += 1
+            self.recipients.update(envelope.rcpt_tos)
+            self.largest = max(self.largest, len(envelope.content))
             self.last_at = time.monotonic()
             hold = self.received == self.hold_at
         if hold:
@@ -288,11 +305,12 @@ def fresh_outbox(users: int = 50) -> list[int]:
     address (Django must be set up)."""
     from django.core.management import call_command
 
-    from tasks.models import InboxMessage, Reminder, User
+    from tasks.models import Bundle, InboxMessage, Reminder, User
 
     call_command("migrate", verbosity=0)
     InboxMessage.objects.all().delete()
     Reminder.objects.all().delete()
+    Bundle.objects.all().delete()
     return [
         User.objects.get_or_create(
             username=f"fault_user{number:02d}", defaults={"email": f"fault_user{number:02d}@bench.example"}
@@ -301,23 +319,68 @@ def fresh_outbox(users: int = 50) -> list[int]:
     ]
 
 
-def pending_urge_emails(users: list[int], count: int, tag: str) -> list:
-    """`count` pending urge e-mails spread over `users`, written as the outbox writes them."""
-    from tasks.models import Reminder
+def pending_email_bundles(users: list[int], count: int, tag: str, items: int = 3, urge: bool = False) -> list:
+    """`count` pending e-mail bundles spread over `users`, each carrying `items` reminders of different kinds,
+    written as a scan writes them (the bundle first, then its items); with `urge`, urges, each alone, as
+    pressing "urge" writes them. Returns the bundles."""
+    from django.utils import timezone
 
-    return Reminder.objects.bulk_create(
+    from tasks.models import Bundle, Reminder
+
+    kinds = ["urge"] if urge else ["overdue", "due_soon", "report_due"]
+    items = 1 if urge else items
+    day = timezone.localdate()
+    bundles = Bundle.objects.bulk_create(
         [
-            Reminder(
-                kind="urge",
+            Bundle(
                 recipient_id=users[index % len(users)],
                 channel="email",
-                period=f"{tag}-{index}",
-                subject="催办：故障演练",
-                body="请尽快报送进展。",
-                url="/",
-                dedup_key=f"-:urge:u{users[index % len(users)]}:email:{tag}-{index}",
+                day=day,
+                daily=not urge,
+                key=f"fault:{tag}:{index}",
+                subject=f"{items} 项故障演练提醒",
+                item_count=items,
             )
             for index in range(count)
         ],
         batch_size=5000,
+    )
+    Reminder.objects.bulk_create(
+        [
+            Reminder(
+                bundle=bundle,
+                kind=kinds[number % len(kinds)],
+                recipient_id=bundle.recipient_id,
+                channel="email",
+                period=f"{tag}-{index}-{number}",
+                subject=f"故障演练任务 {index}-{number}",
+                body="请尽快报送进展。",
+                url="/",
+                dedup_key=f"-:fault:u{bundle.recipient_id}:email:{tag}-{index}-{number}",
+            )
+            for index, bundle in enumerate(bundles)
+            for number in range(items)
+        ],
+        batch_size=5000,
+    )
+    return bundles
+
+
+def bundles_whole(bundle_ids) -> bool:
+    """No bundle split: the reminders of each bundle share one state, and they are sent exactly when their
+    bundle is (items stay pending while their bundle is being sent, and change with it when it is marked)."""
+    from collections import defaultdict
+
+    from tasks.models import Reminder
+
+    states = defaultdict(set)
+    bundle_state = {}
+    for bundle_id, state, item_state in Reminder.objects.filter(bundle_id__in=list(bundle_ids)).values_list(
+        "bundle_id", "bundle__state", "state"
+    ):
+        states[bundle_id].add(item_state)
+        bundle_state[bundle_id] = state
+    return all(
+        len(items) == 1 and (("sent" in items) == (bundle_state[bundle_id] == "sent"))
+        for bundle_id, items in states.items()
     )

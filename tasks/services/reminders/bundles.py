@@ -22,6 +22,7 @@ import datetime as dt
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache
 from urllib.parse import urlencode
 
 from django.urls import reverse
@@ -172,10 +173,16 @@ def _lines_from_reminders(items: list[Reminder]) -> list[BundleLine]:
 LINE_SOURCES: dict[str, Callable[[list[Reminder]], list[BundleLine]]] = {}
 
 
+@cache
+def _path(name: str) -> str:
+    """reverse() once per list: a delivery batch builds thousands of these links, and reverse() costs."""
+    return reverse(name)
+
+
 def _list_url(name: str, **params) -> str:
     """A list's address with these filters (empty ones left out), as its filter form would write it."""
     query = urlencode({key: value for key, value in params.items() if value not in (None, "")}, doseq=True)
-    return reverse(name) + (f"?{query}" if query else "")
+    return _path(name) + (f"?{query}" if query else "")
 
 
 def _more_url(kind: str, bundle: Bundle, lines: list[BundleLine]) -> str:
@@ -205,7 +212,7 @@ def _more_url(kind: str, bundle: Bundle, lines: list[BundleLine]) -> str:
         return _list_url("assignment_list", year=year, light="red", leader=bundle.recipient_id, sort="deadline")
     if kind == Reminder.Kind.REVIEW_PENDING:
         return _list_url("review_queue")
-    return reverse("inbox")
+    return _path("inbox")
 
 
 def _unit_url(kind: str, bundle: Bundle, unit_id, year) -> str:
@@ -231,7 +238,7 @@ def sections(
         section = Section(kind=kind, heading=str(kind_spec.heading or Reminder.Kind(kind).label), count=len(rows))
         if kind == Reminder.Kind.WEEKLY_DIGEST:
             section.body = rows[0].body
-            section.more_url = reverse("dashboard")
+            section.more_url = _path("dashboard")
         elif kind_spec.by_unit:
             counts: Counter = Counter()
             ids: dict[str, tuple] = {}
