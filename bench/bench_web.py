@@ -4,7 +4,9 @@
 
 Creates the database (default partybuild_bench) if needed, migrates, generates the load once (kept for
 later runs unless --fresh), starts gunicorn with two workers, logs in as a committee member and prints
-`name: value` lines: p50/p95 latency (ms) and requests per second per page, and the workers' RSS (MB).
+`name: value` lines: p50/p95 latency (ms) and requests per second per page, the median time of the page's
+SQL alone (measured inside the server by bench.sql_timing), the ratio of the page's p50 to it, and the
+workers' RSS (MB).
 """
 
 import argparse
@@ -14,11 +16,14 @@ import statistics
 import subprocess
 import time
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 
 import requests
 
 from bench.harness import (
     DEFAULT_PG,
+    QUERIES_HEADER,
+    SQL_HEADER,
     ensure_database,
     login,
     manage,
@@ -50,21 +55,30 @@ Membership.objects.get_or_create(user=user, unit=OrgUnit.objects.get(name=ROOT_U
 """
 
 
-def measure(session_cookies, url: str, count: int, concurrency: int) -> tuple[list[float], float]:
+@dataclass
+class Measured:
+    latencies: list[float]  # ms, as the client saw them
+    sql: list[float]  # ms of SQL inside the server, per request
+    queries: list[int]
+    rps: float
+
+
+def measure(session_cookies, url: str, count: int, concurrency: int) -> Measured:
     def one(_):
         started = time.perf_counter()
         response = requests.get(url, cookies=session_cookies, timeout=60)
         elapsed = (time.perf_counter() - started) * 1000
         if response.status_code != 200:
             raise RuntimeError(f"{url}: {response.status_code}")
-        return elapsed
+        return elapsed, float(response.headers[SQL_HEADER]), int(response.headers[QUERIES_HEADER])
 
     for _ in range(concurrency * 2):  # warm-up
         one(None)
     started = time.perf_counter()
     with ThreadPoolExecutor(concurrency) as pool:
-        latencies = list(pool.map(one, range(count)))
-    return latencies, count / (time.perf_counter() - started)
+        results = list(pool.map(one, range(count)))
+    rps = count / (time.perf_counter() - started)
+    return Measured([r[0] for r in results], [r[1] for r in results], [r[2] for r in results], rps)
 
 
 def main() -> None:
@@ -116,7 +130,7 @@ def main() -> None:
     manage(["shell", "-c", SETUP.format(password=PASSWORD)], env)
     manage(["collectstatic", "--noinput", "-v0"], env)
 
-    server, base = start_gunicorn(env)
+    server, base = start_gunicorn(env, app="bench.sql_timing:application")
     try:
         session = login(base, "bench_committee", PASSWORD)
         cookies = session.cookies.get_dict()
@@ -137,10 +151,13 @@ def main() -> None:
         )
         for name, url in pages.items():
             count = args.key_task_requests if name in ("key_task_page", "workbench") else args.requests
-            latencies, rps = measure(cookies, url, count, args.concurrency)
-            print(f"{name}_p50_ms: {statistics.median(latencies):.0f}")
-            print(f"{name}_p95_ms: {percentile(latencies, 0.95):.0f}")
-            print(f"{name}_rps: {rps:.1f}")
+            measured = measure(cookies, url, count, args.concurrency)
+            p50, sql_p50 = statistics.median(measured.latencies), statistics.median(measured.sql)
+            print(f"{name}_p50_ms: {p50:.0f}")
+            print(f"{name}_p95_ms: {percentile(measured.latencies, 0.95):.0f}")
+            print(f"{name}_rps: {measured.rps:.1f}")
+            print(f"{name}_sql_p50_ms: {sql_p50:.1f} ({statistics.median(measured.queries):.0f} queries)")
+            print(f"{name}_page_to_sql: {p50 / sql_p50 if sql_p50 else float('inf'):.1f}")
         for index, size in enumerate(sorted(rss_mb(worker_pids(server.pid)).values()), start=1):
             print(f"worker{index}_rss_mb: {size:.0f}")
     finally:

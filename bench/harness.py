@@ -140,6 +140,12 @@ def start_worker(
 # --- gunicorn and a signed-in client ---------------------------------------------------------------------------
 
 
+# Response headers of bench.sql_timing: time inside Django, time of its SQL, number of queries.
+APP_HEADER = "X-Bench-App-Ms"
+SQL_HEADER = "X-Bench-Sql-Ms"
+QUERIES_HEADER = "X-Bench-Queries"
+
+
 def web_env(database_url: str, *, log_level: str = "ERROR", prefix: str = "partybuild-load-") -> dict:
     """Production settings (DEBUG off) on plain HTTP on the loopback, with a VAR_DIR of the run's own."""
     return {
@@ -156,11 +162,14 @@ def web_env(database_url: str, *, log_level: str = "ERROR", prefix: str = "party
     }
 
 
-def start_gunicorn(env, workers: int = 2, timeout: int = 30) -> tuple[subprocess.Popen, str]:
+def start_gunicorn(
+    env, workers: int = 2, timeout: int = 30, app: str = "partybuild.wsgi"
+) -> tuple[subprocess.Popen, str]:
+    """gunicorn serving `app` (bench.sql_timing adds each request's SQL time to the response headers)."""
     port = free_port()
     server = subprocess.Popen(
         [
-            *(PYTHON, "-m", "gunicorn", "partybuild.wsgi", "-w", str(workers), "-b", f"127.0.0.1:{port}"),
+            *(PYTHON, "-m", "gunicorn", app, "-w", str(workers), "-b", f"127.0.0.1:{port}"),
             *("--timeout", str(timeout), "--log-level", "warning"),
         ],
         cwd=ROOT,
