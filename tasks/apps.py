@@ -13,3 +13,15 @@ class TasksConfig(AppConfig):
         from tasks.security import receivers  # noqa: F401 - audit rows for logins, lockouts, changes and their addresses
 
         connect_invalidation()
+        _connect_light_basis()
+
+
+def _connect_light_basis() -> None:
+    """Stored lights depend on the working-day overrides: compute them again when one changes."""
+    from django.db.models.signals import post_delete, post_save
+
+    from tasks.models import WorkdayOverride
+    from tasks.services.lights import lights_basis_changed
+
+    post_save.connect(lights_basis_changed, sender=WorkdayOverride, dispatch_uid="lights-override-save")
+    post_delete.connect(lights_basis_changed, sender=WorkdayOverride, dispatch_uid="lights-override-delete")

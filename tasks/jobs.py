@@ -71,3 +71,12 @@ def sweep_reminders() -> dict:
 
     result = reminders.reminder_sweep()
     return {"released": result.released, "requeued": len(result.requeued)}
+
+
+@shared_task(name="tasks.jobs.recompute_lights", acks_late=True, reject_on_worker_lost=True)
+def recompute_lights() -> dict:
+    """Just after midnight (django-celery-beat, 00:05 Asia/Shanghai): every stored light becomes today's. Safe to
+    run any number of times; a read that comes first does the same work, and the second finds it done."""
+    from tasks.services.lights import lights_current
+
+    return {"computed": lights_current()}

@@ -88,3 +88,32 @@ def test_the_security_administrator_reads_login_lockouts_in_chinese(client, seca
     assert "登录锁定" in index and "Axes" not in index
     attempts = client.get(reverse("admin:axes_accessattempt_changelist")).content.decode()
     assert "登录尝试" in attempts and "Access attempt" not in attempts
+
+
+def test_a_deadline_moved_in_the_admin_moves_the_stored_light(client, superuser, assignment_a1):
+    import datetime as dt
+
+    import time_machine
+
+    from tasks.services.lights import lights_current
+
+    client.force_login(superuser)
+    url = reverse("admin:tasks_assignment_change", args=[assignment_a1.pk])
+    with time_machine.travel(dt.datetime(2023, 7, 10, 2, 0, tzinfo=dt.UTC)):
+        lights_current()
+        assignment_a1.refresh_from_db()
+        assert assignment_a1.light == "yellow"  # 0 % in July
+        response = client.post(
+            url,
+            {
+                "key_task": assignment_a1.key_task_id,
+                "unit": assignment_a1.unit_id,
+                "owner": assignment_a1.owner_id,
+                "deadline": "2023-07-07",
+                "weight": "1",
+                "_save": "1",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+    assignment_a1.refresh_from_db()
+    assert (assignment_a1.deadline, assignment_a1.light) == (dt.date(2023, 7, 7), "red")

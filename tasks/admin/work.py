@@ -27,6 +27,7 @@ from tasks.models import (
     WorkdayOverride,
 )
 from tasks.security.duties import DutyAdminMixin
+from tasks.services.lights import lights_refresh
 
 
 class MembershipInline(admin.TabularInline):
@@ -118,6 +119,11 @@ class KeyTaskAdmin(DutyAdminMixin, SimpleHistoryAdmin):
     date_hierarchy = "deadline"
     inlines = [AssignmentInline]
 
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        # Dates and cadence of a key task and its assignments' deadlines enter their stored lights.
+        lights_refresh(form.instance.assignments.all())
+
 
 @admin.register(Assignment)
 class AssignmentAdmin(DutyAdminMixin, SimpleHistoryAdmin):
@@ -136,6 +142,10 @@ class AssignmentAdmin(DutyAdminMixin, SimpleHistoryAdmin):
         "original_deadline",
     ]
     date_hierarchy = "deadline"
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        lights_refresh(form.instance)
 
 
 class EvidenceInline(admin.TabularInline):

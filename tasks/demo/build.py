@@ -12,6 +12,7 @@ from django.utils import timezone
 from tasks.demo import org_data, plan_data
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, User
 from tasks.rules import WorkCalendar, expected_progress, local_today
+from tasks.services.lights import lights_refresh
 from tasks.services.reports import (
     progress_report_approve,
     progress_report_return,
@@ -256,4 +257,5 @@ def demo_build(*, password: str | None = None, today: dt.date | None = None) -> 
             if not AnnualPlan.objects.filter(year=year).exists():
                 demo_plan_create(year=year, units=units, as_of=min(today, dt.date(year, 12, 31)), seed=year)
                 built.append(year)
+        lights_refresh(Assignment.objects.filter(key_task__plan__year__in=built))
     return passwords, built

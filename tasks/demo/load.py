@@ -16,6 +16,7 @@ from django.utils import timezone
 from tasks.cache import data_changed
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, ProgressReport, User
 from tasks.rules import WorkCalendar, expected_progress, local_today
+from tasks.services.lights import lights_refresh
 
 ROOT_UNIT = "压测党委"
 BATCH = 5000
@@ -226,5 +227,6 @@ def load_generate(
         ProgressReport.objects.bulk_create(report_rows, batch_size=BATCH)
         assignment_count += len(batch)
         report_count += len(report_rows)
+    lights_refresh(Assignment.objects.filter(key_task__plan=plan))
     data_changed()  # bulk_create sends no signals
     return LoadResult(plan=plan, units=units, key_tasks=tasks, assignments=assignment_count, reports=report_count)

@@ -2,7 +2,7 @@ from tasks.models.audit import AuditEntry
 from tasks.models.calendar import WorkdayOverride
 from tasks.models.feeds import CalendarFeedToken
 from tasks.models.org import Membership, OrgUnit, User
-from tasks.models.plans import AnnualPlan, Area, Assignment, KeyTask
+from tasks.models.plans import AnnualPlan, Area, Assignment, KeyTask, LightBasis
 from tasks.models.reminders import Bundle, InboxMessage, Reminder, Urge
 from tasks.models.reports import Comment, Evidence, ExtensionRequest, ProgressReport
 from tasks.models.security import PasswordHistory
@@ -19,6 +19,7 @@ __all__ = [
     "ExtensionRequest",
     "InboxMessage",
     "KeyTask",
+    "LightBasis",
     "Membership",
     "OrgUnit",
     "PasswordHistory",

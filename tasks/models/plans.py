@@ -9,6 +9,7 @@ from simple_history.models import HistoricalRecords
 
 from tasks.models.history import IPAddressHistoricalModel
 from tasks.models.org import OrgUnit
+from tasks.rules.lights import Light
 
 
 class AnnualPlan(models.Model):
@@ -195,11 +196,19 @@ class Assignment(models.Model):
         related_name="+",
     )
     last_approved_at = models.DateField(_("last approved on"), null=True, blank=True)
+    # The warning light as tasks.rules.compute_light gives it on `light_on`, stored so that lists and counts read a
+    # column. tasks.services.lights keeps it current (after every write, after midnight, on a read that finds it
+    # computed for another day or with other settings); nothing else writes it.
+    light = models.CharField(
+        _("light"), max_length=10, choices=Light.choices, default=Light.GREEN, editable=False, db_index=True
+    )
+    light_on = models.DateField(_("light computed for"), null=True, editable=False, db_index=True)
     # Optimistic locking: every write goes through a service that bumps this and refuses a stale one.
     version = models.PositiveIntegerField(default=1, editable=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
-    history = HistoricalRecords(bases=[IPAddressHistoricalModel])
+    # The light is derived, not a change anybody made: it stays out of the change history.
+    history = HistoricalRecords(bases=[IPAddressHistoricalModel], excluded_fields=["light", "light_on"])
 
     class Meta:
         ordering = ["deadline", "id"]
@@ -243,3 +252,18 @@ class Assignment(models.Model):
     @property
     def start_date(self):
         return self.key_task.start_date
+
+
+class LightBasis(models.Model):
+    """What the stored lights were computed with: a fingerprint of the light's settings and the working-day
+    overrides. One row; when the fingerprint of the running settings differs, every light is computed again."""
+
+    fingerprint = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("basis of the stored lights")
+        verbose_name_plural = _("basis of the stored lights")
+
+    def __str__(self):
+        return self.fingerprint

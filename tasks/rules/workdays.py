@@ -56,6 +56,11 @@ class WorkCalendar:
 
         return cls(dict(WorkdayOverride.objects.values_list("date", "is_workday")))
 
+    @property
+    def overrides(self) -> dict[dt.date, bool]:
+        """The admin's overrides this calendar applies (read-only)."""
+        return dict(self._overrides)
+
     def is_workday(self, day: dt.date) -> bool:
         if day in self._overrides:
             return self._overrides[day]

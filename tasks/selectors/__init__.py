@@ -23,6 +23,7 @@ from tasks.selectors.dashboard import (
     MonthPoint,
     assignment_page,
     dashboard_get,
+    light_counts_by_key_task,
     plan_assignments,
     plan_for,
     sort_units,
@@ -34,6 +35,7 @@ from tasks.selectors.filters import (
     AssignmentFilter,
     KeyTaskFilter,
     filtered_assignments,
+    filtered_key_tasks,
     ordering_for,
 )
 from tasks.selectors.timeline import TimelineEvent, assignment_timeline, key_task_timeline
@@ -56,9 +58,11 @@ __all__ = [
     "current_plan",
     "dashboard_get",
     "filtered_assignments",
+    "filtered_key_tasks",
     "key_task_progress",
     "key_task_timeline",
     "latest_report_ids",
+    "light_counts_by_key_task",
     "most_urgent_rows",
     "ordering_for",
     "plan_assignments",

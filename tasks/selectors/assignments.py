@@ -5,12 +5,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, Value, When
 
 from tasks import access
-from tasks.lights_sql import LightSQL
 from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport
-from tasks.rules import Light, LightRules, WorkCalendar, assignment_light, local_today
+from tasks.rules import Light, WorkCalendar, local_today
+from tasks.services.lights import lights_current, lights_fresh
 
 
 @dataclass
@@ -28,19 +28,23 @@ class AssignmentRow:
         return max(0, -self.workdays_left)
 
 
+def light_urgency() -> Case:
+    """The stored light as Light.urgency: ordering by it puts the most urgent first."""
+    return Case(*(When(light=light.value, then=Value(light.urgency)) for light in Light), output_field=IntegerField())
+
+
 def assignment_rows(
     assignments, *, today: dt.date | None = None, calendar: WorkCalendar | None = None
 ) -> list[AssignmentRow]:
     """Lights, working days left and the latest report for assignments loaded with their key_task."""
-    assignments = list(assignments)
     today = today or local_today()
     calendar = calendar or WorkCalendar.load()
-    rules = LightRules.from_settings()
+    assignments = lights_fresh(assignments, today=today, calendar=calendar)
     latest = latest_reports(assignments)
     return [
         AssignmentRow(
             assignment=assignment,
-            light=assignment_light(assignment, today=today, calendar=calendar, rules=rules),
+            light=Light(assignment.light),
             workdays_left=calendar.workdays_between(today, assignment.deadline),
             latest_report=latest.get(assignment.pk),
         )
@@ -102,19 +106,18 @@ def workbench(
     user, *, plan: AnnualPlan | None, page_number, page_size: int, q="", area="", light="", status="", **_ignored
 ) -> tuple[Page | None, list[AssignmentRow]]:
     """A page of the workbench: the user's assignments in the plan that pass the filters, most urgent first.
-    Filters, light and order run in the database (the SQL form of the one light rule) and only the page's
-    rows are loaded, so a committee member who sees 50,000 assignments waits no longer than a secretary
-    with twenty."""
+    Filters, light and order run in the database (the stored light) and only the page's rows are loaded, so a
+    committee member who sees 50,000 assignments waits no longer than a secretary with twenty."""
     if plan is None:
         return None, []
     base = access.visible_assignments(user).filter(key_task__plan=plan)
     today, calendar = local_today(), WorkCalendar.load()
-    light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
-    queryset = base.annotate(urgency=light_sql.urgency())
+    lights_current(today=today, calendar=calendar)
+    queryset = base.annotate(urgency=light_urgency())
     if area:
         queryset = queryset.filter(key_task__area=area)
     if light:
-        queryset = queryset.filter(light_sql.having_light([light]))
+        queryset = queryset.filter(light=light)
     if status == "open":
         queryset = queryset.exclude(status=Assignment.Status.COMPLETED)
     elif status == "completed":
@@ -140,8 +143,9 @@ def most_urgent_rows(
     """The `limit` most urgent assignments of a visible queryset as rows, and how many it holds. The order runs
     in the database on ids; only the rows shown are loaded, with their latest reports."""
     today, calendar = today or local_today(), calendar or WorkCalendar.load()
+    lights_current(today=today, calendar=calendar)
     if "urgency" not in queryset.query.annotations:
-        queryset = queryset.annotate(urgency=LightSQL.for_queryset(queryset, today=today, calendar=calendar).urgency())
+        queryset = queryset.annotate(urgency=light_urgency())
     ids = list(queryset.order_by("urgency", "deadline", "id").values_list("pk", flat=True)[:limit])
     count = len(ids) if len(ids) < limit else queryset.count()
     return _rows_for(user, ids, today=today, calendar=calendar), count

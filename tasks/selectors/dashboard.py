@@ -1,8 +1,8 @@
 """Reads for the committee dashboard and the filtered lists.
 
 Every number comes from the database in a fixed number of queries whatever the size of the plan: the
-light is the SQL form of the one rule (tasks.lights_sql), counted with GROUP BY; only the few rows a
-page shows are loaded as objects.
+stored light (tasks.services.lights) is counted with GROUP BY; only the few rows a page shows are loaded as
+objects.
 """
 
 import calendar as month_calendar
@@ -15,9 +15,9 @@ from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 
 from tasks import access, cache
-from tasks.lights_sql import LightSQL, light_from_urgency
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit, ProgressReport
-from tasks.rules import Light, LightRules, WorkCalendar, assignment_light, local_today
+from tasks.rules import Light, WorkCalendar, local_today
+from tasks.services.lights import lights_current
 
 LIGHT_ORDER = list(Light)  # most urgent first
 OPEN = Assignment.Status.IN_PROGRESS
@@ -158,15 +158,10 @@ def weighted_mean(pairs) -> Decimal:
     return (sum((value * weight for value, weight in pairs), Decimal(0)) / total).quantize(Decimal("0.1"))
 
 
-def _grouped_light_counts(queryset: QuerySet, light_sql: LightSQL, *group: str) -> list[dict]:
+def _grouped_light_counts(queryset: QuerySet, *group: str) -> list[dict]:
     """Counts and progress sums by `group` and light. Integer sums only: numeric multiplication over every
     row costs more than the light itself, and the weights of a group are few, so Python applies them."""
-    return list(
-        queryset.annotate(light=light_sql.light())
-        .order_by()
-        .values(*group, "light")
-        .annotate(n=Count("id"), progress_sum=Sum("progress"))
-    )
+    return list(queryset.order_by().values(*group, "light").annotate(n=Count("id"), progress_sum=Sum("progress")))
 
 
 def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
@@ -208,6 +203,24 @@ def sort_units(rows: list[UnitRow], sort: str) -> tuple[list[UnitRow], str]:
     return sorted(rows, key=UNIT_SORTS[name], reverse=sort.startswith("-")), sort
 
 
+def light_counts_by_key_task(user, plan: AnnualPlan, key_tasks: list[KeyTask]) -> dict[int, LightCounts]:
+    """Counts by light and weighted progress of the visible assignments of these key tasks (a page of the key
+    task list): one query. The caller made the lights current."""
+    counts: dict[int, LightCounts] = {key_task.pk: LightCounts() for key_task in key_tasks}
+    grouped = (
+        plan_assignments(user, plan)
+        .filter(key_task__in=key_tasks)
+        .order_by()
+        .values("key_task_id", "weight", "light")
+        .annotate(n=Count("id"), progress_sum=Sum("progress"))
+    )
+    for row in grouped:
+        counts[row["key_task_id"]].add(
+            row["light"], row["n"], row["weight"] * row["progress_sum"], row["weight"] * row["n"]
+        )
+    return counts
+
+
 def _month_points(queryset: QuerySet, plan: AnnualPlan, today: dt.date, total: int) -> list[MonthPoint]:
     ends = [dt.date(plan.year, month, month_calendar.monthrange(plan.year, month)[1]) for month in range(1, 13)]
     aggregates = {}
@@ -234,26 +247,19 @@ def _month_points(queryset: QuerySet, plan: AnnualPlan, today: dt.date, total: i
 
 
 def list_rows(assignments, *, today: dt.date, calendar: WorkCalendar) -> list[ListRow]:
-    """Rows for assignments loaded with key_task; uses the SQL urgency when the query annotated it."""
-    rules = LightRules.from_settings()
-    rows = []
-    for assignment in assignments:
-        urgency = getattr(assignment, "urgency", None)
-        light = (
-            light_from_urgency(urgency)
-            if urgency is not None
-            else assignment_light(assignment, today=today, calendar=calendar, rules=rules)
-        )
-        rows.append(ListRow(assignment, light, calendar.workdays_between(today, assignment.deadline)))
-    return rows
+    """Rows for assignments loaded after `lights_current`: the stored light and the working days left."""
+    return [
+        ListRow(assignment, Light(assignment.light), calendar.workdays_between(today, assignment.deadline))
+        for assignment in assignments
+    ]
 
 
 def assignment_page(filtered: QuerySet, ordering: list[str], number, *, size: int, today: dt.date, calendar):
     """One page of a filtered, ordered assignment list and its rows.
 
-    The filter and the order (the light among them) run on ids only; the page's 50 rows are then loaded with
-    their key task, unit and owner and get their light from the Python rule. Joined before the LIMIT, the
-    related rows of every match (7,500 at provincial scale) were fetched and thrown away.
+    The filter and the order (the light among them) run on ids only; the page's rows are then loaded with
+    their key task, unit and owner. Joined before the LIMIT, the related rows of every match (7,500 at
+    provincial scale) were fetched and thrown away.
 
     The count and the page's ids, which work the light out over every match, are kept in the shared cache
     until the next write, like the dashboard's figures: a list opened from the dashboard in a meeting is
@@ -273,13 +279,13 @@ def assignment_page(filtered: QuerySet, ordering: list[str], number, *, size: in
 def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Dashboard:
     today = today or local_today()
     calendar = WorkCalendar.load()
+    lights_current(today=today, calendar=calendar)
     base = plan_assignments(user, plan)
-    light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
 
     # Counts by light per key task (for areas and the overall figure) and per unit: two GROUP BY queries.
     overall = LightCounts()
     per_task: dict[int, LightCounts] = {}
-    for row in _grouped_light_counts(base, light_sql, "key_task_id", "weight"):
+    for row in _grouped_light_counts(base, "key_task_id", "weight"):
         weight = row["weight"]
         counts = per_task.setdefault(row["key_task_id"], LightCounts())
         for target in (counts, overall):
@@ -306,7 +312,7 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
         )
 
     per_unit: dict[int, LightCounts] = {}
-    for row in _grouped_light_counts(base, light_sql, "unit_id"):
+    for row in _grouped_light_counts(base, "unit_id"):
         # A unit's progress is the plain mean of its assignments: weights share a key task between units.
         per_unit.setdefault(row["unit_id"], LightCounts()).add(row["light"], row["n"], row["progress_sum"], row["n"])
     names = {
@@ -367,10 +373,9 @@ def recent_obstacles(*, user, plan: AnnualPlan, today: dt.date, calendar: WorkCa
     """Difficulties and help needed (困难和需协调事项): for yellow and red assignments, the newest report of
     the last OBSTACLES_DAYS days that names some, one per assignment, newest first.
 
-    The newest few hundred such reports are read by date (an index range) and their assignments' lights
-    worked out here: a light filter inside the query would make the database rate every open assignment.
+    The newest few hundred such reports are read by date (an index range) and their assignments' stored lights
+    looked at here (the caller made them current).
     """
-    rules = LightRules.from_settings()
     reports = (
         access.visible_reports(user)
         .filter(
@@ -387,7 +392,7 @@ def recent_obstacles(*, user, plan: AnnualPlan, today: dt.date, calendar: WorkCa
         if report.assignment_id in seen:
             continue
         seen.add(report.assignment_id)
-        report.light = assignment_light(report.assignment, today=today, calendar=calendar, rules=rules)
+        report.light = Light(report.assignment.light)
         if report.light in (Light.RED, Light.YELLOW):
             chosen.append(report)
             if len(chosen) == OBSTACLES_SIZE:

@@ -9,10 +9,11 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from tasks import access
-from tasks.lights_sql import LightSQL
 from tasks.models import Area, Assignment, KeyTask, OrgUnit, User
 from tasks.rules import Light
+from tasks.selectors.assignments import light_urgency
 from tasks.selectors.dashboard import plan_assignments
+from tasks.services.lights import lights_current
 
 ASSIGNMENT_ORDERINGS = {
     "light": ("urgency", "deadline", "id"),
@@ -65,9 +66,9 @@ class _PlanFilterSet(django_filters.FilterSet):
     )
     deadline = django_filters.DateFromToRangeFilter(label=_("Deadline"), method="filter_deadline")
 
-    def __init__(self, data=None, *args, user, plan, light_sql, **kwargs):
+    def __init__(self, data=None, *args, user, plan, **kwargs):
         super().__init__(data, *args, **kwargs)
-        self.user, self.plan, self.light_sql = user, plan, light_sql
+        self.user, self.plan = user, plan
         self.filters["area"].queryset = Area.objects.filter(plan=plan).order_by("sort_order", "id")
         self.filters["unit"].queryset = access.visible_units(user)
         self.filters["owner"].queryset = _people(user, plan)
@@ -107,7 +108,7 @@ class AssignmentFilter(_PlanFilterSet):
         return queryset.filter(unit=value)
 
     def filter_light(self, queryset, name, value):
-        return queryset.filter(self.light_sql.having_light(value))
+        return queryset.filter(light__in=value)
 
     def filter_owner(self, queryset, name, value):
         return queryset.filter(owner=value)
@@ -130,10 +131,8 @@ class KeyTaskFilter(_PlanFilterSet):
         model = KeyTask
         fields = []
 
-    def _with_assignment(self, queryset, condition: Q, annotate_light: bool = False):
+    def _with_assignment(self, queryset, condition: Q):
         assignments = access.visible_assignments(self.user).filter(key_task=OuterRef("pk"))
-        if annotate_light:
-            assignments = assignments.annotate(urgency=self.light_sql.urgency())
         return queryset.filter(Exists(assignments.filter(condition)))
 
     def search(self, queryset, name, value):
@@ -149,7 +148,7 @@ class KeyTaskFilter(_PlanFilterSet):
         return self._with_assignment(queryset, Q(unit=value))
 
     def filter_light(self, queryset, name, value):
-        return self._with_assignment(queryset, self.light_sql.having_light(value), annotate_light=True)
+        return self._with_assignment(queryset, Q(light__in=value))
 
     def filter_owner(self, queryset, name, value):
         return self._with_assignment(queryset, Q(owner=value))
@@ -166,13 +165,25 @@ class KeyTaskFilter(_PlanFilterSet):
 
 
 def filtered_assignments(data, *, user, plan, today, calendar) -> tuple[AssignmentFilter, QuerySet]:
-    """The plan's assignments the user may see, with their light (`urgency`), filtered as the query string
-    `data` asks: the assignment list and the ledger export share it. An invalid filter (say, a unit the user
-    may not choose) gives nothing rather than everything."""
-    base = plan_assignments(user, plan)
-    light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
-    queryset = base.annotate(urgency=light_sql.urgency())
-    filterset = AssignmentFilter(data or None, queryset=queryset, user=user, plan=plan, light_sql=light_sql)
+    """The plan's assignments the user may see, with their light's `urgency` (to sort by), filtered as the query
+    string `data` asks: the assignment list and the ledger export share it. An invalid filter (say, a unit the
+    user may not choose) gives nothing rather than everything."""
+    lights_current(today=today, calendar=calendar)
+    queryset = plan_assignments(user, plan).annotate(urgency=light_urgency())
+    filterset = AssignmentFilter(data or None, queryset=queryset, user=user, plan=plan)
+    if filterset.is_bound:
+        queryset = filterset.qs if filterset.is_valid() else queryset.none()
+    return filterset, queryset
+
+
+def filtered_key_tasks(data, *, user, plan) -> tuple[KeyTaskFilter, QuerySet]:
+    """The plan's key tasks the user may see, filtered as the query string `data` asks (a light filter matches a
+    key task when one of its visible assignments has that light). An invalid filter gives nothing."""
+    lights_current()
+    queryset = (
+        access.visible_key_tasks(user).filter(plan=plan).select_related("area", "lead_unit", "responsible_leader")
+    )
+    filterset = KeyTaskFilter(data or None, queryset=queryset, user=user, plan=plan)
     if filterset.is_bound:
         queryset = filterset.qs if filterset.is_valid() else queryset.none()
     return filterset, queryset

@@ -22,11 +22,11 @@ from docx.shared import Cm, Pt
 
 from tasks import access
 from tasks.audit import Action, audit_record
-from tasks.lights_sql import annotate_light
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit, ProgressReport
 from tasks.rules import Light, local_today
 from tasks.services.common import require
 from tasks.services.exports import AssessmentRow, assessment_rows
+from tasks.services.lights import lights_current
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -163,9 +163,9 @@ def annual_report_figures(*, plan: AnnualPlan, user=None, today: dt.date | None 
     if user is not None:
         require(access.is_committee(user))
     as_of = today or local_today()
-    assignments = Assignment.objects.filter(key_task__plan=plan)
+    lights_current(today=as_of)
     rows = (
-        annotate_light(assignments, today=as_of)
+        Assignment.objects.filter(key_task__plan=plan)
         .values(
             "key_task_id",
             "unit_id",

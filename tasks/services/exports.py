@@ -19,11 +19,11 @@ from openpyxl.utils import get_column_letter
 
 from tasks import access
 from tasks.audit import Action, audit_record
-from tasks.lights_sql import LightSQL
 from tasks.models import AnnualPlan, Assignment, OrgUnit, ProgressReport
-from tasks.rules import Light, LightRules, WorkCalendar, local_today
+from tasks.rules import Light, WorkCalendar, local_today
 from tasks.selectors import latest_report_ids
 from tasks.services.common import require
+from tasks.services.lights import lights_current
 from tasks.services.xlsx_stream import StreamingSheet
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -52,9 +52,9 @@ LEDGER_COLUMNS = [
 LEDGER_DATE_COLUMNS = {"完成时限", "完成日期", "最近反馈日期"}
 
 
-def _light_labels() -> dict[int, str]:
+def _light_labels() -> dict[str, str]:
     """Told by symbol as well as by word: the ledger is often printed in black and white."""
-    return {light.urgency: f"{light.symbol} {light.label}" for light in Light}
+    return {light.value: f"{light.symbol} {light.label}" for light in Light}
 
 
 def ledger_queryset(*, user, plan: AnnualPlan | None = None, queryset: QuerySet | None = None) -> QuerySet:
@@ -73,12 +73,9 @@ def ledger_export(
 ) -> int:
     """Write the ledger (台账) as .xlsx to `out` (a path or a binary file object); return the row count.
 
-    One row per assignment. The list filters apply when the caller passes their queryset; the queryset may
-    carry the SQL light as `urgency` (tasks.selectors.filters does), otherwise it is annotated here."""
+    One row per assignment. The list filters apply when the caller passes their queryset."""
+    lights_current(today=today)
     queryset = ledger_queryset(user=user, plan=plan, queryset=queryset)
-    if "urgency" not in queryset.query.annotations:
-        light_sql = LightSQL.for_queryset(queryset, today=today or local_today())
-        queryset = queryset.annotate(urgency=light_sql.urgency())
     if not queryset.query.order_by:
         queryset = queryset.order_by("key_task__plan__year", "key_task__number_sort", "unit__sort_order", "unit__name")
     rows = queryset.values_list(
@@ -89,7 +86,7 @@ def ledger_export(
         "owner__full_name",
         "owner__username",
         "deadline",
-        "urgency",
+        "light",
         "progress",
         "actual_value",
         "key_task__target_value",
@@ -119,7 +116,7 @@ def ledger_export(
                 full_name,
                 username,
                 deadline,
-                urgency,
+                light,
                 progress,
                 actual,
                 target,
@@ -136,7 +133,7 @@ def ledger_export(
                         unit,
                         full_name or username or "",
                         deadline,
-                        labels[urgency],
+                        labels[light],
                         progress,
                         actual,
                         target,
@@ -309,16 +306,15 @@ def assessment_rows(
         require(access.is_committee(user))
     weights = weights or AssessmentWeights.from_settings()
     today = today or local_today()
+    lights_current(today=today, calendar=calendar)
     base = ledger_queryset(user=user, plan=plan)
-    light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar, rules=LightRules.from_settings())
     on_time_done = (
         Q(completed_at__isnull=False, completed_at__lte=F("original_deadline"))
         if weights.against_original_deadline
         else Q(light=Light.DONE)
     )
     grouped = (
-        base.annotate(light=light_sql.light())
-        .order_by()
+        base.order_by()
         .values("unit_id")
         .annotate(
             total=Count("id"),

@@ -15,6 +15,7 @@ from tasks.audit import Action, audit_record
 from tasks.models import Assignment, ExtensionRequest
 from tasks.services.common import require
 from tasks.services.inbox import inbox_message_create
+from tasks.services.lights import lights_refresh
 
 
 def extension_request_create(
@@ -74,6 +75,7 @@ def extension_request_decide(
             assignment.deadline = extension.requested_deadline
             assignment.version += 1
             assignment.save(update_fields=["deadline", "version"])
+            lights_refresh(assignment)
         key_task = assignment.key_task
         inbox_message_create(
             user=extension.requested_by,

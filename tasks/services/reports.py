@@ -14,6 +14,7 @@ from tasks.models import Assignment, ProgressReport
 from tasks.rules import Light, assignment_light
 from tasks.services.common import StaleWriteError, require
 from tasks.services.evidence import evidence_storage, evidence_store, evidence_validate
+from tasks.services.lights import lights_refresh
 
 
 def _locked_assignment(assignment_id: int, expected_version: int | None) -> Assignment:
@@ -24,7 +25,8 @@ def _locked_assignment(assignment_id: int, expected_version: int | None) -> Assi
 
 
 def report_needs_obstacles(assignment: Assignment, *, today=None) -> bool:
-    """A report on a yellow or red assignment says what is in the way and what help is needed."""
+    """A report on a yellow or red assignment says what is in the way and what help is needed. The rule itself
+    decides, on the day of the report (the demo replays past days), not the light stored for today."""
     return assignment_light(assignment, today=today) in (Light.YELLOW, Light.RED)
 
 
@@ -144,6 +146,7 @@ def progress_report_approve(
             assignment.completed_at = today
         assignment.version += 1
         assignment.save()
+        lights_refresh(assignment)
         audit_record(action=Action.REVIEW, user=reviewer, obj=report, detail={"decision": "approve"})
     return report
 

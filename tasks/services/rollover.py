@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 from tasks import access
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask
 from tasks.services.common import require
+from tasks.services.lights import lights_refresh
 
 
 def shift_year(day: dt.date, years: int = 1) -> dt.date:
@@ -68,4 +69,5 @@ def plan_rollover(*, plan: AnnualPlan, user=None) -> AnnualPlan:
                     deadline=deadline,
                     original_deadline=deadline,
                 )
+        lights_refresh(Assignment.objects.filter(key_task__plan=new_plan))
     return new_plan

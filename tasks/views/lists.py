@@ -1,21 +1,18 @@
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Sum
 from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from tasks import access
-from tasks.lights_sql import LightSQL, light_from_urgency
 from tasks.rules import Light, WorkCalendar, local_today
 from tasks.selectors import (
     ASSIGNMENT_ORDERINGS,
     KEY_TASK_ORDERINGS,
-    KeyTaskFilter,
-    LightCounts,
     assignment_page,
     filtered_assignments,
+    filtered_key_tasks,
+    light_counts_by_key_task,
     ordering_for,
-    plan_assignments,
     plan_for,
 )
 from tasks.views.dashboard import _year
@@ -66,40 +63,16 @@ def key_task_list(request):
     if plan is None:
         return render(request, "tasks/key_task_list.html", context)
     user = request.user
-    today, calendar = local_today(), WorkCalendar.load()
-    base = plan_assignments(user, plan)
-    light_sql = LightSQL.for_queryset(base, today=today, calendar=calendar)
-    queryset = (
-        access.visible_key_tasks(user).filter(plan=plan).select_related("area", "lead_unit", "responsible_leader")
-    )
-    filterset = KeyTaskFilter(request.GET or None, queryset=queryset, user=user, plan=plan, light_sql=light_sql)
+    filterset, filtered = filtered_key_tasks(request.GET, user=user, plan=plan)
     sort, ordering = ordering_for(request.GET.get("sort", ""), KEY_TASK_ORDERINGS, "number")
-    filtered = queryset
-    if filterset.is_bound:
-        filtered = filterset.qs if filterset.is_valid() else queryset.none()
     page = Paginator(filtered.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
     key_tasks = list(page.object_list)
-    # Counts by light and progress of the visible assignments of the key tasks on this page: one query.
-    counts: dict[int, LightCounts] = {key_task.pk: LightCounts() for key_task in key_tasks}
-    grouped = (
-        base.filter(key_task__in=key_tasks)
-        .annotate(urgency=light_sql.urgency())
-        .order_by()
-        .values("key_task_id", "weight", "urgency")
-        .annotate(n=Count("id"), progress_sum=Sum("progress"))
-    )
-    for row in grouped:
-        counts[row["key_task_id"]].add(
-            light_from_urgency(row["urgency"]).value,
-            row["n"],
-            row["weight"] * row["progress_sum"],
-            row["weight"] * row["n"],
-        )
+    counts = light_counts_by_key_task(user, plan, key_tasks)
     context.update(
         filter=filterset,
         page=page,
         sort=sort,
-        today=today,
+        today=local_today(),
         rows=[(key_task, counts[key_task.pk]) for key_task in key_tasks],
         lights=list(Light),
         columns=[

@@ -5,6 +5,7 @@ from decimal import Decimal
 from django.utils.translation import gettext as _
 
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit
+from tasks.services.lights import lights_refresh
 from tasks.services.plan_import.columns import AREA_CODES, DEFAULT_AREAS
 from tasks.services.plan_import.directory import Directory
 from tasks.services.plan_import.results import PlanImportResult
@@ -100,6 +101,7 @@ def apply_rows(plan: AnnualPlan, rows: list[PlanRow], directory: Directory, resu
             key_task.cooperating_units.set(row.cooperating_units)
             for unit in row.units:
                 _assignment_create(key_task, unit, row, owners, directory)
+            lights_refresh(key_task.assignments.all())
             continue
 
         changed = key_task.area_id != area.pk or _differs(
@@ -153,3 +155,5 @@ def apply_rows(plan: AnnualPlan, rows: list[PlanRow], directory: Directory, resu
             # Optimistic locking: a reviewer or reporter holding the old version must reload.
             assignment.version += 1
             assignment.save(update_fields=[*updates.keys(), "version"])
+        # The key task's start and cadence enter its assignments' lights too.
+        lights_refresh(key_task.assignments.all())
