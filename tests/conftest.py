@@ -4,10 +4,11 @@
 import datetime as dt
 import logging
 import os
+import shutil
 from dataclasses import dataclass
 
 import pytest
-from django.db import connection
+from django.db import connection, connections
 
 from tasks.models import Membership, OrgUnit
 from tests.factories import (
@@ -185,3 +186,46 @@ def _test_settings(settings, tmp_path):
     }
     # Real hashing is slow on purpose; tests need speed, not resistance to brute force.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+# --- Browser tests (tests/support_browser.py has the helpers) -----------------------------------------
+
+CHROMIUM = "/usr/bin/chromium"
+# A phone (the secretary the evening before a deadline) and a desktop (the committee in the office).
+WIDTHS = (375, 1280)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """Debian's Chromium, headless, one per test module."""
+    if not shutil.which(CHROMIUM):
+        require_service("Debian's Chromium is not installed (apt-get install chromium)")
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        require_service("the playwright package is not installed")
+    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
+    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=[
+                "--no-sandbox",
+                "--disable-gpu",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--no-first-run",
+                "--disable-sync",
+            ],
+        )
+        yield chromium
+        chromium.close()
+        # The test's ORM calls ran in this context on a connection of their own (Playwright's greenlets carry
+        # their own contextvars); left open, it would keep PostgreSQL from dropping the test database.
+        connections.close_all()
+    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+
+
+@pytest.fixture(params=WIDTHS, ids=[f"{w}px" for w in WIDTHS])
+def width(request):
+    return request.param

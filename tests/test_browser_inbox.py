@@ -32,7 +32,7 @@ def test_preferences_saved_and_a_forged_choice_refused_visibly(browser, live_ser
 
     page.check("#email-each")
     page.uncheck("#quiet-days-off")
-    page.click("form[action='/inbox/preferences/'] button[type=submit]")
+    page.click("form#preferences button[type=submit]")
 
     assert page.locator("text=已开启邮件提醒：每条提醒一封邮件。").is_visible()
     assert page.is_checked("#email-each") and not page.is_checked("#quiet-days-off")
@@ -40,7 +40,7 @@ def test_preferences_saved_and_a_forged_choice_refused_visibly(browser, live_ser
     # A choice the form does not offer (a tampered request) is refused where the user is looking.
     page.eval_on_selector("#email-daily", "element => element.value = 'hourly'")
     page.check("#email-daily")
-    page.click("form[action='/inbox/preferences/'] button[type=submit]")
+    page.click("form#preferences button[type=submit]")
 
     assert page.locator("text=请选择邮件提醒方式：每天一封，或每条提醒一封。").is_visible()
     secretary_b.refresh_from_db()

@@ -131,7 +131,7 @@ def test_urging_tells_the_owner_at_once_and_shows_on_the_timeline(client, commit
 
 def test_urging_with_htmx_returns_the_form_again(client, committee, assignment_b):
     response = login(client, committee).post(
-        reverse("assignment_urge", args=[assignment_b.pk]), {"message": ""}, HTTP_HX_REQUEST="true"
+        reverse("assignment_urge", args=[assignment_b.pk]), {"message": "请尽快报送"}, HTTP_HX_REQUEST="true"
     )
 
     assert response.status_code == 200
@@ -139,6 +139,25 @@ def test_urging_with_htmx_returns_the_form_again(client, committee, assignment_b
     assert 'id="urge-box"' in page
     assert "alert-success" in page
     assert Urge.objects.count() == 1
+
+
+def test_the_urge_box_starts_with_a_message_that_one_click_sends(client, committee, assignment_b):
+    page = login(client, committee).get(assignment_b.get_absolute_url()).content.decode()
+    assert "请尽快报送工作进展情况。" in page
+
+
+@pytest.mark.parametrize("htmx", [True, False])
+def test_an_urge_without_a_message_is_refused_where_it_was_written(client, committee, assignment_b, htmx):
+    headers = {"HX-Request": "true"} if htmx else {}
+    response = login(client, committee).post(
+        reverse("assignment_urge", args=[assignment_b.pk]), {"message": "  "}, headers=headers
+    )
+
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "请写明对承办单位的要求。" in page
+    assert ("<html" in page) is not htmx
+    assert Urge.objects.count() == 0
 
 
 def test_only_committee_members_can_urge(client, secretary_b, secretary_a, assignment_b):
@@ -175,6 +194,19 @@ def test_an_unknown_email_mode_is_refused_with_a_message_and_nothing_saved(clien
         reverse("inbox_preferences"), {"email_mode": "hourly", "quiet_days_off": "on"}, follow=True
     )
 
+    assert response.status_code == 422
     assert "请选择邮件提醒方式：每天一封，或每条提醒一封。" in response.content.decode()
     secretary_b.refresh_from_db()
     assert (secretary_b.notify_by_email, secretary_b.reminder_email_mode) == (True, "daily")
+
+
+def test_email_reminders_without_an_address_are_refused_on_the_inbox_page(client, secretary_b):
+    secretary_b.email, secretary_b.notify_by_email = "", False
+    secretary_b.save(update_fields=["email", "notify_by_email"])
+    page = login(client, secretary_b).get(reverse("inbox")).content.decode()
+    assert 'name="notify_by_email" id="channel-email">' in page  # not ticked: no e-mail can reach them
+    response = login(client, secretary_b).post(reverse("inbox_preferences"), {"notify_by_email": "on"})
+    assert response.status_code == 422
+    assert "您的账号没有登记电子邮箱" in response.content.decode()
+    secretary_b.refresh_from_db()
+    assert secretary_b.notify_by_email is False

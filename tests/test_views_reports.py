@@ -71,7 +71,7 @@ def test_report_with_htmx_answers_a_fragment(client, secretary_a, assignment_a1)
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("narrative", "", "这个字段是必填项"),
+        ("narrative", "", "请填写进展情况"),
         ("narrative", "x" * 5001, "5000"),
         ("percent", "", "这个字段是必填项"),
         ("percent", "150", "100"),
@@ -86,7 +86,7 @@ def test_bad_input_gets_a_chinese_message_next_to_the_field(client, secretary_a,
     response = client.post(
         reverse("report_create", args=[assignment_a1.pk]), report_data(assignment_a1, **{field: value})
     )
-    assert response.status_code == 200
+    assert response.status_code == 422
     form = response.context["form"]
     assert field in form.errors
     assert message in " ".join(form.errors[field])
@@ -199,6 +199,38 @@ def test_return_without_reason_is_refused(client, committee, secretary_a, assign
     assert report.state == ProgressReport.State.SUBMITTED
 
 
+def test_review_refused_without_javascript_shows_the_queue_with_the_error_and_the_comment(
+    client, committee, secretary_a, assignment_a1
+):
+    report = submitted(assignment_a1, secretary_a)
+    client.force_login(committee)
+    response = client.post(
+        reverse("report_review", args=[report.pk]),
+        {"action": "return", "version": report.version + 1, "review_comment": "请补充照片"},
+    )
+    assert response.status_code == 422
+    page = response.content.decode()
+    assert "该内容已被他人修改" in page
+    assert ">请补充照片</textarea>" in page
+    report.refresh_from_db()
+    assert report.state == ProgressReport.State.SUBMITTED
+
+
+def test_htmx_review_tells_its_result_in_the_card_not_in_a_later_flash_message(
+    client, committee, secretary_a, assignment_a1
+):
+    report = submitted(assignment_a1, secretary_a)
+    client.force_login(committee)
+    response = client.post(
+        reverse("report_review", args=[report.pk]),
+        {"action": "approve", "version": report.version},
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    next_page = client.get(reverse("review_queue")).content.decode()
+    assert "alert-success alert-dismissible" not in next_page
+
+
 def test_secretary_cannot_review(client, secretary_a, assignment_a1):
     report = submitted(assignment_a1, secretary_a)
     client.force_login(secretary_a)
@@ -295,7 +327,11 @@ def test_refused_extension_keeps_the_deadline_and_needs_a_reason(client, secreta
     )
     extension = ExtensionRequest.objects.get()
     client.force_login(committee)
-    client.post(reverse("extension_decide", args=[extension.pk]), {"action": "refuse", "decision_comment": ""})
+    response = client.post(
+        reverse("extension_decide", args=[extension.pk]), {"action": "refuse", "decision_comment": "  "}
+    )
+    assert response.status_code == 422
+    assert f'id="ext-error-{extension.pk}"' in response.content.decode()
     extension.refresh_from_db()
     assert extension.state == ExtensionRequest.State.PENDING
     client.post(
@@ -337,6 +373,17 @@ def test_comments_by_anyone_who_may_see_the_key_task(client, secretary_a, secret
     assert Comment.objects.get().author == secretary_a
     body = client.get(assignment_a1.key_task.get_absolute_url()).content.decode()
     assert "我支部已完成第一次学习" in body
+
+
+@pytest.mark.parametrize("on_assignment", [True, False])
+def test_an_empty_comment_is_refused_under_the_box(client, secretary_a, assignment_a1, on_assignment):
+    client.force_login(secretary_a)
+    data = {"body": "   ", **({"assignment": assignment_a1.pk} if on_assignment else {})}
+    response = client.post(reverse("comment_create", args=[assignment_a1.key_task_id]), data)
+    assert response.status_code == 422
+    assert 'id="comment-errors"' in response.content.decode()
+    assert "请先填写评论内容" in response.content.decode()
+    assert not Comment.objects.exists()
 
 
 def test_comment_on_another_branch_assignment_is_404(client, secretary_b, assignment_a1, assignment_b):

@@ -78,6 +78,10 @@ class ProgressReportForm(forms.ModelForm):
             del self.fields["obstacles"]
         if key_task.evidence_required:
             self.fields["evidence"].required = True
+        # After an error htmx swaps the form in again: the file input the user filled is kept as it is (a
+        # browser cannot be handed files back), so the files need not be chosen again.
+        self.fields["evidence"].widget.attrs["hx-preserve"] = True
+        self.fields["narrative"].error_messages["required"] = _("Describe the progress made.")
         self.fields["decrease_reason"].help_text = _("Only needed when progress is lower than the approved value.")
         self.helper = FormHelper()
         self.helper.form_tag = False
@@ -138,7 +142,12 @@ class ExtensionDecisionForm(forms.Form):
 
 
 class CommentForm(forms.Form):
-    body = forms.CharField(label=_("Comment"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2}))
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Write a comment first.")},
+    )
 
 
 class WorkbenchFilterForm(forms.Form):
@@ -163,9 +172,13 @@ class WorkbenchFilterForm(forms.Form):
 
 
 class UrgeForm(forms.Form):
+    """An urge says what is asked of the unit: the box starts with a plain request that one click sends, and
+    an urge emptied by mistake is refused rather than sent as a bare "urged"."""
+
     message = forms.CharField(
-        label=_("Message (optional)"),
-        required=False,
+        label=_("Message to the unit"),
         max_length=500,
+        initial=_("Please report your progress as soon as possible."),
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("e.g. Please report before Friday.")}),
+        error_messages={"required": _("Write what you ask of the unit.")},
     )

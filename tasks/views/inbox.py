@@ -3,6 +3,7 @@ the user's choice of how reminders come by e-mail."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -19,6 +20,10 @@ PAGE_SIZE = 30
 
 @login_required
 def inbox(request):
+    return _inbox_page(request)
+
+
+def _inbox_page(request, *, status=200, preferences_errors=None):
     # Only the user's own messages, ever: the inbox is personal, whatever the user's role.
     messages_qs = InboxMessage.objects.filter(user=request.user).order_by("-created_at", "-id")
     page = Paginator(messages_qs, PAGE_SIZE).get_page(request.GET.get("page"))
@@ -28,7 +33,9 @@ def inbox(request):
         {
             "page": page,
             "unread": messages_qs.filter(read_at__isnull=True).count(),
+            "preferences_errors": preferences_errors or [],
         },
+        status=status,
     )
 
 
@@ -68,14 +75,17 @@ def inbox_preferences(request):
     notify_by_email = request.POST.get("notify_by_email") == "on"
     email_mode = request.POST.get("email_mode", User.EmailMode.DAILY)
     if email_mode not in User.EmailMode.values:
-        messages.error(request, _("Choose how e-mail reminders come: once a day, or one per reminder."))
-        return redirect("inbox")
-    reminder_preferences_update(
-        user=request.user,
-        notify_by_email=notify_by_email,
-        email_mode=email_mode,
-        quiet_days_off=request.POST.get("quiet_days_off") == "on",
-    )
+        errors = [_("Choose how e-mail reminders come: once a day, or one per reminder.")]
+        return _inbox_page(request, status=422, preferences_errors=errors)
+    try:
+        reminder_preferences_update(
+            user=request.user,
+            notify_by_email=notify_by_email,
+            email_mode=email_mode,
+            quiet_days_off=request.POST.get("quiet_days_off") == "on",
+        )
+    except ValidationError as error:
+        return _inbox_page(request, status=422, preferences_errors=error.messages)
     if not notify_by_email:
         messages.success(request, _("E-mail reminders are off."))
     elif email_mode == User.EmailMode.EACH:

@@ -45,6 +45,11 @@ def key_task_detail(request, pk):
     key_task = access.get_visible_or_404(
         access.visible_key_tasks(request.user).select_related("plan", "area", "lead_unit", "responsible_leader"), pk=pk
     )
+    return key_task_page(request, key_task)
+
+
+def key_task_page(request, key_task, *, status=200, comment_form=None):
+    """The key task page; a comment refused comes back bound, with its error under it and its text kept."""
     rows, row_count = selectors.most_urgent_rows(
         request.user, access.visible_assignments(request.user).filter(key_task=key_task), limit=KEY_TASK_ROW_LIMIT
     )
@@ -57,9 +62,10 @@ def key_task_detail(request, pk):
             "row_count": row_count,
             "progress": selectors.key_task_progress(key_task),
             "events": selectors.key_task_timeline(request.user, key_task),
-            "comment_form": CommentForm(),
+            "comment_form": comment_form or CommentForm(),
             "cooperating_units": list(key_task.cooperating_units.all()),
         },
+        status=status,
     )
 
 

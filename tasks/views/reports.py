@@ -15,6 +15,7 @@ from tasks.forms import (
     ExtensionRequestForm,
     ProgressReportForm,
     ReviewForm,
+    UrgeForm,
 )
 from tasks.models import ExtensionRequest, ProgressReport
 from tasks.rules import local_today
@@ -50,22 +51,32 @@ def _report_form(user, assignment, data=None, files=None):
     return ProgressReportForm(data, files, assignment=assignment, needs_obstacles=report_needs_obstacles(assignment))
 
 
-@login_required
-def assignment_detail(request, pk):
-    assignment = _assignment_for(request.user, pk)
-    state = _reporting_state(request.user, assignment)
+def assignment_page(request, assignment, *, status=200, **forms):
+    """The assignment page. A form that was submitted with errors comes back through `forms` (extension_form,
+    comment_form, urge_form), bound, so that its errors show where it is and what was typed stays."""
+    user = request.user
+    state = _reporting_state(user, assignment)
     context = {
         "assignment": assignment,
         "row": selectors.assignment_rows([assignment])[0],
-        "events": selectors.assignment_timeline(request.user, assignment),
+        "events": selectors.assignment_timeline(user, assignment),
         "comment_form": CommentForm(),
+        "urge_form": UrgeForm(),
         **state,
     }
     if state["may_report"]:
-        context["form"] = _report_form(request.user, assignment)
+        context["form"] = _report_form(user, assignment)
     if state["may_ask_extension"]:
         context["extension_form"] = ExtensionRequestForm()
-    return render(request, "tasks/assignment_detail.html", context)
+    if "extension_form" in forms:
+        context["may_ask_extension"] = True
+    context.update(forms)
+    return render(request, "tasks/assignment_detail.html", context, status=status)
+
+
+@login_required
+def assignment_detail(request, pk):
+    return assignment_page(request, _assignment_for(request.user, pk))
 
 
 @login_required
@@ -109,20 +120,19 @@ def report_create(request, pk):
                     },
                 )
             return redirect(assignment)
+    if request.method == "POST" and request.FILES and not request.htmx:
+        # Without JavaScript the whole page comes back, and no page can hand files back to the browser.
+        form.add_error("evidence", _("The files you chose were not kept: choose them again."))
     template = "tasks/partials/report_form.html" if request.htmx else "tasks/report_form.html"
-    status = 422 if request.method == "POST" and request.htmx else 200
+    status = 422 if request.method == "POST" else 200
     return render(request, template, {"assignment": assignment, "form": form, **state}, status=status)
 
 
-@login_required
-def review_queue(request):
-    if not access.can_review(request.user):
-        raise Http404
-    # ?unit=ID: one unit's reports (the counts by unit of a reviewer's reminder link here).
-    unit_id = request.GET.get("unit", "")
-    unit = access.visible_units(request.user).filter(pk=unit_id).first() if unit_id.isdigit() else None
-    reports = (
-        access.visible_reports(request.user)
+def _review_queue_context(user, *, unit=None, report_errors=None, extension_errors=None) -> dict:
+    """The queue (one unit's, when `unit` is given), with the error and the typed comment of a card whose
+    decision was refused (no JavaScript)."""
+    reports = list(
+        access.visible_reports(user)
         .filter(state=ProgressReport.State.SUBMITTED, **({"assignment__unit": unit} if unit else {}))
         .select_related(
             "assignment__key_task__area",
@@ -135,21 +145,30 @@ def review_queue(request):
         .order_by("submitted_at", "id")
     )
     extensions = (
-        ExtensionRequest.objects.filter(
-            state=ExtensionRequest.State.PENDING, assignment__in=access.visible_assignments(request.user)
+        list(
+            ExtensionRequest.objects.filter(
+                state=ExtensionRequest.State.PENDING, assignment__in=access.visible_assignments(user)
+            )
+            .select_related("assignment__key_task", "assignment__unit", "requested_by")
+            .order_by("created_at")
         )
-        .select_related("assignment__key_task", "assignment__unit", "requested_by")
-        .order_by("created_at")
+        if access.can_decide_extension(user)
+        else []
     )
-    return render(
-        request,
-        "tasks/review_queue.html",
-        {
-            "reports": reports,
-            "unit": unit,
-            "extensions": extensions if access.can_decide_extension(request.user) else [],
-        },
-    )
+    for items, errors in ((reports, report_errors), (extensions, extension_errors)):
+        for item in items:
+            item.form_error, item.form_comment = (errors or {}).get(item.pk, (None, ""))
+    return {"reports": reports, "unit": unit, "extensions": extensions}
+
+
+@login_required
+def review_queue(request):
+    if not access.can_review(request.user):
+        raise Http404
+    # ?unit=ID: one unit's reports (the counts by unit of a reviewer's reminder link here).
+    unit_id = request.GET.get("unit", "")
+    unit = access.visible_units(request.user).filter(pk=unit_id).first() if unit_id.isdigit() else None
+    return render(request, "tasks/review_queue.html", _review_queue_context(request.user, unit=unit))
 
 
 @login_required
@@ -162,6 +181,7 @@ def report_review(request, pk):
     )
     form = ReviewForm(request.POST)
     action = request.POST.get("action")
+    comment = request.POST.get("review_comment", "")[:2000]
     error = None
     if action not in ("approve", "return") or not form.is_valid():
         error = (
@@ -178,11 +198,10 @@ def report_review(request, pk):
                     comment=form.cleaned_data["review_comment"],
                     expected_version=form.cleaned_data["version"],
                 )
-                messages.success(
-                    request,
-                    _("Approved: %(assignment)s is now at %(percent)d%%.")
-                    % {"assignment": report.assignment, "percent": report.percent},
-                )
+                done = _("Approved: %(assignment)s is now at %(percent)d%%.") % {
+                    "assignment": report.assignment,
+                    "percent": report.percent,
+                }
             else:
                 services.progress_report_return(
                     report=report,
@@ -190,16 +209,18 @@ def report_review(request, pk):
                     reason=form.cleaned_data["review_comment"],
                     expected_version=form.cleaned_data["version"],
                 )
-                messages.success(request, _("Returned to %(author)s.") % {"author": report.author})
+                done = _("Returned to %(author)s.") % {"author": report.author}
         except ValidationError as exc:
             error = " ".join(exc.messages)
     if request.htmx:
+        # The card itself says what happened; a flash message would only turn up on the next page, stale.
         report.refresh_from_db()
-        return render(
-            request, "tasks/partials/review_card.html", {"report": report, "error": error}, status=422 if error else 200
-        )
+        report.form_error, report.form_comment = error, comment if error else ""
+        return render(request, "tasks/partials/review_card.html", {"report": report}, status=422 if error else 200)
     if error:
-        messages.error(request, error)
+        context = _review_queue_context(request.user, report_errors={report.pk: (error, comment)})
+        return render(request, "tasks/review_queue.html", context, status=422)
+    messages.success(request, done)
     # A URL, never a view name: redirect() would try to reverse a "next" like "0" and fail with a 500.
     return HttpResponseRedirect(request.POST["next"]) if _safe_next(request) else redirect("review_queue")
 
@@ -247,22 +268,7 @@ def extension_create(request, pk):
         else:
             messages.success(request, _("Extension requested. The deadline moves only if the committee approves."))
             return redirect(assignment)
-    state = _reporting_state(request.user, assignment)
-    return render(
-        request,
-        "tasks/assignment_detail.html",
-        {
-            "assignment": assignment,
-            "row": selectors.assignment_rows([assignment])[0],
-            "events": selectors.assignment_timeline(request.user, assignment),
-            "comment_form": CommentForm(),
-            **state,
-            "extension_form": form,
-            "may_ask_extension": True,
-            "form": _report_form(request.user, assignment) if state["may_report"] else None,
-        },
-        status=422,
-    )
+    return assignment_page(request, assignment, status=422, extension_form=form)
 
 
 @login_required
@@ -275,6 +281,7 @@ def extension_decide(request, pk):
     )
     form = ExtensionDecisionForm(request.POST)
     approve = request.POST.get("action") == "approve"
+    error = None
     if form.is_valid():
         try:
             services.extension_request_decide(
@@ -283,12 +290,15 @@ def extension_decide(request, pk):
                 approve=approve,
                 comment=form.cleaned_data["decision_comment"],
             )
-        except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
-        else:
-            messages.success(request, _("Extension approved.") if approve else _("Extension refused."))
+        except ValidationError as exc:
+            error = " ".join(exc.messages)
     else:
-        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
+        error = " ".join(str(m) for ms in form.errors.values() for m in ms)
+    if error:
+        comment = request.POST.get("decision_comment", "")[:2000]
+        context = _review_queue_context(request.user, extension_errors={extension.pk: (error, comment)})
+        return render(request, "tasks/review_queue.html", context, status=422)
+    messages.success(request, _("Extension approved.") if approve else _("Extension refused."))
     return redirect("review_queue")
 
 
@@ -308,9 +318,12 @@ def comment_create(request, pk):
                 key_task=key_task, author=request.user, body=form.cleaned_data["body"], assignment=assignment
             )
         except ValidationError as error:
-            messages.error(request, " ".join(error.messages))
+            apply_service_errors(form, error)
         else:
             messages.success(request, _("Comment added."))
-    else:
-        messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
-    return redirect(assignment or key_task)
+            return redirect(assignment or key_task)
+    if assignment is not None:
+        return assignment_page(request, _assignment_for(request.user, assignment.pk), status=422, comment_form=form)
+    from tasks.views.pages import key_task_page
+
+    return key_task_page(request, key_task, status=422, comment_form=form)

@@ -1,4 +1,4 @@
-"""催办: a committee member presses "urge" on an assignment, with an optional message."""
+"""催办: a committee member presses "urge" on an assignment, with a message to the unit."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 from tasks import access
 from tasks.forms import UrgeForm
 from tasks.services.reminders import assignment_urge
+from tasks.views.reports import assignment_page
 
 
 @login_required
@@ -22,18 +23,14 @@ def urge(request, pk):
     if not access.can_urge(request.user):
         raise Http404
     form = UrgeForm(request.POST)
-    urge_done = None
-    if form.is_valid():
-        urge_done = assignment_urge(assignment=assignment, urged_by=request.user, message=form.cleaned_data["message"])
-        form = UrgeForm()
+    if not form.is_valid():
+        if request.htmx:
+            context = {"assignment": assignment, "urge_form": form}
+            return render(request, "tasks/partials/urge_form.html", context, status=422)
+        return assignment_page(request, assignment, status=422, urge_form=form)
+    urge_done = assignment_urge(assignment=assignment, urged_by=request.user, message=form.cleaned_data["message"])
     if request.htmx:
-        return render(
-            request,
-            "tasks/partials/urge_form.html",
-            {"assignment": assignment, "urge_form": form, "urge_done": urge_done},
-        )
-    if urge_done:
-        messages.success(request, _("Urged: the owner and the unit secretary have been told."))
-    else:
-        messages.error(request, _("The urge was not sent: %(errors)s") % {"errors": form.errors.as_text()})
+        context = {"assignment": assignment, "urge_form": UrgeForm(), "urge_done": urge_done}
+        return render(request, "tasks/partials/urge_form.html", context)
+    messages.success(request, _("Urged: the owner and the unit secretary have been told."))
     return redirect(assignment)

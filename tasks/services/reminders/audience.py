@@ -5,6 +5,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
 
 from tasks import access
 from tasks.models import Membership, OrgUnit, User
@@ -73,8 +75,12 @@ class Audience:
 def reminder_preferences_update(
     *, user, notify_by_email: bool, email_mode: str | None = None, quiet_days_off: bool | None = None
 ) -> None:
-    """The user's channels: the inbox is always on; e-mail is their choice, as a daily bundle (the default) or
-    one per reminder, and quiet on days off (the default) or not."""
+    """The user's channels: the inbox is always on; e-mail is their choice if they have an address, as a daily
+    bundle (the default) or one per reminder, and quiet on days off (the default) or not."""
+    if notify_by_email and not user.email:
+        raise ValidationError(
+            {"notify_by_email": [_("You have no e-mail address on file: ask an administrator to add one first.")]}
+        )
     changes = {"notify_by_email": notify_by_email}
     if email_mode is not None:
         if email_mode not in User.EmailMode.values:
