@@ -8,7 +8,7 @@ export DEBUG ?= 1
 export DJANGO_READ_DOT_ENV_FILE ?= 1
 DEMO_PASSWORD ?= demo-Pass-2023
 
-.PHONY: run test install install-dev lint messages clean
+.PHONY: run test install install-dev ldap-extra lint messages clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -31,6 +31,16 @@ $(VENV)/.installed-run: pyproject.toml | $(PY) .env
 $(VENV)/.installed-dev: pyproject.toml | $(PY) .env
 	$(PY) -m pip install --quiet --disable-pip-version-check -e '.[dev]'
 	touch $@ $(VENV)/.installed-run
+	@$(MAKE) --no-print-directory ldap-extra
+
+# LDAP login needs python-ldap, which compiles against OpenLDAP's and SASL's headers: installed when they are
+# there (CI installs them), skipped with a note otherwise (the LDAP tests are then skipped; in CI they fail).
+ldap-extra: | $(PY)
+	@if [ -e /usr/include/ldap.h ] && [ -e /usr/include/sasl/sasl.h ]; then \
+	  $(PY) -m pip install --quiet --disable-pip-version-check -e '.[ldap]'; \
+	else \
+	  echo "note: LDAP login not installed (apt-get install libldap-dev libsasl2-dev, then make ldap-extra)"; \
+	fi
 
 install: $(VENV)/.installed-run | var/static
 install-dev: $(VENV)/.installed-dev | var/static

@@ -63,6 +63,9 @@ INSTALLED_APPS = [
     "simple_history",
     "django_celery_beat",
     "axes",
+    # Its tables hold the CAS tickets of open sessions, so that the identity platform's single logout ends them.
+    # Listed whatever the environment says, so that every installation has the same tables and migrations.
+    "django_cas_ng",
     "tasks",
 ]
 
@@ -127,11 +130,85 @@ AUTH_USER_MODEL = "tasks.User"
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "login"
+# --- Single sign-on (README, "Integration"): each provider is on when its first variable is set ---------------------
+# An external identity logs in to an EXISTING account only: matched by username (or the value of a configured claim or
+# attribute), never created, never given a role. Accounts with an administrator duty and superusers log in only with
+# their local password. SSO_LOCAL_LOGIN=administrators keeps local passwords for them alone.
+SSO_LOCAL_LOGIN = env("SSO_LOCAL_LOGIN", default="all")
+if SSO_LOCAL_LOGIN not in ("all", "administrators"):
+    raise ImproperlyConfigured("SSO_LOCAL_LOGIN is 'all' or 'administrators'.")
+SSO_HTTP_TIMEOUT = env.float("SSO_HTTP_TIMEOUT", default=10)
+# OpenID Connect (mozilla-django-oidc; its own setting names). The endpoints are in the provider's
+# /.well-known/openid-configuration.
+OIDC_RP_CLIENT_ID = env("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env("OIDC_OP_JWKS_ENDPOINT", default="") or None
+OIDC_RP_SIGN_ALGO = env("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env("OIDC_RP_SCOPES", default="openid profile")
+OIDC_USERNAME_CLAIM = env("OIDC_USERNAME_CLAIM", default="preferred_username")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False
+OIDC_TIMEOUT = SSO_HTTP_TIMEOUT
+OIDC_AUTHENTICATION_CALLBACK_URL = "sso_oidc_callback"
+OIDC_LABEL = env("OIDC_LABEL", default="")
+# CAS 2.0 / 3.0 (django-cas-ng), which many 统一身份认证 platforms speak.
+CAS_SERVER_URL = env("CAS_SERVER_URL", default="")
+CAS_VERSION = env("CAS_VERSION", default="3")
+CAS_USERNAME_ATTRIBUTE = env("CAS_USERNAME_ATTRIBUTE", default="cas:user")
+CAS_CREATE_USER = False
+CAS_ROOT_PROXIED_AS = SITE_URL
+CAS_LOGIN_MSG = None
+CAS_LOGGED_MSG = None
+CAS_REDIRECT_URL = "/"
+CAS_LABEL = env("CAS_LABEL", default="")
+
+
+def CAS_SESSION_FACTORY():  # noqa: N802 - a setting django-cas-ng calls
+    """python-cas's HTTP session, with a time-out (imported late: the app is not loaded yet here)."""
+    from tasks.security.sso.backends import cas_session
+
+    return cas_session()
+
+
+# LDAP / Active Directory (django-auth-ldap, installed with `pip install partybuild[ldap]`): the login form's
+# password is checked by the directory. The username typed is looked up with LDAP_USER_FILTER under
+# LDAP_USER_SEARCH_BASE; the local account is the one named like it, or like the entry's LDAP_USERNAME_ATTR.
+LDAP_SERVER_URI = env("LDAP_SERVER_URI", default="")
+LDAP_BIND_DN = env("LDAP_BIND_DN", default="")
+LDAP_BIND_PASSWORD = env("LDAP_BIND_PASSWORD", default="")
+LDAP_USER_SEARCH_BASE = env("LDAP_USER_SEARCH_BASE", default="")
+LDAP_USER_FILTER = env("LDAP_USER_FILTER", default="(uid=%(user)s)")
+LDAP_USERNAME_ATTR = env("LDAP_USERNAME_ATTR", default="")
+LDAP_START_TLS = env.bool("LDAP_START_TLS", default=False)
+# WeCom (企业微信) and DingTalk (钉钉) web login. The API bases are settings because private deployments
+# (企业微信私有化, 专属钉钉) run their own servers.
+WECOM_CORP_ID = env("WECOM_CORP_ID", default="")
+WECOM_AGENT_ID = env("WECOM_AGENT_ID", default="")
+WECOM_SECRET = env("WECOM_SECRET", default="")
+WECOM_API_BASE = env("WECOM_API_BASE", default="https://qyapi.weixin.qq.com")
+WECOM_AUTHORIZE_URL = env("WECOM_AUTHORIZE_URL", default="https://open.weixin.qq.com/connect/oauth2/authorize")
+WECOM_QR_LOGIN_URL = env("WECOM_QR_LOGIN_URL", default="https://login.work.weixin.qq.com/wwlogin/sso/login")
+DINGTALK_CLIENT_ID = env("DINGTALK_CLIENT_ID", default="")
+DINGTALK_CLIENT_SECRET = env("DINGTALK_CLIENT_SECRET", default="")
+DINGTALK_LOGIN_URL = env("DINGTALK_LOGIN_URL", default="https://login.dingtalk.com/oauth2/auth")
+DINGTALK_API_BASE = env("DINGTALK_API_BASE", default="https://api.dingtalk.com")
+DINGTALK_OAPI_BASE = env("DINGTALK_OAPI_BASE", default="https://oapi.dingtalk.com")
+# "userid" (the enterprise's staff id, one more call) or a field of the user's DingTalk profile ("mobile", "email").
+DINGTALK_USERNAME_CLAIM = env("DINGTALK_USERNAME_CLAIM", default="userid")
+
 AUTHENTICATION_BACKENDS = [
     # First: refuses a locked-out username before any password is checked (README, "Accounts and audit").
     "axes.backends.AxesStandaloneBackend",
+    *(["tasks.security.sso.ldap.LDAPBackend"] if LDAP_SERVER_URI else []),
     "tasks.security.backends.PartyBuildModelBackend",
     "tasks.security.backends.DutyPermissionBackend",
+    *(["tasks.security.sso.backends.OIDCBackend"] if OIDC_RP_CLIENT_ID else []),
+    *(["tasks.security.sso.backends.CASBackend"] if CAS_SERVER_URL else []),
+    *(["tasks.security.sso.backends.WeComBackend"] if WECOM_CORP_ID else []),
+    *(["tasks.security.sso.backends.DingTalkBackend"] if DINGTALK_CLIENT_ID else []),
 ]
 # 等保 2.0 password rules: >= 10 characters, 3 of 4 character classes, not the account name, not one of the
 # last PASSWORD_HISTORY_COUNT passwords, changed every PASSWORD_MAX_AGE_DAYS days (0: never expires).
@@ -157,6 +234,9 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/lockout.html"
 AXES_CLIENT_IP_CALLABLE = "tasks.audit.client_ip"
 AXES_USERNAME_CALLABLE = "tasks.security.backends.lockout_username"
+# Single sign-on callbacks carry no username or password for axes to count: they check the lock of the account they
+# resolve themselves (tasks.security.sso.accounts), and a failed one is no password guess.
+AXES_WHITELIST_CALLABLE = "tasks.security.sso.accounts.is_sso_callback"
 AXES_VERBOSE = False
 # Sessions: a new id at every login (Django), stored server-side and deleted at logout, ended after
 # SESSION_IDLE_TIMEOUT seconds without a request or SESSION_ABSOLUTE_TIMEOUT after login

@@ -4,7 +4,7 @@ back as errors on fields. They may import models and the constants of services; 
 """
 
 from tasks.forms.exports import PlanImportForm
-from tasks.forms.security import AuditSearchForm
+from tasks.forms.security import AuditSearchForm, LoginForm
 from tasks.forms.work import (
     CommentForm,
     ExtensionDecisionForm,
@@ -20,6 +20,7 @@ __all__ = [
     "CommentForm",
     "ExtensionDecisionForm",
     "ExtensionRequestForm",
+    "LoginForm",
     "PlanImportForm",
     "ProgressReportForm",
     "ReviewForm",

@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
 
 from tasks.models import AuditEntry
@@ -16,3 +18,27 @@ class AuditSearchForm(forms.Form):
     )
     date_from = forms.DateField(label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class LoginForm(AuthenticationForm):
+    """Django's login form, saying why single sign-on refused an account (an LDAP login with no account here, an
+    administrator through the directory) instead of "wrong password"."""
+
+    error_messages = {
+        **AuthenticationForm.error_messages,
+        "invalid_login_sso": _(
+            "Please enter a correct user name and password. Except for the system, security and audit "
+            "administrators, log in with your unified identity."
+        ),
+    }
+
+    def get_invalid_login_error(self):
+        from tasks.security.sso.accounts import noted_refusal
+
+        refusal = noted_refusal(self.request)
+        if refusal is not None and refusal.reason != "local_disabled":
+            return forms.ValidationError(refusal.message, code=refusal.reason)
+        if settings.SSO_LOCAL_LOGIN == "administrators":
+            # The same words whether the account is an administrator's or not: the form says nothing about accounts.
+            return forms.ValidationError(self.error_messages["invalid_login_sso"], code="invalid_login")
+        return super().get_invalid_login_error()

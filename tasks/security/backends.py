@@ -13,6 +13,20 @@ class PartyBuildModelBackend(ModelBackend):
     as good as public: such an account logs in only after an administrator sets a real password.
     """
 
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if settings.SSO_LOCAL_LOGIN == "administrators" and username is not None:
+            from tasks.models import User
+            from tasks.security.sso.accounts import SSORefusal, is_administrator, note_refusal
+
+            user = User.objects.filter(username=username).first()
+            if user is not None and not is_administrator(user):
+                # Refused before the password is checked: the form is no way in for this account, so it is no
+                # oracle for its password either, and the attempt does not count towards a lockout
+                # (tasks.security.sso.accounts.is_sso_callback) that would also shut its single sign-on.
+                note_refusal(request, SSORefusal("local_disabled", username))
+                return None
+        return super().authenticate(request, username=username, password=password, **kwargs)
+
     def user_can_authenticate(self, user):
         if getattr(user, "has_demo_password", False) and not settings.DEBUG:
             return False

@@ -14,6 +14,8 @@ from tasks.audit import Action, Result, audit_record
 
 LOGIN_AT = "pb_login_at"
 LAST_SEEN = "pb_last_seen"
+# How the session logged in: "" for a local password, else the single sign-on provider ("oidc", "ldap", ...).
+LOGIN_VIA = "pb_login_via"
 # Writing the session on every request would cost a database write per click; a minute's precision is plenty.
 LAST_SEEN_RESOLUTION = 60
 
@@ -77,7 +79,13 @@ class PasswordChangeRequiredMiddleware:
 
     def __call__(self, request):
         user = getattr(request, "user", None)
-        if user is not None and user.is_authenticated and password_change_required(user):
+        # A single sign-on session has no local password to change: the identity platform's rules apply to it.
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.session.get(LOGIN_VIA)
+            and password_change_required(user)
+        ):
             allowed = {reverse(name) for name in self.allowed_url_names}
             if request.path not in allowed and not request.path.startswith(
                 ("/" + settings.STATIC_URL.lstrip("/"), "/healthz/")

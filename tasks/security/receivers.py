@@ -13,20 +13,25 @@ from django.core.signals import got_request_exception
 from django.db.models.signals import post_delete, pre_delete
 from django.dispatch import receiver
 from django.utils import timezone
+from django_cas_ng.signals import cas_user_logout
 from simple_history.signals import post_create_historical_record, pre_create_historical_record
 
 from tasks.audit import Action, Result, audit_record, client_ip, current_request
 from tasks.audit.changes import history_audit_changes
-from tasks.security.middleware import start_session_clock
+from tasks.security.middleware import LOGIN_VIA, start_session_clock
 
 logger = logging.getLogger("partybuild.security")
 
 
 @receiver(user_logged_in)
 def audit_login(sender, request, user, **kwargs):
+    from tasks.security.sso.backends import login_via
+
+    via = login_via(getattr(user, "backend", "") or "")
     if request is not None and hasattr(request, "session"):
         start_session_clock(request)
-    audit_record(action=Action.LOGIN, request=request, user=user, obj=user)
+        request.session[LOGIN_VIA] = via
+    audit_record(action=Action.LOGIN, request=request, user=user, obj=user, detail={"via": via} if via else None)
 
 
 @receiver(user_logged_out)
@@ -39,7 +44,17 @@ def audit_logout(sender, request, user, **kwargs):
 
 @receiver(user_login_failed)
 def audit_login_failed(sender, credentials, request=None, **kwargs):
+    from tasks.security.sso.accounts import noted_refusal
+
     username = str(credentials.get("username") or "")[:150]
+    detail = {"locked_out": bool(getattr(request, "axes_locked_out", False))}
+    refusal = noted_refusal(request)
+    if refusal is not None:
+        # The directory accepted the password but the account may not log in (or the directory was down), or the
+        # form is for administrators only.
+        detail["reason"] = refusal.reason
+        if refusal.detail:
+            detail["error"] = refusal.detail[:300]
     audit_record(
         action=Action.LOGIN_FAILED,
         request=request,
@@ -47,8 +62,15 @@ def audit_login_failed(sender, credentials, request=None, **kwargs):
         object_type="tasks.user",
         object_repr=username,
         result=Result.FAILURE,
-        detail={"locked_out": bool(getattr(request, "axes_locked_out", False))},
+        detail=detail,
     )
+
+
+@receiver(cas_user_logout)
+def audit_cas_single_logout(sender, user, session, ticket, **kwargs):
+    """The identity platform ended its session, and django-cas-ng deleted ours (a logout of its own)."""
+    if sender == "slo" and user is not None and getattr(user, "is_authenticated", False):
+        audit_record(action=Action.LOGOUT, user=user, obj=user, detail={"reason": "cas_single_logout"})
 
 
 @receiver(user_locked_out)

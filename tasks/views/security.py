@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from tasks.audit import Action, audit_record, valid_ip
 from tasks.audit.display import audit_rows
-from tasks.forms import AuditSearchForm
+from tasks.forms import AuditSearchForm, LoginForm
 from tasks.models import AuditEntry, User
 
 AUDIT_PAGE_SIZE = 50
@@ -32,6 +32,18 @@ EXPORT_COLUMNS = [
     "detail",
     "hash",
 ]
+
+
+class LoginView(auth_views.LoginView):
+    """The login form (local passwords and LDAP) and a button per single sign-on provider that is on."""
+
+    authentication_form = LoginForm
+    redirect_authenticated_user = True
+
+    def get_context_data(self, **kwargs):
+        from tasks.security.sso import sso_login_buttons
+
+        return {**super().get_context_data(**kwargs), "sso_buttons": sso_login_buttons()}
 
 
 class PasswordChangeView(auth_views.PasswordChangeView):
