@@ -71,11 +71,15 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before everything that may answer (redirects, the lockout page): every page gets the policy.
+    "csp.middleware.CSPMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Next to authentication: whatever a signed-in user is sent stays out of shared and disk caches.
+    "tasks.security.middleware.PrivateCacheMiddleware",
     "tasks.security.middleware.SessionTimeoutMiddleware",
     "tasks.security.middleware.PasswordChangeRequiredMiddleware",
     "tasks.security.middleware.AuditDeniedMiddleware",
@@ -265,6 +269,25 @@ SECURE_REFERRER_POLICY = "same-origin"
 SILENCED_SYSTEM_CHECKS = ["security.W004"] if not SECURE_HSTS_SECONDS else []
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
+# Content-Security-Policy (django-csp): scripts, styles, fonts and requests from this site only; no inline script
+# or style, no eval, no plugins, no framing. Page behaviour lives in tasks/static/tasks/app.js; htmx is told not to
+# inject its indicator <style> nor evaluate code (the htmx-config meta tag in base.html), and its indicator rules
+# are in app.css. Images may also be data: URIs, which Bootstrap's CSS uses for its small icons.
+# tests/test_security_headers.py holds every template to this; the browser tests fail on any CSP violation.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'"],
+        "img-src": ["'self'", "data:"],
+        "font-src": ["'self'"],
+        "connect-src": ["'self'"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
 
 # --- Language and time ----------------------------------------------------------------------------
 LANGUAGE_CODE = "zh-hans"

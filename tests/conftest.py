@@ -4,6 +4,7 @@
 import datetime as dt
 import logging
 import os
+import re
 import shutil
 from dataclasses import dataclass
 
@@ -191,13 +192,17 @@ def _test_settings(settings, tmp_path):
 # --- Browser tests (tests/support_browser.py has the helpers) -----------------------------------------
 
 CHROMIUM = "/usr/bin/chromium"
+# How Chromium reports what the Content-Security-Policy refused ("Executing inline script violates the following
+# Content Security Policy directive ...").
+CSP_VIOLATION = re.compile(r"Content[ -]Security[ -]Policy", re.IGNORECASE)
 # A phone (the secretary the evening before a deadline) and a desktop (the committee in the office).
 WIDTHS = (375, 1280)
 
 
 @pytest.fixture(scope="module")
 def browser():
-    """Debian's Chromium, headless, one per test module."""
+    """Debian's Chromium, headless, one per test module. Every page opened through it is watched: a
+    Content-Security-Policy violation in the console fails the test that caused it (`_no_csp_violations`)."""
     if not shutil.which(CHROMIUM):
         require_service("Debian's Chromium is not installed (apt-get install chromium)")
     try:
@@ -218,6 +223,8 @@ def browser():
                 "--disable-sync",
             ],
         )
+        chromium.csp_violations = []
+        _watch_csp(chromium, chromium.csp_violations)
         yield chromium
         chromium.close()
         # The test's ORM calls ran in this context on a connection of their own (Playwright's greenlets carry
@@ -229,3 +236,35 @@ def browser():
 @pytest.fixture(params=WIDTHS, ids=[f"{w}px" for w in WIDTHS])
 def width(request):
     return request.param
+
+
+@pytest.fixture(autouse=True)
+def _no_csp_violations(request):
+    """A browser test fails when a page it opened reported a Content-Security-Policy violation."""
+    if "browser" not in request.fixturenames:
+        yield
+        return
+    violations = request.getfixturevalue("browser").csp_violations
+    violations.clear()
+    yield
+    assert violations == [], "the page broke the Content-Security-Policy:\n" + "\n".join(violations)
+
+
+def _watch_csp(browser, violations: list[str]) -> None:
+    def watch(context):
+        def note(message):
+            if CSP_VIOLATION.search(message.text):
+                violations.append(f"{message.page.url if message.page else '?'}: {message.text}")
+
+        context.on("console", note)
+        return context
+
+    new_context, new_page = browser.new_context, browser.new_page
+    browser.new_context = lambda *args, **kwargs: watch(new_context(*args, **kwargs))
+
+    def page_in_watched_context(*args, **kwargs):
+        page = new_page(*args, **kwargs)
+        watch(page.context)
+        return page
+
+    browser.new_page = page_in_watched_context

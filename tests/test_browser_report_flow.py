@@ -1,14 +1,10 @@
 """End to end in real Chromium: a secretary reports with a PDF, the committee approves, numbers move."""
 
 import datetime as dt
-import os
-import shutil
 
 import pytest
-from django.db import connections
 
 from tasks.models import Membership
-from tests.conftest import require_service
 from tests.factories import (
     TEST_PASSWORD,
     AreaFactory,
@@ -21,38 +17,6 @@ from tests.factories import (
 from tests.helpers import PDF_BYTES
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-CHROMIUM = "/usr/bin/chromium"
-
-
-@pytest.fixture
-def browser():
-    if not shutil.which(CHROMIUM):
-        require_service("Debian's Chromium is not installed (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        require_service("the playwright package is not installed")
-    # Playwright's sync API runs an event loop in this thread; the test's own ORM calls are still synchronous.
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=[
-                "--no-sandbox",
-                "--disable-gpu",
-                "--disable-background-networking",
-                "--disable-component-update",
-                "--no-first-run",
-                "--disable-sync",
-            ],
-        )
-        yield browser
-        browser.close()
-        # The test's ORM calls ran in this context on a connection of their own (Playwright's greenlets carry
-        # their own contextvars); left open, it kept PostgreSQL from dropping the test database at the end.
-        connections.close_all()
-    os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
 @pytest.fixture

@@ -1,4 +1,4 @@
-"""Session time-outs, forced password changes and the audit of refused requests."""
+"""Session time-outs, forced password changes, private caching and the audit of refused requests."""
 
 import time
 
@@ -9,6 +9,7 @@ from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 
 from tasks.audit import Action, Result, audit_record
 
@@ -38,6 +39,29 @@ def _to_login(request):
         response["HX-Redirect"] = url
         return response
     return redirect(url)
+
+
+def _signed_in(request) -> bool:
+    user = getattr(request, "user", None)
+    return user is not None and user.is_authenticated
+
+
+class PrivateCacheMiddleware:
+    """`Cache-Control: private, no-store` on everything a signed-in user is sent: pages, evidence downloads, exports.
+
+    A shared proxy must never hand one user's page to another, and a browser must not keep a committee member's
+    ledger or a branch's evidence on the disk of a shared office computer after logout.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        signed_in = _signed_in(request)  # before the view: logging out turns the user anonymous
+        response = self.get_response(request)
+        if signed_in or _signed_in(request):
+            patch_cache_control(response, private=True, no_store=True)
+        return response
 
 
 class SessionTimeoutMiddleware:

@@ -14,7 +14,13 @@ def light_badge(light):
 
 @register.inclusion_tag("tasks/partials/progress_bar.html")
 def progress_bar(value, light=None):
-    return {"value": value, "light": Light(light) if light else None}
+    """The bar's width is a class (`pct-0` .. `pct-100` in app.css), not a style attribute: the
+    Content-Security-Policy allows no inline style."""
+    try:
+        width = min(100, max(0, round(float(value or 0))))
+    except (TypeError, ValueError):
+        width = 0
+    return {"value": value, "width": width, "light": Light(light) if light else None}
 
 
 @register.filter

@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_POST
@@ -213,6 +214,8 @@ def calendar_feed(request, token: str):
         raise Http404
     response = HttpResponse(calendar_feed_ics(user=user), content_type=ICS_CONTENT_TYPE)
     response["Content-Disposition"] = 'inline; filename="partybuild.ics"'
+    # An export like the others, though fetched without a session: nobody on the way keeps a copy.
+    patch_cache_control(response, private=True, no_store=True)
     return response
 
 
