@@ -104,6 +104,10 @@ def test_admin_pages_with_their_scripts_run_under_the_policy(browser, live_serve
         page.goto(live_server.url + path)
         page.wait_for_load_state("networkidle")
         assert page.locator("#content").count() == 1, path
+    # The crontab's help in words comes from admin_periodictask.js (was an inline script).
+    page.goto(f"{live_server.url}/admin/django_celery_beat/periodictask/{task.pk}/change/")
+    page.select_option("#id_crontab", str(crontab.pk))
+    assert "执行时间：" in page.inner_text(".field-crontab .help")
     # The autocomplete widget (select2) opens and lists units without inline code.
     page.goto(f"{live_server.url}/admin/tasks/membership/add/")
     page.click(".field-unit .select2-selection")
