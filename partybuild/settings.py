@@ -7,6 +7,7 @@ file-based mail and cache backends).
 """
 
 import datetime as dt
+import ipaddress
 from pathlib import Path
 
 import environ
@@ -256,6 +257,13 @@ CSRF_COOKIE_SAMESITE = "Lax"
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# The proxies whose X-Real-IP header names the client (nginx on the same machine by default): addresses or CIDR
+# ranges, comma-separated. From any other peer the header is ignored and the socket address is the client's.
+TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=["127.0.0.1"])
+try:
+    [ipaddress.ip_network(_proxy.strip(), strict=False) for _proxy in TRUSTED_PROXIES if _proxy.strip()]
+except ValueError as _error:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {_error}") from None
 # nginx redirects port 80 itself (docs/nginx.conf); this catches anything that reaches Django over http.
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SECURE_REDIRECT_EXEMPT = [r"^healthz/$"]
@@ -410,6 +418,9 @@ EXTRA_REVIEWERS = env.list("EXTRA_REVIEWERS", default=[])
 # --- Audit (README.md, "Auditing") -----------------------------------------------------------------
 # 等保 asks for at least 180 days; a smaller value is raised to 180.
 AUDIT_RETENTION_DAYS = max(180, env.int("AUDIT_RETENTION_DAYS", default=180))
+# Permission denials: one audit row per user (or address), kind and this many seconds, and one more with the count
+# of the rest (tasks.audit.denials), so that requesting hidden ids in a loop cannot flood the log.
+AUDIT_DENIAL_WINDOW_SECONDS = env.int("AUDIT_DENIAL_WINDOW_SECONDS", default=60)
 # The audit hash chain's HMAC key: with it, whoever can write to the database cannot rewrite the log unnoticed.
 # Only in the servers' environment, never in the database (rows name it by a fingerprint). Without it (fine for
 # development) rows are hashed with plain SHA-256; `check --deploy` warns (tasks.checks). After a key change,

@@ -15,6 +15,7 @@ from tasks.audit.chain import (
     audit_verify,
     chain_key_id,
 )
+from tasks.audit.denials import audit_denials_flush, audit_denied
 from tasks.audit.recording import audit_record
 from tasks.audit.request import client_ip, current_request, valid_ip
 from tasks.audit.retention import RetentionError, audit_purge
@@ -27,6 +28,8 @@ __all__ = [
     "RetentionError",
     "Verification",
     "audit_chain_switch",
+    "audit_denials_flush",
+    "audit_denied",
     "audit_purge",
     "audit_record",
     "audit_verify",

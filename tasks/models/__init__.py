@@ -1,4 +1,4 @@
-from tasks.models.audit import AuditEntry
+from tasks.models.audit import AuditEntry, DenialWindow
 from tasks.models.calendar import WorkdayOverride
 from tasks.models.feeds import CalendarFeedToken
 from tasks.models.org import Membership, OrgUnit, User
@@ -15,6 +15,7 @@ __all__ = [
     "Bundle",
     "CalendarFeedToken",
     "Comment",
+    "DenialWindow",
     "Evidence",
     "ExtensionRequest",
     "InboxMessage",

@@ -120,3 +120,30 @@ class AuditEntry(models.Model):
         if key is None:
             return hashlib.sha256(message).hexdigest()
         return hmac.new(key, message, hashlib.sha256).hexdigest()
+
+
+class DenialWindow(models.Model):
+    """The permission denials of one user (or, signed out, one address) of one kind within one window (a
+    minute) after the first, which alone has its own audit row. tasks.audit.denials writes the count to the log
+    as one more row once the window is over and deletes this row: a flood of denials is two rows a minute."""
+
+    actor = models.CharField(max_length=200)  # "user:<id>" or "ip:<address>"
+    kind = models.CharField(max_length=150)
+    window_start = models.DateTimeField(db_index=True)
+    user_id = models.BigIntegerField(null=True, blank=True)  # no foreign key: audit data outlives accounts
+    username = models.CharField(max_length=150, blank=True)
+    ip = models.GenericIPAddressField(null=True, blank=True)
+    object_type = models.CharField(max_length=100, blank=True)
+    first_entry_id = models.BigIntegerField(null=True, blank=True)
+    repeated = models.PositiveIntegerField(default=0)
+    last_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("denial count")
+        verbose_name_plural = _("denial counts")
+        constraints = [
+            models.UniqueConstraint(fields=["actor", "kind", "window_start"], name="denialwindow_one_per_minute"),
+        ]
+
+    def __str__(self):
+        return f"{self.actor} {self.kind} {self.window_start:%Y-%m-%d %H:%M} +{self.repeated}"

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
-from tasks.audit import Action, Result, audit_record
+from tasks.audit import audit_denied
 
 LOGIN_AT = "pb_login_at"
 LAST_SEEN = "pb_last_seen"
@@ -140,10 +140,11 @@ class AuditDeniedMiddleware:
 
     def process_exception(self, request, exception):
         if isinstance(exception, PermissionDenied):
-            audit_record(
-                action=Action.DENIED,
+            match = getattr(request, "resolver_match", None)
+            audit_denied(
                 request=request,
-                result=Result.FAILURE,
+                # The page refused (its URL name), so that each id of one admin page counts as the same kind.
+                kind=(match.view_name if match is not None and match.view_name else request.path),
                 detail={"path": request.path[:300], "method": request.method},
             )
         return None

@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.urls import reverse_lazy
 from django.utils import timezone
 
-from tasks.audit import Action, audit_record, valid_ip
+from tasks.audit import Action, audit_denials_flush, audit_record, valid_ip
 from tasks.audit.display import audit_rows
 from tasks.forms import AuditSearchForm, LoginForm
 from tasks.models import AuditEntry, User
@@ -102,6 +102,7 @@ def _looks_like_ip(value: str) -> bool:
 def audit_log(request):
     """Search the audit log; `?export=csv` or `?export=xlsx` downloads what the search found (itself audited)."""
     _require_auditor(request)
+    audit_denials_flush()  # counts of repeated denials whose minute is over, so that none is missing here
     form = AuditSearchForm(request.GET or {"q": ""})
     entries = _filtered(form)
     export = request.GET.get("export")
