@@ -9,10 +9,12 @@ class TasksConfig(AppConfig):
 
     def ready(self):
         from tasks import checks  # noqa: F401 - registers the checks
+        from tasks.audit import watched
         from tasks.cache import connect_invalidation
         from tasks.security import receivers  # noqa: F401 - audit rows for logins, lockouts, changes and their addresses
 
         connect_invalidation()
+        watched.connect()
         _connect_light_basis()
 
 

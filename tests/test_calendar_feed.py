@@ -6,9 +6,11 @@ import pytest
 from django.urls import reverse
 from icalendar import Calendar
 
-from tasks.models import AnnualPlan, CalendarFeedToken
+from tasks.models import AnnualPlan, CalendarFeedToken, User
+from tasks.services.accounts import user_password_set
 from tasks.services.calendar_feed import calendar_feed_token_get_or_create, calendar_feed_token_reset
 from tasks.services.rollover import plan_rollover
+from tests.factories import UserFactory
 
 
 def events(response) -> list:
@@ -74,3 +76,31 @@ def test_reset_needs_a_login_and_a_post(client, secretary_a):
 def test_reset_creates_a_token_when_there_is_none(secretary_a):
     feed = calendar_feed_token_reset(user=secretary_a)
     assert len(feed.token) >= 40
+
+
+def test_a_new_password_replaces_the_calendar_address(client, assignment_a1, secretary_a):
+    """The address is a second key to the user's deadlines: whoever changes a password after a leak or a handover
+    expects the old way in to close, the calendar's included."""
+    old = feed_url(secretary_a)
+    client.force_login(secretary_a)
+    response = client.post(
+        reverse("password_change"),
+        {"old_password": "Correct-Horse-42", "new_password1": "Autumn-Lake-77", "new_password2": "Autumn-Lake-77"},
+    )
+    assert response.status_code == 302
+    assert client.get(old).status_code == 404
+    new = feed_url(secretary_a)
+    assert new != old and len(events(client.get(new))) == 1
+
+    # The same when an administrator sets it.
+    sysadmin = UserFactory(username="sysadmin", is_staff=True, admin_duty=User.AdminDuty.SYSTEM)
+    user_password_set(actor=sysadmin, user=secretary_a, password="Winter-Pine-88")
+    assert client.get(new).status_code == 404
+
+
+def test_other_changes_of_the_account_keep_the_calendar_address(client, assignment_a1, secretary_a):
+    url = feed_url(secretary_a)
+    secretary_a.full_name = "张伟（党支部书记）"
+    secretary_a.save()
+    client.force_login(secretary_a)  # a login writes last_login
+    assert len(events(client.get(url))) == 1

@@ -6,6 +6,13 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
+from tasks.admin.accounts import (
+    ADMIN_POWER_FIELDS,
+    MembershipAdminMixin,
+    MembershipInline,
+    MembershipServiceMixin,
+    PasswordByServiceMixin,
+)
 from tasks.admin.permissions import ChinesePermissionsMixin
 from tasks.models import (
     AnnualPlan,
@@ -26,18 +33,21 @@ from tasks.models import (
     User,
     WorkdayOverride,
 )
+from tasks.security import duties
 from tasks.security.duties import DutyAdminMixin
+from tasks.services.accounts import user_save
 from tasks.services.lights import lights_refresh
 
 
-class MembershipInline(admin.TabularInline):
-    model = Membership
-    extra = 0
-    autocomplete_fields = ["unit"]
-
-
 @admin.register(User)
-class UserAdmin(DutyAdminMixin, ChinesePermissionsMixin, DjangoUserAdmin):
+class UserAdmin(
+    DutyAdminMixin,
+    ChinesePermissionsMixin,
+    PasswordByServiceMixin,
+    MembershipServiceMixin,
+    SimpleHistoryAdmin,
+    DjangoUserAdmin,
+):
     # One 姓名 (full_name): Django's first/last name pair (名字/姓氏) is left out, as Chinese names are not split.
     fieldsets = (
         DjangoUserAdmin.fieldsets[0],
@@ -51,22 +61,35 @@ class UserAdmin(DutyAdminMixin, ChinesePermissionsMixin, DjangoUserAdmin):
     inlines = [MembershipInline]
 
     def get_readonly_fields(self, request, obj=None):
-        # 三员分立: only a (bootstrap) superuser makes superusers, and nobody changes their own duty.
+        # 三员分立 (tasks.security.duties): administrative power is a superuser's to give, and the service refuses
+        # it to anyone else whatever the form posts; read-only here so that nobody is offered it.
         readonly = ["password_changed_at"]
-        if not request.user.is_superuser:
-            readonly += ["is_superuser", "user_permissions"]
-        if obj is not None and obj.pk == request.user.pk:
-            readonly += ["admin_duty"]
+        if not duties.may_grant_admin_power(request.user):
+            readonly += ADMIN_POWER_FIELDS
         return readonly
 
+    def has_change_permission(self, request, obj=None):
+        # The security and audit administrators' accounts, and superusers, are not the system administrator's.
+        allowed = super().has_change_permission(request, obj)
+        return allowed and (obj is None or duties.may_manage_account(request.user, obj))
+
+    def has_delete_permission(self, request, obj=None):
+        allowed = super().has_delete_permission(request, obj)
+        return allowed and (obj is None or duties.may_manage_account(request.user, obj))
+
     def save_model(self, request, obj, form, change):
-        if not change:
-            obj.must_change_password = True  # an initial password set by someone else is changed at first login
-        super().save_model(request, obj, form, change)
+        fields = form.cleaned_data
+        user_save(
+            actor=request.user,
+            user=obj,
+            # Present only for a superuser (read-only for anyone else): None leaves them as they are.
+            groups=fields.get("groups"),
+            user_permissions=fields.get("user_permissions"),
+        )
 
 
 @admin.register(OrgUnit)
-class OrgUnitAdmin(DutyAdminMixin, admin.ModelAdmin):
+class OrgUnitAdmin(DutyAdminMixin, MembershipServiceMixin, SimpleHistoryAdmin):
     list_display = ["name", "short_name", "kind", "parent", "sort_order", "is_active", "robot_kind"]
     list_filter = ["kind", "is_active", "robot_kind"]
     search_fields = ["name", "short_name"]
@@ -75,7 +98,7 @@ class OrgUnitAdmin(DutyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(DutyAdminMixin, admin.ModelAdmin):
+class MembershipAdmin(DutyAdminMixin, MembershipAdminMixin, SimpleHistoryAdmin):
     list_display = ["user", "unit", "role"]
     list_filter = ["role", "unit__kind"]
     search_fields = ["user__username", "user__full_name", "unit__name"]

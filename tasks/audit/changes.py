@@ -1,10 +1,15 @@
 """What a change record changed, in words a person reads: field labels, names instead of ids, choices by their
 label. Used by the audit receiver (detail["changes"], TEAM.md's shape `{field: [old, new]}` as strings), the
-audit log page (older rows without `changes`) and the timeline."""
+audit log page (older rows without `changes`) and the timeline.
+
+Secrets never leave here as values: a robot's signing secret or a password is only said to have "changed", and a
+webhook URL, whose token is its secret, is shown by its host.
+"""
 
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.exceptions import FieldDoesNotExist
@@ -14,6 +19,12 @@ from django.utils.translation import gettext as _
 
 # Bookkeeping that moves with every write and means nothing to a reader.
 BOOKKEEPING_FIELDS = frozenset({"version", "number_sort"})
+SECRET_FIELDS = frozenset({"password", "robot_secret"})
+SECRET_URL_FIELDS = frozenset({"robot_webhook_url"})
+# Accounts and the organisation: their creation and deletion list every value (who was given which role where);
+# for the work data, the object and the change record say enough.
+FULL_RECORD_MODELS = frozenset({"tasks.user", "tasks.orgunit", "tasks.membership"})
+MAX_TEXT = 300
 
 
 @dataclass(frozen=True)
@@ -43,6 +54,25 @@ def display_value(field: models.Field | None, value) -> str:
     return str(value)
 
 
+def _url_host(url) -> str:
+    parts = urlsplit(str(url or ""))
+    return f"{parts.scheme}://{parts.hostname}/…" if parts.hostname else ("…" if url else "—")
+
+
+def shown_pair(field: models.Field | None, name: str, old, new) -> tuple[str, str]:
+    """(old, new) as the log may show them: secrets masked, long texts cut."""
+    if name in SECRET_FIELDS:
+        return "—" if old in (None, "") else "******", _("changed")
+    if name in SECRET_URL_FIELDS:
+        before, after = _url_host(old), _url_host(new)
+        return before, after if after != before else f"{after} ({_('changed')})"
+    return _cut(display_value(field, old)), _cut(display_value(field, new))
+
+
+def _cut(text: str) -> str:
+    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
+
+
 def _related(record, field: models.Field):
     """The related object of a historical record's foreign key, or its id when the object is gone."""
     try:
@@ -63,19 +93,30 @@ def record_changes(record, previous, *, skip=BOOKKEEPING_FIELDS) -> list[FieldCh
         try:
             field = model._meta.get_field(change.field)
         except FieldDoesNotExist:  # a field since removed from the model: show it by its name
-            changes.append(
-                FieldChange(
-                    change.field, change.field, display_value(None, change.old), display_value(None, change.new)
-                )
-            )
+            shown = shown_pair(None, change.field, change.old, change.new)
+            changes.append(FieldChange(change.field, change.field, *shown))
             continue
         if field.is_relation and field.many_to_one:
             old, new = _related(previous, field), _related(record, field)
         else:
             old, new = change.old, change.new
-        changes.append(
-            FieldChange(change.field, str(field.verbose_name), display_value(field, old), display_value(field, new))
-        )
+        changes.append(FieldChange(change.field, str(field.verbose_name), *shown_pair(field, change.field, old, new)))
+    return changes
+
+
+def record_values(record, *, created: bool, skip=BOOKKEEPING_FIELDS) -> list[FieldChange]:
+    """Every value a change record holds, as a change from nothing (`created`) or to nothing (a deletion)."""
+    model = record.instance_type
+    tracked = {field.name for field in record._meta.fields}
+    changes = []
+    for field in model._meta.concrete_fields:
+        if field.primary_key or field.name in skip or field.name not in tracked:
+            continue
+        value = _related(record, field) if field.is_relation and field.many_to_one else getattr(record, field.attname)
+        if value is None or value == "":
+            continue
+        old, new = (None, value) if created else (value, None)
+        changes.append(FieldChange(field.name, str(field.verbose_name), *shown_pair(field, field.name, old, new)))
     return changes
 
 
@@ -86,8 +127,11 @@ def changes_detail(changes: list[FieldChange]) -> dict[str, list[str]]:
 
 def history_audit_changes(history_record) -> dict[str, list[str]]:
     """The changes of a just-written change record for its audit row, in the site's language whatever the
-    language of the request, job or command that wrote it (choices are stored by their label)."""
-    if history_record.history_type != "~":
-        return {}
+    language of the request, job or command that wrote it (choices are stored by their label). An account, unit
+    or membership created or deleted lists all its values (old or new side empty)."""
     with translation.override(settings.LANGUAGE_CODE):
-        return changes_detail(record_changes(history_record, history_record.prev_record))
+        if history_record.history_type == "~":
+            return changes_detail(record_changes(history_record, history_record.prev_record))
+        if history_record.instance_type._meta.label_lower in FULL_RECORD_MODELS:
+            return changes_detail(record_values(history_record, created=history_record.history_type == "+"))
+        return {}

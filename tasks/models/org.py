@@ -2,6 +2,13 @@ from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from simple_history.models import HistoricalRecords
+
+from tasks.models.history import IPAddressHistoricalModel
+
+# Saves that only note a login, or nothing a person changed: no change record, no audit row (django-axes and
+# Django's login write last_login on every login).
+BOOKKEEPING_ONLY = frozenset({"last_login"})
 
 
 class User(AbstractUser):
@@ -45,6 +52,10 @@ class User(AbstractUser):
     # Set by seed_demo: a printed demo password is refused at login outside DEBUG (tasks.security.backends).
     has_demo_password = models.BooleanField(_("has a demo password"), default=False, editable=False)
 
+    # Who changed an account, and what (等保): the password hash stays out of the history, the password change is
+    # its own audit row; a login is not a change.
+    history = HistoricalRecords(bases=[IPAddressHistoricalModel], excluded_fields=["password", "last_login"])
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")
@@ -60,6 +71,7 @@ class User(AbstractUser):
 
     def save(self, *args, **kwargs):
         password_set = self._password is not None
+        existed = not self._state.adding
         update_fields = kwargs.get("update_fields")
         if password_set and update_fields is not None and "password" in update_fields:
             kwargs["update_fields"] = {
@@ -68,11 +80,24 @@ class User(AbstractUser):
                 "must_change_password",
                 "has_demo_password",
             }
-        super().save(*args, **kwargs)
+        if update_fields is not None and set(update_fields) <= BOOKKEEPING_ONLY:
+            # simple-history skips a save while this attribute exists (whatever its value).
+            self.skip_history_when_saving = True
+            try:
+                super().save(*args, **kwargs)
+            finally:
+                del self.skip_history_when_saving
+        else:
+            super().save(*args, **kwargs)
         if password_set:
+            from tasks.models.feeds import CalendarFeedToken, new_feed_token
             from tasks.models.security import PasswordHistory
 
             PasswordHistory.objects.create(user=self, password=self.password)
+            if existed:
+                # The calendar address is a second way in to the user's deadlines: a new password, after a leak
+                # or a handover, closes it too (the user finds the new address on the Excel and Word page).
+                CalendarFeedToken.objects.filter(user=self).update(token=new_feed_token(), created_at=timezone.now())
 
     def set_password(self, raw_password):
         super().set_password(raw_password)
@@ -116,6 +141,9 @@ class OrgUnit(models.Model):
         _("robot signing secret"), max_length=200, blank=True, help_text=_("DingTalk 加签 secret, if enabled")
     )
 
+    # The audit rows made from these records say only that a robot's secret or webhook changed (tasks.audit.changes).
+    history = HistoricalRecords(bases=[IPAddressHistoricalModel])
+
     class Meta:
         ordering = ["sort_order", "name"]
         verbose_name = _("organisational unit")
@@ -143,6 +171,8 @@ class Membership(models.Model):
     unit = models.ForeignKey(OrgUnit, verbose_name=_("unit"), on_delete=models.CASCADE, related_name="memberships")
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
 
+    history = HistoricalRecords(bases=[IPAddressHistoricalModel])
+
     class Meta:
         ordering = ["unit", "role"]
         verbose_name = _("membership")
@@ -153,3 +183,13 @@ class Membership(models.Model):
 
     def __str__(self):
         return f"{self.user} · {self.unit} · {self.get_role_display()}"
+
+
+class AdministratorAccount(User):
+    """The accounts that hold an administrator duty, as the security administrator sees them: to reset their
+    passwords (三员分立: never the system administrator, never one's own). The same rows as User."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("administrator account")
+        verbose_name_plural = _("administrator accounts")

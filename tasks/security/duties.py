@@ -27,6 +27,8 @@ MODEL_CLASSES = {
     ("django_celery_beat", "*"): ModelClass.SYSTEM,
     ("axes", "*"): ModelClass.SECURITY,
     ("tasks", "passwordhistory"): ModelClass.SECURITY,
+    # The same accounts as tasks.user, for resetting administrators' passwords (tasks.admin.security).
+    ("tasks", "administratoraccount"): ModelClass.SECURITY,
     ("tasks", "auditentry"): ModelClass.AUDIT,
 }
 
@@ -90,3 +92,49 @@ class DutyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return self.duty_allows(request) and super().has_delete_permission(request, obj)
+
+
+# --- Accounts (三员分立 against each duty, decided here and enforced by tasks.services.accounts) -------------
+
+
+def has_duty(user) -> bool:
+    return bool(getattr(user, "admin_duty", ""))
+
+
+def may_manage_account(actor, account) -> bool:
+    """Change (or delete) `account`'s record. The system administrator manages ordinary accounts and those of
+    system administrators; the security and audit administrators' accounts, and superusers, are a superuser's."""
+    if actor.is_superuser:
+        return True
+    if getattr(actor, "admin_duty", "") != ModelClass.SYSTEM:
+        return False
+    return not account.is_superuser and account.admin_duty in ("", ModelClass.SYSTEM)
+
+
+def may_grant_admin_power(actor) -> bool:
+    """A duty, staff or superuser status, groups and permissions: only a superuser (the bootstrap account,
+    README "Deploying" item 5) gives or takes them, so no administrator widens their own or another's power."""
+    return actor.is_superuser
+
+
+def may_grant_work_role(actor, account) -> bool:
+    """No duty account gives a work role (a membership) to a duty account, itself included: otherwise the system
+    administrator could make himself a committee member and read every report and evidence file."""
+    return not (has_duty(actor) and has_duty(account))
+
+
+def may_set_password(actor, account) -> bool:
+    """Set or reset `account`'s password (the owner changes their own on the password page, with the old one).
+
+    Administrators' passwords (any duty) are reset by the security administrator, never their own; ordinary
+    accounts' by the system administrator; a superuser's only by a superuser.
+    """
+    if actor.pk == account.pk or not actor.is_active:
+        return False
+    if actor.is_superuser:
+        return True
+    if account.is_superuser:
+        return False
+    if has_duty(account):
+        return getattr(actor, "admin_duty", "") == ModelClass.SECURITY
+    return getattr(actor, "admin_duty", "") == ModelClass.SYSTEM
