@@ -13,6 +13,13 @@ from tasks.models import Area, KeyTask
 MAX_BYTES = getattr(settings, "PLAN_IMPORT_MAX_BYTES", 10 * 1024 * 1024)
 MAX_ROWS = getattr(settings, "PLAN_IMPORT_MAX_ROWS", 5000)
 HEADER_SEARCH_ROWS = 10
+# What the archive may hold, checked before parsing (tasks.services.plan_import.workbook). A full plan of 5,000
+# rows with long descriptions unpacks to about 25 MB and some 300,000 XML elements; openpyxl parses about 350,000
+# elements a second, and a cell style costs it ten times more than a cell.
+MAX_UNCOMPRESSED_BYTES = getattr(settings, "PLAN_IMPORT_MAX_UNCOMPRESSED_BYTES", 50 * 1024 * 1024)
+MAX_PARTS = 200
+MAX_XML_ELEMENTS = 600_000
+MAX_STYLE_ELEMENTS = 50_000
 
 
 @dataclass(frozen=True)
@@ -81,6 +88,9 @@ COLUMNS = [
     ),
 ]
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
+# Cells read per row: the template's columns, with as many again for columns a person inserted (备注, a second
+# 序号). A sheet may declare 16,384 columns; nothing past these is read.
+MAX_COLUMNS = 2 * len(COLUMNS)
 
 DEFAULT_AREAS = [
     (Area.Code.POLITICAL, "政治建设"),
