@@ -5,6 +5,7 @@ so a forged id can only narrow a list, never widen it.
 """
 
 import django_filters
+from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
@@ -77,9 +78,25 @@ class _PlanFilterSet(django_filters.FilterSet):
         ).order_by("full_name")
 
 
+# The largest id a database column holds (a signed 64-bit integer, BigAutoField).
+MAX_ID = 2**63 - 1
+
+
+class IdFilter(django_filters.NumberFilter):
+    """An id in the query string: a whole number that fits a database id, else a form error. (django-filter's
+    NumberFilter takes any decimal; SQLite cannot bind one past 2**63 - 1, which made the page answer 500.)"""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        kwargs.setdefault("max_value", MAX_ID)
+        super().__init__(*args, **kwargs)
+
+
 class AssignmentFilter(_PlanFilterSet):
     status = django_filters.ChoiceFilter(label=_("Status"), choices=Assignment.Status.choices)
-    key_task = django_filters.NumberFilter(label=_("Key task"), field_name="key_task_id")
+    key_task = IdFilter(label=_("Key task"), field_name="key_task_id")
     # The monthly reports a reminder bundle lists link here (tasks.services.reminders.bundles).
     cadence = django_filters.ChoiceFilter(
         label=_("Reporting cadence"), choices=KeyTask.Cadence.choices, field_name="key_task__cadence"

@@ -151,9 +151,12 @@ def ledger_download(request):
     user = request.user
     plan = _plan_or_404(request)
     today = local_today()
-    _filterset, queryset = filtered_assignments(
+    filterset, queryset = filtered_assignments(
         request.GET, user=user, plan=plan, today=today, calendar=WorkCalendar.load()
     )
+    if filterset.is_bound and not filterset.is_valid():
+        # The list shows what is wrong with the filters; an empty ledger would not say.
+        return redirect(f"{reverse('assignment_list')}?{request.GET.urlencode()}")
     _sort, ordering = ordering_for(request.GET.get("sort", ""), ASSIGNMENT_ORDERINGS, "number")
     queryset = queryset.order_by(*ordering)
     return _download(
