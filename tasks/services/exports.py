@@ -24,6 +24,7 @@ from tasks.rules import Light, WorkCalendar, local_today
 from tasks.selectors import latest_report_ids
 from tasks.services.common import require
 from tasks.services.lights import lights_current
+from tasks.services.spreadsheet_text import write_text_cell
 from tasks.services.xlsx_stream import StreamingSheet
 
 XLSX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -425,7 +426,7 @@ def assessment_export(
             row.score,
         ]
         for index, value in enumerate(values, start=1):
-            cell = sheet.cell(row=row_number, column=index, value=value)
+            cell = write_text_cell(sheet.cell(row=row_number, column=index), value)  # a unit's name is user text
             cell.border = border
             if isinstance(value, Decimal):
                 cell.number_format = "0.0"

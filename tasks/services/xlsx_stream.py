@@ -1,4 +1,4 @@
-"""A small streaming .xlsx writer for big, plain sheets (the ledger).
+"""A small streaming .xlsx writer for big, plain sheets (the ledger, the audit log export).
 
 openpyxl's write-only mode needs about 19 s for 50,000 rows of 15 columns on a 2-core machine; the ledger
 must take under 10. This writes the same SpreadsheetML straight into the zip entry as rows arrive: one
@@ -14,10 +14,12 @@ from xml.sax.saxutils import escape
 
 from openpyxl.utils import get_column_letter
 
+from tasks.services.spreadsheet_text import looks_like_formula
+
 EXCEL_EPOCH = dt.date(1899, 12, 30)
 # Characters XML 1.0 cannot carry (a narrative pasted from elsewhere may hold them).
 _ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
-STYLE_DEFAULT, STYLE_HEADER, STYLE_DATE = 0, 1, 2
+STYLE_DEFAULT, STYLE_HEADER, STYLE_DATE, STYLE_TEXT = 0, 1, 2, 3
 
 _XML_HEAD = '<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
 _OOXML = "http://schemas.openxmlformats.org"
@@ -67,10 +69,11 @@ _STYLES = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <fill><patternFill patternType="solid"><fgColor rgb="FFF2DCDB"/><bgColor indexed="64"/></patternFill></fill></fills>
 <borders count="1"><border><left/><right/><top/><bottom/><diagonal/></border></borders>
 <cellStyleXfs count="1"><xf numFmtId="0" fontId="0" fillId="0" borderId="0"/></cellStyleXfs>
-<cellXfs count="3"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
+<cellXfs count="4"><xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0"/>
 <xf numFmtId="0" fontId="1" fillId="2" borderId="0" xfId="0" applyFont="1" applyFill="1" applyAlignment="1">
 <alignment horizontal="center" vertical="center" wrapText="1"/></xf>
-<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/></cellXfs>
+<xf numFmtId="164" fontId="0" fillId="0" borderId="0" xfId="0" applyNumberFormat="1"/>
+<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/></cellXfs>
 <cellStyles count="1"><cellStyle name="Normal" xfId="0" builtinId="0"/></cellStyles>
 </styleSheet>"""
 _APP = """<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
@@ -146,7 +149,10 @@ class StreamingSheet:
                 continue
             ref = f"{letter}{number}"
             if isinstance(value, str):
-                cells.append(f'<c r="{ref}" t="s"{header_style}><v>{self._string(value)}</v></c>')
+                # Always a string cell, never a formula; text a spreadsheet would take for one also gets Excel's
+                # quote prefix, so that it stays text when someone edits it (tasks.services.spreadsheet_text).
+                text_style = header_style or (f' s="{STYLE_TEXT}"' if looks_like_formula(value) else "")
+                cells.append(f'<c r="{ref}" t="s"{text_style}><v>{self._string(value)}</v></c>')
             elif isinstance(value, bool):
                 cells.append(f'<c r="{ref}" t="b"><v>{int(value)}</v></c>')
             elif isinstance(value, int | float | Decimal):
@@ -156,7 +162,9 @@ class StreamingSheet:
             elif isinstance(value, dt.date):
                 cells.append(f'<c r="{ref}" s="{STYLE_DATE}"><v>{(value - EXCEL_EPOCH).days}</v></c>')
             else:
-                cells.append(f'<c r="{ref}" t="s"><v>{self._string(str(value))}</v></c>')
+                text = str(value)
+                text_style = f' s="{STYLE_TEXT}"' if looks_like_formula(text) else ""
+                cells.append(f'<c r="{ref}" t="s"{text_style}><v>{self._string(text)}</v></c>')
         self._write(f'<row r="{number}">{"".join(cells)}</row>')
 
     def append(self, values) -> None:

@@ -9,6 +9,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from tasks.models import OrgUnit
 from tasks.services.plan_import.columns import CADENCE_CHOICES, COLUMNS, DEFAULT_AREAS, MAX_ROWS
+from tasks.services.spreadsheet_text import write_text_cell
 
 
 def plan_template_workbook() -> bytes:
@@ -42,7 +43,7 @@ def plan_template_workbook() -> bytes:
         letter = get_column_letter(list_index)
         lists.cell(row=1, column=list_index, value=name)
         for row, value in enumerate(values, start=2):
-            lists.cell(row=row, column=list_index, value=value)
+            write_text_cell(lists.cell(row=row, column=list_index), value)  # unit names are user text
         options[name] = f"选项!${letter}$2:${letter}${len(values) + 1}"
 
     def letter_of(key: str) -> str:
