@@ -122,6 +122,7 @@ def main() -> None:
                 str(args.reports),
                 "--seed",
                 str(args.seed),
+                "--i-know-this-is-not-production",  # the bench's own database, on production settings
             ],
             env,
         )

@@ -4,6 +4,7 @@ from io import StringIO
 
 import pytest
 from django.core.management import call_command
+from django.core.management.base import CommandError
 
 from tasks.models import AnnualPlan, Assignment, KeyTask, OrgUnit, ProgressReport
 
@@ -48,3 +49,61 @@ def test_same_seed_same_data_and_reruns_replace():
     assert Assignment.objects.count() == 20 and ProgressReport.objects.count() == 60
     _run(units=5, tasks=4, reports=3, seed=10)
     assert _digest() != first
+
+
+@pytest.fixture(autouse=True)
+def _developer_machine(settings):
+    settings.DEBUG = True  # where generate_load is meant to run; the tests of DEBUG off say so
+
+
+def _counts() -> tuple:
+    return (
+        AnnualPlan.objects.count(),
+        KeyTask.objects.count(),
+        Assignment.objects.count(),
+        ProgressReport.objects.count(),
+        KeyTask.history.count(),
+        OrgUnit.objects.count(),
+    )
+
+
+@pytest.mark.django_db
+def test_a_plan_it_did_not_make_is_never_touched(assignment_a1, secretary_a):
+    """Real work of the same year (here with a report and its evidence, as the demo has): refused, with a clear
+    message, and nothing written: no unit, account or plan of the load either."""
+    from tasks.services import progress_report_submit
+    from tests.helpers import pdf
+
+    progress_report_submit(
+        assignment=assignment_a1,
+        author=secretary_a,
+        percent=30,
+        narrative="学习",
+        obstacles="人手不足",
+        files=[pdf()],
+    )
+    before = _counts()
+    with pytest.raises(CommandError, match="was not made by generate_load"):
+        _run(units=3, tasks=2, reports=1)
+    assert _counts() == before
+    assert not AnnualPlan.objects.filter(is_generated=True).exists()
+
+
+@pytest.mark.django_db
+def test_with_debug_off_it_runs_only_when_told_this_is_not_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="--i-know-this-is-not-production"):
+        _run(units=2, tasks=1)
+    assert not AnnualPlan.objects.exists()
+    out = StringIO()
+    call_command(
+        "generate_load",
+        "--units=2",
+        "--tasks=1",
+        "--year=2023",
+        "--as-of=2023-09-20",
+        "--i-know-this-is-not-production",
+        stdout=out,
+    )
+    assert "2 assignments" in out.getvalue()
+    assert AnnualPlan.objects.get(year=2023).is_generated

@@ -4,7 +4,15 @@ through the real services, audit trail included) and a synthetic provincial-scal
 `seed_demo` and `generate_load` (and tests and bench)."""
 
 from tasks.demo.build import DEMO_YEAR, demo_build
-from tasks.demo.load import ROOT_UNIT, LoadResult, load_generate
+from tasks.demo.load import ROOT_UNIT, LoadRefusedError, LoadResult, load_generate
 from tasks.demo.org_data import PRINTED_ACCOUNTS
 
-__all__ = ["DEMO_YEAR", "PRINTED_ACCOUNTS", "ROOT_UNIT", "LoadResult", "demo_build", "load_generate"]
+__all__ = [
+    "DEMO_YEAR",
+    "PRINTED_ACCOUNTS",
+    "ROOT_UNIT",
+    "LoadRefusedError",
+    "LoadResult",
+    "demo_build",
+    "load_generate",
+]

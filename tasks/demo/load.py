@@ -87,11 +87,23 @@ def _users_create(units: list[OrgUnit]) -> tuple[dict[int, User], list[User]]:
     )
 
 
+class LoadRefusedError(Exception):
+    """The year's plan was not made by load_generate: real (or demo) work, which it never touches."""
+
+
 def _plan_replace(year: int) -> AnnualPlan:
-    plan, _ = AnnualPlan.objects.get_or_create(
-        year=year, defaults={"title": f"{year}年度党建工作要点（压测）", "status": AnnualPlan.Status.PUBLISHED}
-    )
-    # Raw deletes: the ORM would load 600,000 reports to run history signals on each.
+    plan = AnnualPlan.objects.select_for_update().filter(year=year).first()
+    if plan is not None and not plan.is_generated:
+        raise LoadRefusedError(
+            f"The {year} plan ({plan.title}) was not made by generate_load: it is real or demo work, and "
+            "generate_load only ever replaces a plan it made itself. Choose another --year, or use an empty database."
+        )
+    if plan is None:
+        plan = AnnualPlan.objects.create(
+            year=year, title=f"{year}年度党建工作要点（压测）", status=AnnualPlan.Status.PUBLISHED, is_generated=True
+        )
+    # Raw deletes: the ORM would load 600,000 reports to run history signals on each. Only ever the rows of a
+    # generated plan, which nobody's work is in.
     reports = ProgressReport.objects.filter(assignment__key_task__plan=plan)
     reports._raw_delete(reports.db)
     assignments = Assignment.objects.filter(key_task__plan=plan)
@@ -141,7 +153,9 @@ def load_generate(
     *, units: int, tasks: int, reports: int, seed: int = 1, year: int | None = None, as_of: dt.date | None = None
 ) -> LoadResult:
     """Build (or rebuild) the plan of `year`: `tasks` key tasks, each assigned to every one of `units`
-    units, with `reports` progress reports per assignment. The same arguments give the same data."""
+    units, with `reports` progress reports per assignment. The same arguments give the same data.
+
+    Raises LoadRefusedError, writing nothing, when the year has a plan that this function did not make."""
     as_of = as_of or local_today()
     year = year or as_of.year
     as_of = min(max(as_of, dt.date(year, 1, 1)), dt.date(year, 12, 31))

@@ -22,6 +22,8 @@ class AnnualPlan(models.Model):
     title = models.CharField(_("title"), max_length=200)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Made by `manage.py generate_load` (synthetic data for benchmarks), which replaces only such a plan.
+    is_generated = models.BooleanField(_("synthetic load data"), default=False, editable=False)
 
     history = HistoricalRecords(bases=[IPAddressHistoricalModel])
 

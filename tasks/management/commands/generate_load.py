@@ -1,13 +1,20 @@
 import datetime as dt
 import time
 
-from django.core.management.base import BaseCommand
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
 
-from tasks.demo import load_generate
+from tasks.demo import LoadRefusedError, load_generate
+
+NOT_PRODUCTION = "--i-know-this-is-not-production"
 
 
 class Command(BaseCommand):
-    help = "Build a deterministic synthetic year: N units, M key tasks each assigned to every unit, K reports each."
+    help = (
+        "Build a deterministic synthetic year for benchmarks: N units, M key tasks each assigned to every unit, "
+        "K reports each. Replaces only a plan it made itself; refuses to run with DEBUG off unless told "
+        f"{NOT_PRODUCTION}."
+    )
 
     def add_arguments(self, parser):
         parser.add_argument("--units", type=int, required=True)
@@ -18,10 +25,24 @@ class Command(BaseCommand):
         parser.add_argument(
             "--as-of", type=dt.date.fromisoformat, help="date the generated history runs up to (default: today)"
         )
+        parser.add_argument(
+            NOT_PRODUCTION,
+            action="store_true",
+            dest="not_production",
+            help="run although DEBUG is off (a benchmark database on production settings)",
+        )
 
-    def handle(self, *args, units, tasks, reports, seed, year, as_of, **options):
+    def handle(self, *args, units, tasks, reports, seed, year, as_of, not_production, **options):
+        if not settings.DEBUG and not not_production:
+            raise CommandError(
+                "DEBUG is off, so this may be a production database: generate_load writes thousands of synthetic "
+                f"units, accounts and reports. If it is a benchmark database, run again with {NOT_PRODUCTION}."
+            )
         started = time.monotonic()
-        result = load_generate(units=units, tasks=tasks, reports=reports, seed=seed, year=year, as_of=as_of)
+        try:
+            result = load_generate(units=units, tasks=tasks, reports=reports, seed=seed, year=year, as_of=as_of)
+        except LoadRefusedError as refused:
+            raise CommandError(str(refused)) from None
         self.stdout.write(
             f"plan {result.plan.year}: {result.units} units, {result.key_tasks} key tasks, "
             f"{result.assignments} assignments, {result.reports} reports in {time.monotonic() - started:.1f} s"
