@@ -27,6 +27,6 @@ def first_records(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tasks", "0007_account_history")]
+    dependencies = [("tasks", "0007_hardening")]
 
     operations = [migrations.RunPython(first_records, migrations.RunPython.noop)]
