@@ -8,12 +8,11 @@ import time_machine
 from tasks.models import InboxMessage
 from tasks.services.reminders import reminder_scan
 from tests.factories import TEST_PASSWORD, AssignmentFactory, KeyTaskFactory, PlanFactory
-from tests.test_browser_report_flow import browser  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def log_in(browser, live_server, username):  # noqa: F811 - `browser` is the fixture imported above
+def log_in(browser, live_server, username):
     context = browser.new_context(viewport={"width": 375, "height": 800}, locale="zh-CN")
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
@@ -24,7 +23,7 @@ def log_in(browser, live_server, username):  # noqa: F811 - `browser` is the fix
     return page
 
 
-def test_preferences_saved_and_a_forged_choice_refused_visibly(browser, live_server, secretary_b):  # noqa: F811
+def test_preferences_saved_and_a_forged_choice_refused_visibly(browser, live_server, secretary_b):
     secretary_b.set_password(TEST_PASSWORD)
     secretary_b.save()
     page = log_in(browser, live_server, "secretary_b")
@@ -47,7 +46,7 @@ def test_preferences_saved_and_a_forged_choice_refused_visibly(browser, live_ser
     assert secretary_b.reminder_email_mode == "each"
 
 
-def test_a_days_bundle_opens_to_its_items_on_a_phone(browser, live_server, org, secretary_b, committee):  # noqa: F811
+def test_a_days_bundle_opens_to_its_items_on_a_phone(browser, live_server, org, secretary_b, committee):
     secretary_b.set_password(TEST_PASSWORD)
     secretary_b.save()
     plan = PlanFactory(year=2024, status="published")

