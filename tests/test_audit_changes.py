@@ -202,7 +202,7 @@ def test_history_started_for_rows_that_existed_before(db):
 
     unit = OrgUnit.objects.create(name="老单位")
     OrgUnit.history.filter(id=unit.pk).delete()  # as before the upgrade: no history
-    import_module("tasks.migrations.0008_account_history_initial").first_records(apps, None)
+    import_module("tasks.migrations.0009_account_history_initial").first_records(apps, None)
     unit.name = "新单位"
     unit.save()
     assert last_change(unit).detail["changes"] == {"name": ["老单位", "新单位"]}

@@ -27,6 +27,6 @@ def first_records(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("tasks", "0007_hardening")]
+    dependencies = [("tasks", "0008_hardening")]
 
     operations = [migrations.RunPython(first_records, migrations.RunPython.noop)]
