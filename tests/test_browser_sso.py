@@ -6,7 +6,6 @@ import os
 import pytest
 
 from tests.support_sso import FakeOIDCProvider
-from tests.test_browser_report_flow import browser  # noqa: F401 - the fixture
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -15,7 +14,7 @@ SHOTS = os.environ.get("SCREENSHOT_DIR")
 
 @pytest.mark.parametrize("width", [375, 1280])
 def test_a_secretary_logs_in_through_the_identity_platform(
-    browser,  # noqa: F811
+    browser,
     live_server,
     httpserver,
     settings,
@@ -37,7 +36,7 @@ def test_a_secretary_logs_in_through_the_identity_platform(
 
 
 @pytest.mark.parametrize("width", [375, 1280])
-def test_an_identity_without_an_account_is_told_why(browser, live_server, httpserver, settings, org, width):  # noqa: F811
+def test_an_identity_without_an_account_is_told_why(browser, live_server, httpserver, settings, org, width):
     provider = FakeOIDCProvider(httpserver).install(settings)
     provider.claims = {"preferred_username": "stranger"}
     page = browser.new_context(viewport={"width": width, "height": 800}, locale="zh-CN").new_page()
