@@ -2,16 +2,15 @@
 
 `assignments`: rows, the workbench, progress; `dashboard`: the committee dashboard and the paged lists;
 `filters`: the list filters kept in the URL; `timeline`: the history of a key task or an assignment;
-`digest`: the committee's weekly digest. Callers import from here. A test that patches a name looked up by
-a view patches it here (the views call `selectors.workbench`), one looked up inside a module patches that
-module.
+`digest`: the committee's weekly digest; `plans`: which plan a page, an export or a command works on.
+Callers import from here. A test that patches a name looked up by a view patches it here (the views call
+`selectors.workbench`), one looked up inside a module patches that module.
 """
 
 from tasks.selectors.assignments import (
     AssignmentRow,
     assignment_rows,
     assignments_for_lists,
-    current_plan,
     key_task_progress,
     latest_report_ids,
     most_urgent_rows,
@@ -25,7 +24,6 @@ from tasks.selectors.dashboard import (
     dashboard_get,
     light_counts_by_key_task,
     plan_assignments,
-    plan_for,
     sort_units,
 )
 from tasks.selectors.digest import Digest, weekly_digest
@@ -38,6 +36,7 @@ from tasks.selectors.filters import (
     filtered_key_tasks,
     ordering_for,
 )
+from tasks.selectors.plans import current_plan, plan_of_year, plans_visible
 from tasks.selectors.timeline import TimelineEvent, assignment_timeline, key_task_timeline
 
 __all__ = [
@@ -66,7 +65,8 @@ __all__ = [
     "most_urgent_rows",
     "ordering_for",
     "plan_assignments",
-    "plan_for",
+    "plan_of_year",
+    "plans_visible",
     "sort_units",
     "weekly_digest",
     "workbench",

@@ -90,12 +90,6 @@ def assignments_for_lists(user) -> QuerySet:
     )
 
 
-def current_plan(user, year: int | None = None) -> AnnualPlan | None:
-    plans = access.visible_plans(user)
-    year = year or local_today().year
-    return plans.filter(year=year).first() or plans.exclude(status=AnnualPlan.Status.DRAFT).first() or plans.first()
-
-
 def mark_reportable(user, rows: list[AssignmentRow]) -> list[AssignmentRow]:
     for row in rows:
         row.may_report = not row.assignment.is_completed and access.can_report(user, row.assignment)

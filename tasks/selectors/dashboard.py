@@ -133,19 +133,6 @@ class Dashboard:
     obstacles: list[ProgressReport]
 
 
-def plan_for(user, year: int | None) -> AnnualPlan | None:
-    """The plan of `year` if the user may see it, else the current year's, else the latest."""
-    plans = access.visible_plans(user)
-    if year is not None:
-        chosen = plans.filter(year=year).first()
-        if chosen is not None:
-            return chosen
-    today = local_today()
-    return (
-        plans.filter(year=today.year).first() or plans.exclude(status=AnnualPlan.Status.DRAFT).first() or plans.first()
-    )
-
-
 def plan_assignments(user, plan: AnnualPlan) -> QuerySet:
     return access.visible_assignments(user).filter(key_task__plan=plan)
 

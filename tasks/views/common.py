@@ -8,3 +8,12 @@ def apply_service_errors(form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, messages)
     else:
         form.add_error(None, error.messages)
+
+
+def year_param(request) -> int | None:
+    """The plan year asked for in the query string (`?year=2024`); None when absent or not a year (the
+    page then shows the current plan, tasks.selectors.current_plan)."""
+    text = request.GET.get("year", "").strip()
+    if len(text) != 4 or not (text.isascii() and text.isdigit()):
+        return None
+    return int(text)

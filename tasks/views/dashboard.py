@@ -7,14 +7,10 @@ from django.urls import reverse
 from tasks import access, charts
 from tasks.cache import cached
 from tasks.rules import Light, local_today
-from tasks.selectors import dashboard_get, plan_for, sort_units
+from tasks.selectors import current_plan, dashboard_get, sort_units
+from tasks.views.common import year_param
 
 UNITS_SHOWN = 30
-
-
-def _year(request) -> int | None:
-    year = request.GET.get("year", "")
-    return int(year) if year.isdigit() else None
 
 
 def list_url(name: str, plan, **params) -> str:
@@ -27,7 +23,7 @@ def list_url(name: str, plan, **params) -> str:
 def dashboard(request):
     """Where are we? The plan at a glance, for the committee; secretaries see their units only."""
     user = request.user
-    plan = plan_for(user, _year(request))
+    plan = current_plan(user, year_param(request))
     context = {"plan": plan, "plans": access.visible_plans(user)}
     if plan is None:
         return render(request, "tasks/dashboard.html", context)

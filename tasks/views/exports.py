@@ -21,7 +21,7 @@ from tasks import access
 from tasks.forms import PlanImportForm
 from tasks.models import AnnualPlan
 from tasks.rules import WorkCalendar, local_today
-from tasks.selectors import ASSIGNMENT_ORDERINGS, filtered_assignments, ordering_for, plan_for
+from tasks.selectors import ASSIGNMENT_ORDERINGS, current_plan, filtered_assignments, ordering_for
 from tasks.services.annual_report import DOCX_CONTENT_TYPE, annual_report_build
 from tasks.services.calendar_feed import (
     ICS_CONTENT_TYPE,
@@ -33,14 +33,10 @@ from tasks.services.calendar_feed import (
 from tasks.services.exports import XLSX_CONTENT_TYPE, assessment_export, ledger_export
 from tasks.services.plan_import import MAX_BYTES, PlanImportError, plan_import, plan_template_workbook
 from tasks.services.rollover import plan_rollover
+from tasks.views.common import year_param
 
 # Files are built in a temporary file first: a 50,000-row ledger should not sit in memory.
 SPOOL_BYTES = 2 * 1024 * 1024
-
-
-def _year(request) -> int | None:
-    year = request.GET.get("year", "")
-    return int(year) if year.isdigit() else None
 
 
 def _require_committee(user) -> None:
@@ -49,7 +45,7 @@ def _require_committee(user) -> None:
 
 
 def _plan_or_404(request) -> AnnualPlan:
-    plan = plan_for(request.user, _year(request))
+    plan = current_plan(request.user, year_param(request))
     if plan is None:
         raise Http404
     return plan
@@ -67,7 +63,7 @@ def _download(write, *, filename: str, content_type: str) -> FileResponse:
 def exports_home(request):
     """The downloads of a plan, the calendar address, and (for the committee) import and rollover."""
     user = request.user
-    plan = plan_for(user, _year(request))
+    plan = current_plan(user, year_param(request))
     feed = calendar_feed_token_get_or_create(user=user)
     is_committee = access.is_committee(user)
     next_year_exists = plan is not None and AnnualPlan.objects.filter(year=plan.year + 1).exists()

@@ -9,20 +9,20 @@ from tasks.selectors import (
     ASSIGNMENT_ORDERINGS,
     KEY_TASK_ORDERINGS,
     assignment_page,
+    current_plan,
     filtered_assignments,
     filtered_key_tasks,
     light_counts_by_key_task,
     ordering_for,
-    plan_for,
 )
-from tasks.views.dashboard import _year
+from tasks.views.common import year_param
 
 PAGE_SIZE = 50
 
 
 def _plan_context(request):
     user = request.user
-    plan = plan_for(user, _year(request))
+    plan = current_plan(user, year_param(request))
     return plan, {"plan": plan, "plans": access.visible_plans(user)}
 
 

@@ -10,6 +10,7 @@ from tasks import access, selectors
 from tasks.forms import CommentForm, WorkbenchFilterForm
 from tasks.models import AnnualPlan
 from tasks.rules import local_today
+from tasks.views.common import year_param
 
 HOME_PAGE_SIZE = 50
 # Beyond this the key task page links to the assignment list filtered to the key task.
@@ -20,8 +21,7 @@ KEY_TASK_ROW_LIMIT = 60
 def home(request):
     """The workbench (我的任务): the user's assignments, most urgent first, with filters."""
     plans = access.visible_plans(request.user)
-    year = request.GET.get("year")
-    plan = selectors.current_plan(request.user, int(year) if year and year.isdigit() else None)
+    plan = selectors.current_plan(request.user, year_param(request))
     areas = list(plan.areas.all()) if plan else []
     filters = WorkbenchFilterForm(request.GET or None, areas=areas)
     chosen = filters.cleaned_data if filters.is_valid() else {}

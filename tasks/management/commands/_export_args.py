@@ -3,6 +3,7 @@
 from django.core.management.base import CommandError
 
 from tasks.models import AnnualPlan
+from tasks.selectors import plan_of_year
 
 
 def add_year_and_output(parser, *, suffix: str) -> None:
@@ -11,7 +12,8 @@ def add_year_and_output(parser, *, suffix: str) -> None:
 
 
 def plan_for_year(year: int) -> AnnualPlan:
-    plan = AnnualPlan.objects.filter(year=year).first()
+    """The command line sees every plan; a year without one stops the command with a message."""
+    plan = plan_of_year(None, year)
     if plan is None:
         raise CommandError(f"There is no plan for {year}.")
     return plan
