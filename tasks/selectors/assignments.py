@@ -9,7 +9,7 @@ from django.db.models import Case, Exists, IntegerField, OuterRef, Q, QuerySet, 
 
 from tasks import access
 from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport
-from tasks.rules import Light, WorkCalendar, local_today
+from tasks.rules import Light, WorkCalendar, local_today, weighted_mean
 from tasks.services.lights import lights_current, lights_fresh
 
 
@@ -152,15 +152,6 @@ def _rows_for(user, ids: list[int], *, today: dt.date, calendar: WorkCalendar) -
     return mark_reportable(user, rows)
 
 
-def weighted_progress(pairs) -> Decimal:
-    """Weighted mean of (progress, weight) pairs, rounded to one decimal place."""
-    total_weight = sum((Decimal(weight) for _, weight in pairs), Decimal(0))
-    if not total_weight:
-        return Decimal(0)
-    total = sum((Decimal(progress) * Decimal(weight) for progress, weight in pairs), Decimal(0))
-    return (total / total_weight).quantize(Decimal("0.1"))
-
-
 def key_task_progress(key_task: KeyTask) -> Decimal:
     """A key task's progress: the weighted mean of its assignments' approved progress (DOMAIN.md)."""
-    return weighted_progress(list(key_task.assignments.values_list("progress", "weight")))
+    return weighted_mean(key_task.assignments.values_list("progress", "weight"))

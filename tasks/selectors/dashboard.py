@@ -16,7 +16,17 @@ from django.utils import timezone
 
 from tasks import access, cache
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit, ProgressReport
-from tasks.rules import Light, WorkCalendar, local_today
+from tasks.rules import (
+    Light,
+    WorkCalendar,
+    assign_ranks,
+    completion_rate,
+    local_today,
+    on_time_rate,
+    percent,
+    weighted_mean,
+    weighted_mean_of_sums,
+)
 from tasks.services.lights import lights_current
 
 LIGHT_ORDER = list(Light)  # most urgent first
@@ -51,28 +61,18 @@ class LightCounts:
 
     @property
     def progress(self) -> Decimal:
-        """Weighted mean of approved progress (DOMAIN.md), one decimal."""
-        if not self.weight_sum:
-            return Decimal(0)
-        return (self.progress_sum / self.weight_sum).quantize(Decimal("0.1"))
+        return weighted_mean_of_sums(self.progress_sum, self.weight_sum)
 
     @property
     def completion_rate(self) -> Decimal | None:
-        return _percent(self.completed, self.total)
+        return completion_rate(completed=self.completed, total=self.total)
 
     @property
     def on_time_rate(self) -> Decimal | None:
-        """Of the assignments that came due or were completed, the share completed on time."""
-        return _percent(self.counts[Light.DONE], self.completed + self.counts[Light.RED])
+        return on_time_rate(on_time=self.counts[Light.DONE], completed=self.completed, overdue=self.counts[Light.RED])
 
     def items(self) -> list[tuple[Light, int]]:
         return [(light, self.counts[light.value]) for light in LIGHT_ORDER]
-
-
-def _percent(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
 
 
 @dataclass
@@ -137,14 +137,6 @@ def plan_assignments(user, plan: AnnualPlan) -> QuerySet:
     return access.visible_assignments(user).filter(key_task__plan=plan)
 
 
-def weighted_mean(pairs) -> Decimal:
-    pairs = [(Decimal(value), Decimal(weight)) for value, weight in pairs]
-    total = sum((weight for _, weight in pairs), Decimal(0))
-    if not total:
-        return Decimal(0)
-    return (sum((value * weight for value, weight in pairs), Decimal(0)) / total).quantize(Decimal("0.1"))
-
-
 def _grouped_light_counts(queryset: QuerySet, *group: str) -> list[dict]:
     """Counts and progress sums by `group` and light. Integer sums only: numeric multiplication over every
     row costs more than the light itself, and the weights of a group are few, so Python applies them."""
@@ -163,13 +155,7 @@ def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
             lights.counts[Light.RED],
         )
 
-    ordered = sorted(rows, key=lambda row: (key(row), row.name))
-    previous, rank = None, 0
-    for position, row in enumerate(ordered, start=1):
-        if key(row) != previous:
-            rank, previous = position, key(row)
-        row.rank = rank
-    return ordered
+    return assign_ranks(sorted(rows, key=lambda row: (key(row), row.name)), key)
 
 
 UNIT_SORTS = {
@@ -225,8 +211,8 @@ def _month_points(queryset: QuerySet, plan: AnnualPlan, today: dt.date, total: i
                 last_day=end,
                 due=due - due_before,
                 completed=done - done_before,
-                expected_rate=_percent(due, total) or Decimal(0),
-                actual_rate=(_percent(done, total) or Decimal(0)) if first <= today else None,
+                expected_rate=percent(due, total) or Decimal(0),
+                actual_rate=(percent(done, total) or Decimal(0)) if first <= today else None,
             )
         )
         due_before, done_before = due, done

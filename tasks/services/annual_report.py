@@ -23,7 +23,7 @@ from docx.shared import Cm, Pt
 from tasks import access
 from tasks.audit import Action, audit_record
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit, ProgressReport
-from tasks.rules import Light, local_today
+from tasks.rules import Light, completion_rate, local_today, on_time_rate, percent, weighted_mean
 from tasks.services.common import require
 from tasks.services.exports import AssessmentRow, assessment_rows
 from tasks.services.lights import lights_current
@@ -56,12 +56,6 @@ def rate(value: Decimal | None) -> str:
     return "—" if value is None else f"{amount(value)}%"
 
 
-def _percent(part, whole) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(100) * Decimal(part) / Decimal(whole)).quantize(Decimal("0.1"))
-
-
 # --- Figures ---------------------------------------------------------------------------------------
 
 
@@ -82,7 +76,7 @@ class TaskOutcome:
     def target_rate(self) -> Decimal | None:
         if self.target_total is None or self.actual_total is None:
             return None
-        return _percent(self.actual_total, self.target_total)
+        return percent(self.actual_total, self.target_total)
 
 
 @dataclass
@@ -96,12 +90,11 @@ class AreaFigures:
 
     @property
     def completion_rate(self) -> Decimal | None:
-        return _percent(self.completed, self.assignments)
+        return completion_rate(completed=self.completed, total=self.assignments)
 
     @property
     def on_time_rate(self) -> Decimal | None:
-        """As on the dashboard: of the assignments completed or overdue, the share completed on time."""
-        return _percent(self.done_on_time, self.completed + self.red)
+        return on_time_rate(on_time=self.done_on_time, completed=self.completed, overdue=self.red)
 
     @property
     def red_tasks(self) -> list[TaskOutcome]:
@@ -134,13 +127,15 @@ class AnnualFigures:
 
     @property
     def completion_rate(self) -> Decimal | None:
-        return _percent(self.completed, self.assignments)
+        return completion_rate(completed=self.completed, total=self.assignments)
 
     @property
     def on_time_rate(self) -> Decimal | None:
-        done_on_time = sum(area.done_on_time for area in self.areas)
-        red = sum(area.red for area in self.areas)
-        return _percent(done_on_time, self.completed + red)
+        return on_time_rate(
+            on_time=sum(area.done_on_time for area in self.areas),
+            completed=self.completed,
+            overdue=sum(area.red for area in self.areas),
+        )
 
     @property
     def leading_units(self) -> list[AssessmentRow]:
@@ -201,10 +196,7 @@ def annual_report_figures(*, plan: AnnualPlan, user=None, today: dt.date | None 
             outcome.target_total = (outcome.target_total or Decimal(0)) + row["key_task__target_value"]
             outcome.actual_total = (outcome.actual_total or Decimal(0)) + (row["actual_value"] or Decimal(0))
     for task_id, pairs in weighted.items():
-        total_weight = sum((Decimal(weight) for _progress, weight in pairs), Decimal(0))
-        if total_weight:
-            progress = sum((Decimal(progress) * Decimal(weight) for progress, weight in pairs), Decimal(0))
-            key_tasks[task_id].progress = (progress / total_weight).quantize(Decimal("0.1"))
+        key_tasks[task_id].progress = weighted_mean(pairs)
 
     _attach_narratives(plan, key_tasks)
 

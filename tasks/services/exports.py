@@ -7,7 +7,7 @@ little memory; the small assessment table uses openpyxl.
 """
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 
 from django.conf import settings
@@ -20,7 +20,18 @@ from openpyxl.utils import get_column_letter
 from tasks import access
 from tasks.audit import Action, audit_record
 from tasks.models import AnnualPlan, Assignment, OrgUnit, ProgressReport
-from tasks.rules import Light, WorkCalendar, local_today
+from tasks.rules import (
+    ONE_DECIMAL,
+    Light,
+    WorkCalendar,
+    assign_ranks,
+    completion_rate,
+    local_today,
+    on_time_rate,
+    percent,
+    weighted_mean,
+    weighted_mean_of_sums,
+)
 from tasks.selectors import latest_report_ids
 from tasks.services.common import require
 from tasks.services.lights import lights_current
@@ -254,27 +265,18 @@ class AssessmentRow:
     progress: Decimal = Decimal(0)
     score: Decimal = Decimal(0)
     rank: int = 0
-    _progress_sum: Decimal = field(default=Decimal(0), repr=False)
-    _weight_sum: Decimal = field(default=Decimal(0), repr=False)
 
     @property
     def completion_rate(self) -> Decimal | None:
-        return _percent(self.completed, self.total)
+        return completion_rate(completed=self.completed, total=self.total)
 
     @property
     def on_time_rate(self) -> Decimal | None:
-        """Of the assignments completed or overdue, the share completed on time (as on the dashboard)."""
-        return _percent(self.on_time, self.completed + self.overdue)
+        return on_time_rate(on_time=self.on_time, completed=self.completed, overdue=self.overdue)
 
     @property
     def target_rate(self) -> Decimal | None:
-        return _percent(self.targets_met, self.quantitative)
-
-
-def _percent(part: int, whole: int) -> Decimal | None:
-    if not whole:
-        return None
-    return (Decimal(100) * part / whole).quantize(Decimal("0.1"))
+        return percent(self.targets_met, self.quantitative)
 
 
 def _score(row: AssessmentRow, weights: AssessmentWeights) -> Decimal:
@@ -285,12 +287,10 @@ def _score(row: AssessmentRow, weights: AssessmentWeights) -> Decimal:
         (row.progress, weights.progress),
     ]
     present = [(rate, weight) for rate, weight in parts if rate is not None and weight]
-    total_weight = sum((weight for _rate, weight in present), Decimal(0))
-    if not total_weight:
+    if not present:
         return Decimal(0)
-    score = sum((rate * weight for rate, weight in present), Decimal(0)) / total_weight
-    score -= weights.overdue_penalty * row.overdue
-    return max(Decimal(0), score).quantize(Decimal("0.1"))
+    score = weighted_mean(present, rounded=False) - weights.overdue_penalty * row.overdue
+    return max(Decimal(0), score).quantize(ONE_DECIMAL)
 
 
 def assessment_rows(
@@ -347,19 +347,12 @@ def assessment_rows(
             targets_met=values["targets_met"],
         )
         row.done_late = row.completed - row.on_time
-        weight_sum = Decimal(values["weight_sum"] or 0)
-        if weight_sum:
-            row.progress = (Decimal(values["progress_sum"] or 0) / weight_sum).quantize(Decimal("0.1"))
+        row.progress = weighted_mean_of_sums(values["progress_sum"], values["weight_sum"])
         row.score = _score(row, weights)
         rows.append(row)
     sort_order = {unit.pk: (unit.sort_order, unit.name) for unit in names.values()}
     rows.sort(key=lambda row: (-row.score, -(row.completion_rate or 0), row.overdue, sort_order[row.unit_id]))
-    previous, rank = None, 0
-    for position, row in enumerate(rows, start=1):
-        if row.score != previous:
-            rank, previous = position, row.score
-        row.rank = rank
-    return rows
+    return assign_ranks(rows, lambda row: row.score)
 
 
 ASSESSMENT_COLUMNS = [
