@@ -13,7 +13,18 @@ from django.conf import settings
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
-from tasks.models import AnnualPlan, Assignment, Evidence, KeyTask, Membership, OrgUnit, ProgressReport
+from tasks.models import (
+    AnnualPlan,
+    Assignment,
+    Evidence,
+    KeyTask,
+    MeetingFile,
+    MeetingRecord,
+    Membership,
+    OrgUnit,
+    PartyMember,
+    ProgressReport,
+)
 
 _SCOPE_ATTR = "_partybuild_scope"
 
@@ -177,3 +188,36 @@ def can_urge(user) -> bool:
 
 def can_decide_extension(user) -> bool:
     return scope_for(user).is_committee
+
+
+# --- Organisational life (组织生活) -------------------------------------------------------------------
+# A branch's roster and meeting records are seen by the branch, its superiors and the committee, and kept by
+# the branch's secretary or party-affairs worker (or a superior's: a general branch keeps its branches').
+
+
+def orglife_units(user) -> QuerySet:
+    """The branches whose organisational life the user may see."""
+    return visible_units(user).filter(kind=OrgUnit.Kind.BRANCH)
+
+
+def can_keep_orglife(user, unit: OrgUnit) -> bool:
+    """Edit the roster and record meetings of `unit`."""
+    scope = scope_for(user)
+    return not scope.is_anonymous and unit.kind == OrgUnit.Kind.BRANCH and unit.pk in scope.unit_ids
+
+
+def can_manage_meeting_types(user) -> bool:
+    """The duties and their cadence are the committee's to set."""
+    return scope_for(user).is_committee
+
+
+def visible_party_members(user) -> QuerySet:
+    return PartyMember.objects.filter(unit__in=orglife_units(user))
+
+
+def visible_meetings(user) -> QuerySet:
+    return MeetingRecord.objects.filter(unit__in=orglife_units(user))
+
+
+def visible_meeting_files(user) -> QuerySet:
+    return MeetingFile.objects.filter(record__in=visible_meetings(user))

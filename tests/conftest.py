@@ -22,6 +22,9 @@ from tests.factories import (
     UserFactory,
 )
 
+# Fixtures of organisational life (meeting types, a branch's roster), for every test module that asks for them.
+pytest_plugins = ["tests.support_orglife"]
+
 # aiosmtpd's server threads log each closed connection, sometimes after the test that started them has
 # ended and pytest has closed the stream the log handler writes to ("--- Logging error ---" noise).
 logging.getLogger("mail.log").setLevel(logging.WARNING)

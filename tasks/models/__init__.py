@@ -2,6 +2,7 @@ from tasks.models.audit import AuditEntry, DenialWindow
 from tasks.models.calendar import WorkdayOverride
 from tasks.models.feeds import CalendarFeedToken
 from tasks.models.org import AdministratorAccount, Membership, OrgUnit, User
+from tasks.models.orglife import Attendance, MeetingFile, MeetingRecord, MeetingType, PartyGroup, PartyMember
 from tasks.models.plans import AnnualPlan, Area, Assignment, KeyTask, LightBasis
 from tasks.models.reminders import Bundle, InboxMessage, Reminder, Urge
 from tasks.models.reports import Comment, Evidence, ExtensionRequest, ProgressReport
@@ -12,6 +13,7 @@ __all__ = [
     "AnnualPlan",
     "Area",
     "Assignment",
+    "Attendance",
     "AuditEntry",
     "Bundle",
     "CalendarFeedToken",
@@ -22,8 +24,13 @@ __all__ = [
     "InboxMessage",
     "KeyTask",
     "LightBasis",
+    "MeetingFile",
+    "MeetingRecord",
+    "MeetingType",
     "Membership",
     "OrgUnit",
+    "PartyGroup",
+    "PartyMember",
     "PasswordHistory",
     "ProgressReport",
     "Reminder",

@@ -112,25 +112,31 @@ def evidence_name(evidence: Evidence) -> str:
     return f"{evidence.stored_name[:2]}/{evidence.stored_name}"
 
 
+def evidence_file_save(*, upload, kind: EvidenceKind, written: list[str]) -> dict:
+    """Save one checked file under a generated name; return the fields of the row that records it. The name saved
+    is appended to `written` so a caller can delete it on rollback. Progress reports and meeting records
+    (tasks.services.orglife) keep their files this one way."""
+    storage = evidence_storage()
+    digest = hashlib.sha256()
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    generated = f"{uuid.uuid4().hex}.{kind.extension}"
+    # A storage that finds the name taken saves under another one (FileSystemStorage never overwrites),
+    # so the row records the name the storage returned.
+    saved = storage.save(f"{generated[:2]}/{generated}", upload)
+    written.append(saved)
+    return {
+        "original_name": _clean_name(upload.name or "", kind),
+        "stored_name": PurePosixPath(saved).name,
+        "content_type": kind.content_type,
+        "size": upload.size,
+        "sha256": digest.hexdigest(),
+    }
+
+
 def evidence_store(*, report: ProgressReport, files, kinds: list[EvidenceKind], written: list[str]) -> None:
     """Save files and write rows. Names saved are appended to `written` so a caller can delete them on rollback."""
-    storage = evidence_storage()
     for upload, kind in zip(files, kinds, strict=True):
-        digest = hashlib.sha256()
-        upload.seek(0)
-        for chunk in upload.chunks():
-            digest.update(chunk)
-        upload.seek(0)
-        generated = f"{uuid.uuid4().hex}.{kind.extension}"
-        # A storage that finds the name taken saves under another one (FileSystemStorage never overwrites),
-        # so the row records the name the storage returned.
-        saved = storage.save(f"{generated[:2]}/{generated}", upload)
-        written.append(saved)
-        Evidence.objects.create(
-            report=report,
-            original_name=_clean_name(upload.name or "", kind),
-            stored_name=PurePosixPath(saved).name,
-            content_type=kind.content_type,
-            size=upload.size,
-            sha256=digest.hexdigest(),
-        )
+        Evidence.objects.create(report=report, **evidence_file_save(upload=upload, kind=kind, written=written))
