@@ -4,14 +4,18 @@
 - A secretary or party-affairs worker sees and reports for their unit and all units below it.
 - A member sees and reports on the assignments they own.
 - Draft plans are visible to the committee only.
-An object outside a user's scope is answered with the same 404 as an id that does not exist.
+An object outside a user's scope is answered with the same 404 as an id that does not exist. A page that is for
+the committee alone (the plan pages, the import, the committee's downloads) is no secret: anyone else gets a 403
+that says a committee role is needed (`require_committee_page`).
 """
 
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from tasks.models import (
     AnnualPlan,
@@ -167,6 +171,26 @@ def _audit_if_hidden(queryset: QuerySet, lookup: dict) -> None:
 
 def is_committee(user) -> bool:
     return scope_for(user).is_committee
+
+
+def require_committee_page(user) -> None:
+    """A committee-only page: 403 with a message saying why, for a secretary as for an administrator (三员), whose
+    accounts see no party work data. Django's 403 page shows the message; tasks.security.middleware audits it."""
+    if is_committee(user):
+        return
+    if getattr(user, "admin_duty", ""):
+        raise PermissionDenied(
+            _(
+                "This page needs a committee role (党委). Administrator accounts (系统、安全、审计管理员) see no "
+                "party work data: log in with a committee member's own account."
+            )
+        )
+    raise PermissionDenied(
+        _(
+            "This page needs a committee role (党委). If your work needs it, ask the system administrator to give "
+            "your account a committee membership."
+        )
+    )
 
 
 def can_report(user, assignment: Assignment) -> bool:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.views import dashboard, exports, inbox, lists, pages, reports, urge
+from tasks.views import dashboard, exports, inbox, lists, pages, plans, reports, urge
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -26,6 +26,14 @@ urlpatterns = [
     path("exports/ledger.xlsx", exports.ledger_download, name="ledger_download"),
     path("exports/assessment.xlsx", exports.assessment_download, name="assessment_download"),
     path("exports/annual-report.docx", exports.annual_report_download, name="annual_report_download"),
+    path("plans/", plans.plan_list, name="plan_list"),
+    path("plans/<int:year>/", plans.plan_detail, name="plan_detail"),
+    path("plans/<int:year>/publish/", plans.plan_publish_page, name="plan_publish"),
+    path("plans/<int:year>/close/", plans.plan_close_page, name="plan_close"),
+    path("key-tasks/<int:pk>/edit/", plans.key_task_edit, name="key_task_edit"),
+    path("key-tasks/<int:pk>/assignments/add/", plans.assignment_add_view, name="assignment_add"),
+    path("assignments/<int:pk>/edit/", plans.assignment_edit, name="assignment_edit"),
+    path("assignments/<int:pk>/remove/", plans.assignment_remove_page, name="assignment_remove"),
     path("plans/import/", exports.plan_import_page, name="plan_import"),
     path("plans/import/template.xlsx", exports.plan_import_template, name="plan_import_template"),
     path("plans/<int:year>/rollover/", exports.plan_rollover_action, name="plan_rollover"),

@@ -283,12 +283,18 @@ COVERED_POST_FORMS = [
     "registration/login.html",  # test_login_wrong_password
     "registration/password_change_form.html",  # test_password_change_wrong_old_password
     "tasks/assignment_detail.html",  # test_extension_with_a_date_before_today
+    "tasks/assignment_edit.html",  # test_browser_plans: stale version, deadline before the key task's start
+    "tasks/assignment_remove.html",  # test_browser_plans: test_removing_an_assignment_that_has_just_reported
     "tasks/exports.html",  # rollover and calendar reset: buttons without input
     "tasks/inbox.html",  # test_inbox_email_without_an_address; "mark as read" has no input
+    "tasks/key_task_edit.html",  # test_browser_plans: stale version, dates, a unit added without a unit
     "tasks/partials/comment_form.html",  # test_comment_empty
     "tasks/partials/report_form.html",  # test_report_* (out of range, narrative, lowered, refused file, no JS)
     "tasks/partials/review_card.html",  # test_review_return_without_comment, test_review_error_keeps_the_comment
     "tasks/partials/urge_form.html",  # test_urge_with_an_empty_message
+    "tasks/plan_close.html",  # test_browser_plans: test_closing_a_year_that_is_not_over
     "tasks/plan_import.html",  # test_plan_import_with_errors
+    "tasks/plan_list.html",  # rollover: a button without input (its refusal is a message, test_views_exports)
+    "tasks/plan_publish.html",  # test_browser_plans: a second click from another tab, a double click
     "tasks/review_queue.html",  # test_extension_refused_without_comment
 ]

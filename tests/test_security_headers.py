@@ -178,6 +178,13 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
             reverse("inbox"),
             reverse("exports"),
             reverse("plan_import"),
+            reverse("plan_list"),
+            reverse("plan_detail", args=[key_task.plan.year]),
+            reverse("plan_publish", args=[key_task.plan.year]),
+            reverse("plan_close", args=[key_task.plan.year]),
+            reverse("key_task_edit", args=[key_task.pk]),
+            reverse("assignment_edit", args=[assignment_a1.pk]),
+            reverse("assignment_remove", args=[assignment_a1.pk]),
             reverse("password_change"),
             reverse("password_change_done"),
             reverse("audit_log"),  # not the auditor: the 403 page

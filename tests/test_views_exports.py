@@ -66,8 +66,8 @@ def test_the_ledger_download_applies_the_list_filters(client, year, committee, o
 
 def test_assessment_and_annual_report_are_for_the_committee_only(client, year, committee, secretary_a):
     client.force_login(secretary_a)
-    assert client.get(reverse("assessment_download"), {"year": 2023}).status_code == 404
-    assert client.get(reverse("annual_report_download"), {"year": 2023}).status_code == 404
+    assert client.get(reverse("assessment_download"), {"year": 2023}).status_code == 403
+    assert client.get(reverse("annual_report_download"), {"year": 2023}).status_code == 403
 
     client.force_login(committee)
     response = client.get(reverse("assessment_download"), {"year": 2023})
@@ -81,12 +81,15 @@ def test_assessment_and_annual_report_are_for_the_committee_only(client, year, c
 
 
 def test_importing_is_for_the_committee_only(client, org, secretary_a):
+    """Not a secret page: anyone else is told a committee role is needed (403, not a bare 404)."""
     client.force_login(secretary_a)
-    assert client.get(reverse("plan_import")).status_code == 404
-    assert client.get(reverse("plan_import_template")).status_code == 404
+    response = client.get(reverse("plan_import"))
+    assert response.status_code == 403
+    assert "需要党委" in response.content.decode()
+    assert client.get(reverse("plan_import_template")).status_code == 403
     upload = io.BytesIO(xlsx(good_rows()))
     upload.name = "plan.xlsx"
-    assert client.post(reverse("plan_import"), {"file": upload, "year": 2023}).status_code == 404
+    assert client.post(reverse("plan_import"), {"file": upload, "year": 2023}).status_code == 403
     assert not AnnualPlan.objects.exists()
 
 
@@ -128,11 +131,11 @@ def test_a_good_upload_imports_and_the_template_downloads(client, org, committee
 
 def test_rollover_clones_the_plan_once(client, year, committee, secretary_a):
     client.force_login(secretary_a)
-    assert client.post(reverse("plan_rollover", args=[2023])).status_code == 404
+    assert client.post(reverse("plan_rollover", args=[2023])).status_code == 403
 
     client.force_login(committee)
     response = client.post(reverse("plan_rollover", args=[2023]), follow=True)
-    assert response.redirect_chain[-1][0].endswith("?year=2024")
+    assert response.redirect_chain[-1][0] == reverse("plan_detail", args=[2024])
     assert [message.level_tag for message in response.context["messages"]] == ["success"]
     plan = AnnualPlan.objects.get(year=2024)
     assert plan.status == AnnualPlan.Status.DRAFT and plan.title == "2024年度党建工作要点"

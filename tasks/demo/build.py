@@ -13,6 +13,7 @@ from tasks.demo import org_data, plan_data
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, User
 from tasks.rules import WorkCalendar, expected_progress, local_today
 from tasks.services.lights import lights_refresh
+from tasks.services.plans import plan_close
 from tasks.services.reports import (
     progress_report_approve,
     progress_report_return,
@@ -176,7 +177,8 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
     status = (
         AnnualPlan.Status.CLOSED if as_of.year > year or as_of >= dt.date(year, 12, 31) else AnnualPlan.Status.PUBLISHED
     )
-    plan = AnnualPlan.objects.create(year=year, title=f"{year}年度党建工作要点", status=status)
+    # Published while its year is replayed (a closed plan takes no reports), closed at the end like a real one.
+    plan = AnnualPlan.objects.create(year=year, title=f"{year}年度党建工作要点", status=AnnualPlan.Status.PUBLISHED)
     # A plan is closed once the committee has reviewed the year's last reports, early in January.
     reviews_until = dt.date(year + 1, 1, 15) if status == AnnualPlan.Status.CLOSED else as_of
     areas = {
@@ -242,6 +244,8 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
                 rng=rng,
                 calendar=calendar,
             )
+    if status == AnnualPlan.Status.CLOSED:
+        plan_close(plan=plan, user=None, today=reviews_until)
     return plan
 
 

@@ -1,9 +1,11 @@
 """Forms, by page: `work` (reports, reviews, extensions, comments, urges, the workbench filter), `exports`
-(plan import), `security` (the audit log search). Forms shape input only; rules live in services and come
-back as errors on fields. They may import models and the constants of services; views import them from here.
+(plan import), `plans` (the committee's key task and assignment edits), `security` (the audit log search).
+Forms shape input only; rules live in services and come back as errors on fields. They may import models and
+the constants of services; views import them from here.
 """
 
 from tasks.forms.exports import PlanImportForm
+from tasks.forms.plans import AssignmentAddForm, AssignmentForm, KeyTaskForm
 from tasks.forms.security import AuditSearchForm, LoginForm
 from tasks.forms.work import (
     CommentForm,
@@ -16,10 +18,13 @@ from tasks.forms.work import (
 )
 
 __all__ = [
+    "AssignmentAddForm",
+    "AssignmentForm",
     "AuditSearchForm",
     "CommentForm",
     "ExtensionDecisionForm",
     "ExtensionRequestForm",
+    "KeyTaskForm",
     "LoginForm",
     "PlanImportForm",
     "ProgressReportForm",

@@ -117,6 +117,8 @@ class KeyTask(models.Model):
     )
     evidence_required = models.BooleanField(_("evidence required"), default=False)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    # Optimistic locking: the committee's edit form carries it, and tasks.services.plans refuses a stale one.
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     history = HistoricalRecords(bases=[IPAddressHistoricalModel], m2m_fields=[cooperating_units])
 

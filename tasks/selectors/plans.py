@@ -1,9 +1,18 @@
-"""Which plan: the one place that decides which annual plan a page, an export or a command works on."""
+"""Which plan, and the committee's plan pages.
 
-from django.db.models import QuerySet
+Which plan: the one place that decides which annual plan a page, an export or a command works on
+(`current_plan`, `plan_of_year`). The plan pages: every plan with its figures (`plans_overview`), and who is told
+what when a draft is published (`publish_recipients`: the confirmation page shows it and
+tasks.services.plans.plan_publish sends exactly it).
+"""
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Q, QuerySet
 
 from tasks import access
-from tasks.models import AnnualPlan
+from tasks.models import AnnualPlan, Assignment, ExtensionRequest, OrgUnit, ProgressReport, User
 from tasks.rules import local_today
 
 
@@ -30,3 +39,111 @@ def current_plan(user, year: int | None = None) -> AnnualPlan | None:
         or plans.exclude(status=AnnualPlan.Status.DRAFT).first()
         or plans.first()
     )
+
+
+@dataclass(frozen=True)
+class AssignedItem:
+    number: str
+    title: str
+    unit: str
+    deadline: dt.date
+
+
+@dataclass
+class UnitLine:
+    """One unit's share of a plan, as the publish confirmation lists it."""
+
+    unit: OrgUnit
+    assignments: int = 0
+    owners: list[str] = field(default_factory=list)  # owners' names, or the secretaries told in their place
+    told_instead: bool = False  # some assignments have no owner: the unit's secretary is told
+    nobody: int = 0  # assignments whose notice reaches nobody (no owner, no secretary)
+
+
+@dataclass
+class PublishSummary:
+    plan: AnnualPlan
+    key_tasks: int
+    assignments: int
+    units: list[UnitLine]
+    recipients: dict[int, list[AssignedItem]]  # user id -> what they are told they carry
+
+    @property
+    def people(self) -> int:
+        return len(self.recipients)
+
+    @property
+    def untold(self) -> list[UnitLine]:
+        return [line for line in self.units if line.nobody]
+
+
+def plans_overview(user) -> list[AnnualPlan]:
+    """Every plan the user may see, newest first, with its counts (key tasks, assignments, completed)."""
+    return list(
+        access.visible_plans(user)
+        .annotate(
+            key_task_count=Count("key_tasks", distinct=True),
+            assignment_count=Count("key_tasks__assignments", distinct=True),
+            completed_count=Count(
+                "key_tasks__assignments",
+                filter=Q(key_tasks__assignments__status=Assignment.Status.COMPLETED),
+                distinct=True,
+            ),
+        )
+        .order_by("-year")
+    )
+
+
+def publish_recipients(plan: AnnualPlan, *, secretaries: dict[int, list[int]], active: set[int]) -> PublishSummary:
+    """Who is told that `plan` is published, and about which assignments: each assignment's owner, or when it
+    has none (or the owner's account is inactive) the secretaries who run its unit. `secretaries` and `active`
+    come from tasks.services.reminders.audience.Audience, which the notices themselves use."""
+    assignments = (
+        Assignment.objects.filter(key_task__plan=plan)
+        .select_related("key_task", "unit")
+        .order_by("unit__sort_order", "unit__name", "key_task__number_sort")
+    )
+    lines: dict[int, UnitLine] = {}
+    told_by_unit: dict[int, list[int]] = {}
+    recipients: dict[int, list[AssignedItem]] = {}
+    key_tasks = set()
+    for assignment in assignments:
+        key_tasks.add(assignment.key_task_id)
+        line = lines.setdefault(assignment.unit_id, UnitLine(unit=assignment.unit))
+        line.assignments += 1
+        if assignment.owner_id and assignment.owner_id in active:
+            told = [assignment.owner_id]
+        else:
+            told = [user_id for user_id in secretaries.get(assignment.unit_id, []) if user_id in active]
+            line.told_instead = line.told_instead or bool(told)
+            line.nobody += 0 if told else 1
+        item = AssignedItem(
+            assignment.key_task.number, assignment.key_task.title, assignment.unit.label, assignment.deadline
+        )
+        for user_id in told:
+            recipients.setdefault(user_id, []).append(item)
+            told_by_unit.setdefault(assignment.unit_id, [])
+            if user_id not in told_by_unit[assignment.unit_id]:
+                told_by_unit[assignment.unit_id].append(user_id)
+    names = {user.pk: user.display_name for user in User.objects.filter(pk__in=recipients)}
+    for unit_id, user_ids in told_by_unit.items():
+        lines[unit_id].owners = [names[user_id] for user_id in user_ids if user_id in names]
+    return PublishSummary(
+        plan=plan,
+        key_tasks=len(key_tasks),
+        assignments=sum(line.assignments for line in lines.values()),
+        units=list(lines.values()),
+        recipients=recipients,
+    )
+
+
+def plan_close_blockers(plan: AnnualPlan) -> dict[str, int]:
+    """What must be settled before a plan is closed: reports waiting for review, extensions waiting for a decision."""
+    return {
+        "reports": ProgressReport.objects.filter(
+            assignment__key_task__plan=plan, state=ProgressReport.State.SUBMITTED
+        ).count(),
+        "extensions": ExtensionRequest.objects.filter(
+            assignment__key_task__plan=plan, state=ExtensionRequest.State.PENDING
+        ).count(),
+    }

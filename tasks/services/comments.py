@@ -3,7 +3,7 @@ from django.utils.translation import gettext as _
 
 from tasks import access
 from tasks.models import Comment, KeyTask
-from tasks.services.common import require
+from tasks.services.common import require, require_plan_open
 
 COMMENT_MAX_LENGTH = 2000
 
@@ -15,6 +15,7 @@ def comment_create(*, key_task: KeyTask, author, body: str, assignment=None) -> 
             assignment.key_task_id == key_task.pk
             and access.visible_assignments(author).filter(pk=assignment.pk).exists()
         )
+    require_plan_open(key_task.plan_id)
     body = body.strip()
     if not body:
         raise ValidationError({"body": [_("Write something first.")]})

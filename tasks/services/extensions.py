@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from tasks import access
 from tasks.audit import Action, audit_record
 from tasks.models import Assignment, ExtensionRequest
-from tasks.services.common import require
+from tasks.services.common import require, require_plan_open
 from tasks.services.inbox import inbox_message_create
 from tasks.services.lights import lights_refresh
 
@@ -26,6 +26,7 @@ def extension_request_create(
     today = timezone.localdate(now)
     with transaction.atomic():
         assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
+        require_plan_open(assignment.key_task.plan_id)
         errors: dict[str, list[str]] = {}
         if assignment.is_completed:
             raise ValidationError(_("This assignment is already completed."))
@@ -63,6 +64,7 @@ def extension_request_decide(
     now = now or timezone.now()
     with transaction.atomic():
         assignment = Assignment.objects.select_for_update().select_related("key_task").get(pk=extension.assignment_id)
+        require_plan_open(assignment.key_task.plan_id)
         extension = ExtensionRequest.objects.select_for_update().get(pk=extension.pk)
         if extension.state != ExtensionRequest.State.PENDING:
             raise ValidationError(_("This extension request has already been decided."), code="stale")

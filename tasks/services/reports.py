@@ -12,13 +12,14 @@ from tasks import access
 from tasks.audit import Action, audit_record
 from tasks.models import Assignment, ProgressReport
 from tasks.rules import Light, assignment_light
-from tasks.services.common import StaleWriteError, require
+from tasks.services.common import StaleWriteError, require, require_plan_open
 from tasks.services.evidence import evidence_storage, evidence_store, evidence_validate
 from tasks.services.lights import lights_refresh
 
 
 def _locked_assignment(assignment_id: int, expected_version: int | None) -> Assignment:
     assignment = Assignment.objects.select_for_update().select_related("key_task").get(pk=assignment_id)
+    require_plan_open(assignment.key_task.plan_id)
     if expected_version is not None and assignment.version != expected_version:
         raise StaleWriteError
     return assignment

@@ -30,3 +30,19 @@ def workdays_phrase(workdays_left: int) -> str:
     if workdays_left == 0:
         return _("due today")
     return _("%(n)d working days overdue") % {"n": -workdays_left}
+
+
+@register.inclusion_tag("tasks/partials/plan_status.html")
+def plan_status(plan):
+    """The plan's status as a badge (草稿 / 已发布 / 已关闭), wherever a plan is named."""
+    return {"plan": plan}
+
+
+@register.filter
+def plan_choice(plan) -> str:
+    """A plan in a year chooser: its year, and "（草稿）" or "（已关闭）" when it is not the live one."""
+    from tasks.models import AnnualPlan
+
+    if plan.status == AnnualPlan.Status.PUBLISHED:
+        return str(plan.year)
+    return f"{plan.year}（{plan.get_status_display()}）"

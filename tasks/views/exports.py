@@ -1,7 +1,7 @@
 """Excel in, Excel and Word out: plan import, ledger, assessment table, annual report, rollover, calendar feed.
 
 The views only check who asks and stream what a service writes; the same services serve the commands.
-Committee-only pages answer 404 to others, like every object outside a user's scope.
+Committee-only pages answer others with a 403 that says a committee role is needed (tasks.access).
 """
 
 import tempfile
@@ -40,8 +40,7 @@ SPOOL_BYTES = 2 * 1024 * 1024
 
 
 def _require_committee(user) -> None:
-    if not access.is_committee(user):
-        raise Http404
+    access.require_committee_page(user)
 
 
 def _plan_or_404(request) -> AnnualPlan:
@@ -201,7 +200,7 @@ def plan_rollover_action(request, year: int):
         _("Draft plan %(year)d created from %(source)d: review it, then publish it.")
         % {"year": new_plan.year, "source": plan.year},
     )
-    return redirect(f"{reverse('exports')}?year={new_plan.year}")
+    return redirect("plan_detail", year=new_plan.year)
 
 
 @never_cache

@@ -17,7 +17,7 @@ from tasks.forms import (
     ReviewForm,
     UrgeForm,
 )
-from tasks.models import ExtensionRequest, ProgressReport
+from tasks.models import AnnualPlan, ExtensionRequest, ProgressReport
 from tasks.rules import local_today
 from tasks.services.evidence import evidence_name, evidence_storage
 from tasks.services.reports import report_needs_obstacles
@@ -32,7 +32,8 @@ def _reporting_state(user, assignment):
     """What the user may do on an assignment right now, and why not."""
     pending_report = assignment.reports.filter(state=ProgressReport.State.SUBMITTED).first()
     pending_extension = assignment.extension_requests.filter(state=ExtensionRequest.State.PENDING).first()
-    may_report = access.can_report(user, assignment)
+    # A closed plan is the year's record: no more reports or extensions (the services refuse them too).
+    may_report = access.can_report(user, assignment) and assignment.key_task.plan.status != AnnualPlan.Status.CLOSED
     return {
         "may_report": may_report and not assignment.is_completed and pending_report is None,
         "pending_report": pending_report,

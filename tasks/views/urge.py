@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -28,7 +29,14 @@ def urge(request, pk):
             context = {"assignment": assignment, "urge_form": form}
             return render(request, "tasks/partials/urge_form.html", context, status=422)
         return assignment_page(request, assignment, status=422, urge_form=form)
-    urge_done = assignment_urge(assignment=assignment, urged_by=request.user, message=form.cleaned_data["message"])
+    try:
+        urge_done = assignment_urge(assignment=assignment, urged_by=request.user, message=form.cleaned_data["message"])
+    except ValidationError as error:
+        form.add_error("message", error.messages)
+        if request.htmx:
+            context = {"assignment": assignment, "urge_form": form}
+            return render(request, "tasks/partials/urge_form.html", context, status=422)
+        return assignment_page(request, assignment, status=422, urge_form=form)
     if request.htmx:
         context = {"assignment": assignment, "urge_form": UrgeForm(), "urge_done": urge_done}
         return render(request, "tasks/partials/urge_form.html", context)

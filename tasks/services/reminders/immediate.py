@@ -6,7 +6,7 @@ from django.db import transaction
 
 from tasks import access
 from tasks.models import Assignment, ProgressReport, Reminder, Urge
-from tasks.services.common import require
+from tasks.services.common import require, require_plan_open
 from tasks.services.reminders.audience import Audience
 from tasks.services.reminders.kinds import is_immediate
 from tasks.services.reminders.outbox import existing_keys, fan_out, reminders_store
@@ -70,6 +70,7 @@ def assignment_urge(*, assignment: Assignment, urged_by, message: str = "") -> U
     message = message.strip()[:500]
     with transaction.atomic():
         assignment = Assignment.objects.select_related("key_task", "unit").get(pk=assignment.pk)
+        require_plan_open(assignment.key_task.plan_id)
         urge = Urge.objects.create(assignment=assignment, urged_by=urged_by, message=message)
         audience = Audience.load()
         info = TaskInfo.of(assignment)

@@ -1,0 +1,124 @@
+"""Forms of the committee's plan pages: a key task, an assignment, a unit added to a key task.
+
+They shape input; the rules (dates, owners, a unit that already carries the task, a closed plan, a stale form)
+are tasks.services.plans', and come back as errors on the fields."""
+
+from django import forms
+from django.db.models import Q
+from django.forms.models import fields_for_model, model_to_dict
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import Assignment, KeyTask, Membership, OrgUnit, User
+
+
+def _date_input():
+    return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+KEY_TASK_FIELDS = [
+    "title",
+    "description",
+    "start_date",
+    "deadline",
+    "metric_name",
+    "metric_unit",
+    "target_value",
+    "weight",
+    "cadence",
+    "responsible_leader",
+    "evidence_required",
+]
+
+
+class KeyTaskForm(forms.Form):
+    """A key task's editable fields, built from the model, without the model's own validation: the service checks
+    the same rules (and the plan's) and says what is wrong in the user's words."""
+
+    def __init__(self, *args, key_task: KeyTask, **kwargs):
+        initial = model_to_dict(key_task, fields=KEY_TASK_FIELDS)
+        initial["version"] = key_task.version
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields.update(
+            fields_for_model(
+                KeyTask,
+                fields=KEY_TASK_FIELDS,
+                widgets={
+                    "description": forms.Textarea(attrs={"rows": 4}),
+                    "start_date": _date_input(),
+                    "deadline": _date_input(),
+                    "target_value": forms.NumberInput(attrs={"min": 0, "step": "any", "inputmode": "decimal"}),
+                    "weight": forms.NumberInput(attrs={"min": 0.01, "step": "any", "inputmode": "decimal"}),
+                },
+            )
+        )
+        self.fields["version"] = forms.IntegerField(widget=forms.HiddenInput)
+        # A responsible leader is a committee member (DOMAIN.md); whoever holds the task now stays choosable.
+        leaders = User.objects.filter(
+            Q(is_active=True, memberships__role=Membership.Role.COMMITTEE) | Q(pk=key_task.responsible_leader_id)
+        )
+        self.fields["responsible_leader"].queryset = leaders.distinct().order_by("full_name", "username")
+        self.fields["responsible_leader"].label_from_instance = lambda user: user.display_name
+        self.fields["title"].error_messages["required"] = _("Give the key task a title.")
+        self.fields["start_date"].error_messages["required"] = _("Give a start date.")
+        self.fields["deadline"].error_messages["required"] = _("Give a deadline.")
+        self.fields["weight"].error_messages["required"] = _("The weight must be a number greater than 0.")
+        for name in ("start_date", "deadline"):
+            self.fields[name].error_messages["invalid"] = _("Type a date such as 2027-03-31.")
+
+
+class _OwnerChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj):
+        return obj.display_name
+
+
+class AssignmentForm(forms.Form):
+    """An assignment's owner and deadline."""
+
+    owner = _OwnerChoice(label=_("Owner"), queryset=User.objects.none(), required=False, empty_label=_("— nobody —"))
+    deadline = forms.DateField(
+        label=_("Deadline"),
+        widget=_date_input(),
+        error_messages={"required": _("Give a deadline."), "invalid": _("Type a date such as 2027-03-31.")},
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args, assignment: Assignment, candidates, **kwargs):
+        initial = {"owner": assignment.owner_id, "deadline": assignment.deadline, "version": assignment.version}
+        super().__init__(*args, initial=initial, **kwargs)
+        self.fields["owner"].queryset = User.objects.filter(
+            Q(pk__in=candidates.values("pk")) | Q(pk=assignment.owner_id)
+        ).order_by("full_name", "username")
+        self.fields["owner"].help_text = _("A member of the unit, or the secretary of a unit above it.")
+
+
+class AssignmentAddForm(forms.Form):
+    """One more unit for a key task; the owner defaults to the unit's secretary, the deadline to the key task's."""
+
+    unit = forms.ModelChoiceField(
+        label=_("Unit"),
+        queryset=OrgUnit.objects.none(),
+        error_messages={"required": _("Choose a unit.")},
+    )
+    owner = _OwnerChoice(
+        label=_("Owner"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("— the unit's secretary —"),
+    )
+    deadline = forms.DateField(
+        label=_("Deadline"),
+        required=False,
+        widget=_date_input(),
+        help_text=_("Empty: the key task's deadline."),
+        error_messages={"invalid": _("Type a date such as 2027-03-31.")},
+    )
+
+    def __init__(self, *args, key_task: KeyTask, **kwargs):
+        super().__init__(*args, prefix="add", **kwargs)
+        taken = key_task.assignments.values("unit_id")
+        self.fields["unit"].queryset = OrgUnit.objects.filter(is_active=True).exclude(pk__in=taken)
+        self.fields["unit"].label_from_instance = lambda unit: unit.name
+        # Anyone who belongs to a unit; the service checks the owner belongs to the unit chosen.
+        self.fields["owner"].queryset = (
+            User.objects.filter(is_active=True, memberships__isnull=False).distinct().order_by("full_name", "username")
+        )
