@@ -2,7 +2,8 @@
 
 `assignments`: rows, the workbench, progress; `dashboard`: the committee dashboard and the paged lists;
 `filters`: the list filters kept in the URL; `timeline`: the history of a key task or an assignment;
-`digest`: the committee's weekly digest; `plans`: which plan a page, an export or a command works on.
+`digest`: the committee's weekly digest; `plans`: which plan a page, an export or a command works on, and
+the committee's plan pages (figures per plan, who is told what when a plan is published).
 Callers import from here. A test that patches a name looked up by a view patches it here (the views call
 `selectors.workbench`), one looked up inside a module patches that module.
 """
@@ -36,7 +37,15 @@ from tasks.selectors.filters import (
     filtered_key_tasks,
     ordering_for,
 )
-from tasks.selectors.plans import current_plan, plan_of_year, plans_visible
+from tasks.selectors.plans import (
+    PublishSummary,
+    current_plan,
+    plan_close_blockers,
+    plan_of_year,
+    plans_overview,
+    plans_visible,
+    publish_recipients,
+)
 from tasks.selectors.timeline import TimelineEvent, assignment_timeline, key_task_timeline
 
 __all__ = [
@@ -49,6 +58,7 @@ __all__ = [
     "KeyTaskFilter",
     "LightCounts",
     "MonthPoint",
+    "PublishSummary",
     "TimelineEvent",
     "assignment_page",
     "assignment_rows",
@@ -65,8 +75,11 @@ __all__ = [
     "most_urgent_rows",
     "ordering_for",
     "plan_assignments",
+    "plan_close_blockers",
     "plan_of_year",
+    "plans_overview",
     "plans_visible",
+    "publish_recipients",
     "sort_units",
     "weekly_digest",
     "workbench",

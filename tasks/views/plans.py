@@ -14,7 +14,7 @@ from tasks import access
 from tasks.forms import AssignmentAddForm, AssignmentForm, KeyTaskForm
 from tasks.models import AnnualPlan, Assignment, KeyTask
 from tasks.rules import local_today
-from tasks.selectors.plans import plan_close_blockers, plans_overview, publish_recipients
+from tasks.selectors import plan_close_blockers, plans_overview, publish_recipients
 from tasks.services.plans import (
     assignment_add,
     assignment_remove,
