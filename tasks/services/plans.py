@@ -312,7 +312,9 @@ def _assignment_deadline_move(assignment: Assignment, deadline: dt.date, *, user
 
 def _locked_assignment(assignment_id: int, expected_version: int | None) -> Assignment:
     assignment = (
-        Assignment.objects.select_for_update().select_related("key_task__plan", "unit", "owner").get(pk=assignment_id)
+        Assignment.objects.select_for_update(of=("self",))
+        .select_related("key_task__plan", "unit", "owner")
+        .get(pk=assignment_id)
     )
     require_plan_open(assignment.key_task.plan_id)
     if expected_version is not None and assignment.version != expected_version:
