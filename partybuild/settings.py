@@ -412,8 +412,6 @@ EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
 LIGHT_DUE_SOON_WORKDAYS = env.int("LIGHT_DUE_SOON_WORKDAYS", default=5)
 LIGHT_LAG_POINTS = env.int("LIGHT_LAG_POINTS", default=25)
 LIGHT_STALE_REPORT_DAYS = env.int("LIGHT_STALE_REPORT_DAYS", default=30)
-# Usernames who may review reports besides committee members (settings-named reviewers).
-EXTRA_REVIEWERS = env.list("EXTRA_REVIEWERS", default=[])
 
 # --- Audit (README.md, "Auditing") -----------------------------------------------------------------
 # 等保 asks for at least 180 days; a smaller value is raised to 180.

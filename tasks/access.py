@@ -3,6 +3,8 @@
 - Committee members (党委委员 / 党建办) see everything and review, urge and decide extensions.
 - A secretary or party-affairs worker sees and reports for their unit and all units below it.
 - A member sees and reports on the assignments they own.
+- A reviewer (审核人) sees the work of their unit and all units below it and reviews its reports.
+- Only the audit administrator reads the audit log (a 403 there: the page exists, the duty is missing).
 - Draft plans are visible to the committee only.
 An object outside a user's scope is answered with the same 404 as an id that does not exist. A page that is for
 the committee alone (the plan pages, the import, the committee's downloads) is no secret: anyone else gets a 403
@@ -11,7 +13,6 @@ that says a committee role is needed (`require_committee_page`).
 
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
@@ -28,6 +29,7 @@ from tasks.models import (
     OrgUnit,
     PartyMember,
     ProgressReport,
+    User,
 )
 
 _SCOPE_ATTR = "_partybuild_scope"
@@ -39,17 +41,16 @@ class Scope:
     is_committee: bool
     unit_ids: frozenset[int]  # units (with descendants) the user works for as secretary or worker
     own_unit_ids: frozenset[int]  # units the user belongs to in any role, without descendants
+    review_unit_ids: frozenset[int] = frozenset()  # units (with descendants) whose reports the user reviews
 
     @property
     def is_anonymous(self) -> bool:
         return self.user_id is None
 
 
-def descendant_unit_ids(unit_ids) -> set[int]:
-    """The given units and every unit below them (one query; the tree is small)."""
-    children: dict[int | None, list[int]] = {}
-    for unit_id, parent_id in OrgUnit.objects.values_list("id", "parent_id"):
-        children.setdefault(parent_id, []).append(unit_id)
+def descendant_unit_ids(unit_ids, *, children: dict | None = None) -> set[int]:
+    """The given units and every unit below them (one query, or none given the tree of `unit_children`)."""
+    children = unit_children() if children is None else children
     found, stack = set(), list(unit_ids)
     while stack:
         unit_id = stack.pop()
@@ -57,6 +58,14 @@ def descendant_unit_ids(unit_ids) -> set[int]:
             found.add(unit_id)
             stack.extend(children.get(unit_id, ()))
     return found
+
+
+def unit_children() -> dict[int | None, list[int]]:
+    """The unit tree as {parent id: child ids} (one query; the tree is small)."""
+    children: dict[int | None, list[int]] = {}
+    for unit_id, parent_id in OrgUnit.objects.values_list("id", "parent_id"):
+        children.setdefault(parent_id, []).append(unit_id)
+    return children
 
 
 def scope_for(user) -> Scope:
@@ -69,11 +78,13 @@ def scope_for(user) -> Scope:
     memberships = list(Membership.objects.filter(user=user).values_list("unit_id", "role"))
     is_committee = any(role == Membership.Role.COMMITTEE for _, role in memberships)
     managed = [unit_id for unit_id, role in memberships if role in (Membership.Role.SECRETARY, Membership.Role.WORKER)]
+    reviewed = [unit_id for unit_id, role in memberships if role == Membership.Role.REVIEWER]
     scope = Scope(
         user_id=user.pk,
         is_committee=is_committee,
         unit_ids=frozenset(descendant_unit_ids(managed)) if managed else frozenset(),
         own_unit_ids=frozenset(unit_id for unit_id, _ in memberships),
+        review_unit_ids=frozenset(descendant_unit_ids(reviewed)) if reviewed else frozenset(),
     )
     setattr(user, _SCOPE_ATTR, scope)
     return scope
@@ -94,7 +105,7 @@ def visible_assignments(user, queryset: QuerySet | None = None) -> QuerySet:
         return queryset.none()
     if scope.is_committee:
         return queryset
-    return queryset.filter(Q(unit_id__in=scope.unit_ids) | Q(owner_id=scope.user_id)).exclude(
+    return queryset.filter(Q(unit_id__in=scope.unit_ids | scope.review_unit_ids) | Q(owner_id=scope.user_id)).exclude(
         key_task__plan__status=AnnualPlan.Status.DRAFT
     )
 
@@ -129,11 +140,13 @@ def visible_plans(user) -> QuerySet:
     return AnnualPlan.objects.exclude(status=AnnualPlan.Status.DRAFT)
 
 
-def visible_units(user) -> QuerySet:
+def visible_units(user, *, reviewed: bool = True) -> QuerySet:
+    """The units the user works in or for; `reviewed=False` leaves out those seen only as a reviewer (审核人)."""
     scope = scope_for(user)
     if scope.is_committee:
         return OrgUnit.objects.all()
-    return OrgUnit.objects.filter(pk__in=scope.unit_ids | scope.own_unit_ids)
+    unit_ids = scope.unit_ids | scope.own_unit_ids
+    return OrgUnit.objects.filter(pk__in=unit_ids | scope.review_unit_ids if reviewed else unit_ids)
 
 
 def get_visible_or_404(queryset: QuerySet, **lookup):
@@ -202,8 +215,39 @@ def can_report(user, assignment: Assignment) -> bool:
 
 
 def can_review(user) -> bool:
+    """Review progress reports (those the user sees): committee members and reviewers (审核人)."""
     scope = scope_for(user)
-    return scope.is_committee or (not scope.is_anonymous and user.get_username() in settings.EXTRA_REVIEWERS)
+    return scope.is_committee or bool(scope.review_unit_ids)
+
+
+def reviewers_by_unit(active_user_ids) -> tuple[list[int], dict[int, list[int]]]:
+    """Who reviews what, for the reminders: (committee members, who review every unit; {unit id: the reviewers
+    of that unit, through a reviewer role on it or on a unit above}). Only `active_user_ids` count; a few
+    queries whatever the size."""
+    active = set(active_user_ids)
+    committee, reviewed_by = [], {}
+    for user_id, unit_id, role in (
+        Membership.objects.filter(role__in=[Membership.Role.COMMITTEE, Membership.Role.REVIEWER])
+        .order_by("user_id", "unit_id")
+        .values_list("user_id", "unit_id", "role")
+    ):
+        if user_id not in active:
+            continue
+        if role == Membership.Role.COMMITTEE:
+            committee.append(user_id)
+        else:
+            reviewed_by.setdefault(user_id, []).append(unit_id)
+    by_unit: dict[int, list[int]] = {}
+    children = unit_children() if reviewed_by else {}
+    for user_id, unit_ids in reviewed_by.items():
+        for unit_id in descendant_unit_ids(unit_ids, children=children):
+            by_unit.setdefault(unit_id, []).append(user_id)
+    return list(dict.fromkeys(committee)), by_unit
+
+
+def can_read_audit_log(user) -> bool:
+    """The audit administrator (三员分立), and nobody else: not a superuser, not the committee."""
+    return getattr(user, "is_authenticated", False) and user.is_active and user.admin_duty == User.AdminDuty.AUDIT
 
 
 def can_urge(user) -> bool:
@@ -220,8 +264,9 @@ def can_decide_extension(user) -> bool:
 
 
 def orglife_units(user) -> QuerySet:
-    """The branches whose organisational life the user may see."""
-    return visible_units(user).filter(kind=OrgUnit.Kind.BRANCH)
+    """The branches whose organisational life the user may see (a reviewer reviews work reports, not the branch's
+    roster and meetings)."""
+    return visible_units(user, reviewed=False).filter(kind=OrgUnit.Kind.BRANCH)
 
 
 def can_keep_orglife(user, unit: OrgUnit) -> bool:

@@ -54,8 +54,6 @@ def test_decisions(committee, secretary_a, secretary_b, outsider, assignment_a1,
     assert not access.can_report(secretary_b, assignment_a1)
     assert not access.can_report(outsider, assignment_a1)
     assert access.can_review(committee) and not access.can_review(secretary_a)
-    settings.EXTRA_REVIEWERS = ["secretary_a"]
-    assert access.can_review(secretary_a)
     assert access.can_urge(committee) and not access.can_urge(secretary_a)
 
 

@@ -165,6 +165,8 @@ class Membership(models.Model):
         COMMITTEE = "committee", _("committee member")
         SECRETARY = "secretary", _("secretary")
         WORKER = "worker", _("party-affairs worker")
+        # Reviews the progress reports of the unit and the units below it, and sees their work to do so.
+        REVIEWER = "reviewer", _("reviewer")
         MEMBER = "member", _("member")
 
     user = models.ForeignKey(User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships")

@@ -4,7 +4,6 @@ reviewers and the units' group robots. The inbox is always on; e-mail is each us
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
@@ -19,7 +18,8 @@ class Audience:
     users: dict[int, User]
     secretaries: dict[int, list[int]]  # unit id -> its secretaries, or those of the nearest unit above
     committee: list[int]
-    reviewers: list[int]
+    reviewers: list[int]  # committee members: they review every unit's reports
+    unit_reviewers: dict[int, list[int]]  # unit id -> its reviewers (审核人, tasks.access.reviewers_by_unit)
     robots: dict[int, str]  # unit id -> robot channel
     committee_units: list[int]
 
@@ -62,14 +62,17 @@ class Audience:
                 seen.add(current)
                 current = parents.get(current)
             secretaries[unit_id] = direct.get(current, []) if current is not None else []
-        extra = [user.pk for user in users.values() if user.username in settings.EXTRA_REVIEWERS]
-        reviewers = [user_id for user_id in dict.fromkeys(committee + extra) if access.can_review(users[user_id])]
+        reviewers, unit_reviewers = access.reviewers_by_unit(users)
         robots, committee_units = {}, []
         for unit in OrgUnit.objects.filter(is_active=True).exclude(robot_kind="").exclude(robot_webhook_url=""):
             robots[unit.pk] = unit.robot_kind
         for unit_id in OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMITTEE).values_list("id", flat=True):
             committee_units.append(unit_id)
-        return cls(users, secretaries, committee, reviewers, robots, committee_units)
+        return cls(users, secretaries, committee, reviewers, unit_reviewers, robots, committee_units)
+
+    def reviewers_of(self, unit_id: int) -> list[int]:
+        """Who is asked to review a report of this unit: the committee and the unit's reviewers."""
+        return list(dict.fromkeys(self.reviewers + self.unit_reviewers.get(unit_id, [])))
 
 
 def reminder_preferences_update(

@@ -203,6 +203,7 @@ def _review_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audie
     ).values_list(
         "id",
         "assignment_id",
+        "assignment__unit_id",
         "percent",
         "submitted_at",
         "author__full_name",
@@ -215,6 +216,7 @@ def _review_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audie
     for (
         report_id,
         assignment_id,
+        unit_id,
         percent,
         submitted_at,
         author_name,
@@ -244,7 +246,7 @@ def _review_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audie
             subject=subject,
             body=body,
             url=assignment_url(assignment_id) + f"#report-{report_id}",
-            user_ids=audience.reviewers,
+            user_ids=audience.reviewers_of(unit_id),
         )
     return rows
 
