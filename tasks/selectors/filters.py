@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from tasks import access
+from tasks import access, cache
 from tasks.models import Area, Assignment, KeyTask, OrgUnit, User
 from tasks.rules import Light
 from tasks.selectors.assignments import light_urgency
@@ -204,3 +204,27 @@ def filtered_key_tasks(data, *, user, plan) -> tuple[KeyTaskFilter, QuerySet]:
     if filterset.is_bound:
         queryset = filterset.qs if filterset.is_valid() else queryset.none()
     return filterset, queryset
+
+
+# The model filters whose <option>s the list pages show, and the attribute each option is labelled with.
+CHOICE_LABELS = {"area": "name", "unit": "label", "owner": "display_name", "leader": "display_name"}
+
+
+def filter_choices(filterset) -> dict[str, list[tuple[str, str, bool]]]:
+    """(value, label, chosen) for each model filter's options, limited to what the user may see.
+
+    At provincial scale a unit or owner filter offers 500 choices: loading them took ~30 ms of every list
+    page, so the labels (text, not HTML) are kept in the shared cache until the next write; the key is the
+    choices' SQL, which holds what this user may see. A person's renamed account is not such a write (logins
+    save accounts too often): the old name may show here for up to the cache's five minutes."""
+    return {name: _choices(filterset, name, label) for name, label in CHOICE_LABELS.items()}
+
+
+def _choices(filterset, name: str, label_attr: str) -> list[tuple[str, str, bool]]:
+    queryset = filterset.filters[name].queryset
+    options = cache.cached(
+        ("filter-choices", cache.query_key(queryset), label_attr),
+        lambda: [(str(obj.pk), str(getattr(obj, label_attr))) for obj in queryset],
+    )
+    chosen = str(filterset.form[name].value() or "")
+    return [(value, label, value == chosen) for value, label in options]

@@ -10,6 +10,7 @@ from tasks.selectors import (
     KEY_TASK_ORDERINGS,
     assignment_page,
     current_plan,
+    filter_choices,
     filtered_assignments,
     filtered_key_tasks,
     light_counts_by_key_task,
@@ -41,6 +42,7 @@ def assignment_list(request):
     )
     context.update(
         filter=filterset,
+        filter_choices=filter_choices(filterset),
         page=page,
         sort=sort,
         today=today,
@@ -70,6 +72,7 @@ def key_task_list(request):
     counts = light_counts_by_key_task(user, plan, key_tasks)
     context.update(
         filter=filterset,
+        filter_choices=filter_choices(filterset),
         page=page,
         sort=sort,
         today=local_today(),
