@@ -71,3 +71,16 @@ def test_pages_render_in_chinese(client):
     body = client.get("/accounts/login/").content.decode()
     assert "登录" in body
     assert "Log in" not in body
+
+
+def test_an_assignment_is_called_one_thing_everywhere():
+    """承办任务 (DOMAIN.md's Assignment) in every string that speaks of one; never 任务分解 or a bare 该任务."""
+    speaks_of_assignments = re.compile(r"\bassignments?\b(?!\)s)", re.IGNORECASE)
+    wrong = []
+    for entry in polib.pofile(str(PO)):
+        text = entry.msgstr or "".join(entry.msgstr_plural.values())
+        other_word = any(word in text for word in ("任务分解", "该任务", "本任务"))
+        speaks = speaks_of_assignments.search(entry.msgid.replace("%(assignment)s", ""))
+        if other_word or (speaks and "承办任务" not in text):
+            wrong.append((entry.msgid, text))
+    assert not wrong, wrong[:10]

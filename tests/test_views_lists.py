@@ -1,4 +1,5 @@
 import datetime as dt
+import re
 
 import pytest
 import time_machine
@@ -173,3 +174,17 @@ def test_a_cached_list_changes_with_the_next_write(client, committee, assignment
     overdue_b.save()
     response = client.get(reverse("assignment_list"), red)
     assert _ids(response) == [] and response.context["page"].paginator.count == 0
+
+
+@pytest.mark.parametrize(
+    "path", ["/key-tasks/?sort=-deadline", "/assignments/?sort=-deadline", "/dashboard/?sort=-name"]
+)
+def test_the_sorted_column_header_carries_aria_sort_with_an_aria_value(client, committee, assignment_a1, path):
+    """WCAG (axe-core's aria-allowed-attr and aria-valid-attr-value): aria-sort belongs on the <th>, and its value
+    is ARIA's word, not a translated one."""
+    client.force_login(committee)
+    html = client.get(path).content.decode()
+    sorted_headers = re.findall(r"<th\b[^>]*\baria-sort=\"([^\"]*)\"", html)
+    assert sorted_headers == ["descending"]
+    assert not re.search(r"<a\b[^>]*aria-sort", html)
+    assert "(降序)" in html  # still said to screen readers that do not announce aria-sort

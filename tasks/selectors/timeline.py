@@ -11,6 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from tasks import access
+from tasks.audit.changes import record_changes
 from tasks.models import Assignment, Comment, ExtensionRequest, KeyTask, ProgressReport, Urge
 
 HISTORY_LIMIT = 200
@@ -124,8 +125,13 @@ def _urge_events(urges) -> list[TimelineEvent]:
     ]
 
 
+# An approval writes these on the assignment; the timeline already says it in words ("Approved the report of
+# 60%"), so a change record that carries them is the review itself, not an edit by a person.
+REVIEW_FIELDS = frozenset({"last_approved_report", "last_approved_at"})
+
+
 def _change_events(history_records) -> list[TimelineEvent]:
-    """Field-level changes with old and new values, from consecutive history records."""
+    """Field-level changes a person made (labels, names and dates, never ids), from consecutive history records."""
     events, previous_by_object = [], {}
     for record in sorted(history_records, key=lambda r: (r.history_date, r.history_id)):
         previous = previous_by_object.get((type(record), record.id))
@@ -136,18 +142,10 @@ def _change_events(history_records) -> list[TimelineEvent]:
         elif previous is None:
             continue
         else:
-            delta = record.diff_against(previous)
-            changes = [
-                (
-                    str(record.instance._meta.get_field(change.field).verbose_name),
-                    _display(change.old),
-                    _display(change.new),
-                )
-                for change in delta.changes
-                if change.field not in ("version",)
-            ]
-            if not changes:
+            delta = record_changes(record, previous)
+            if not delta or any(change.name in REVIEW_FIELDS for change in delta):
                 continue
+            changes = [(change.label, change.old, change.new) for change in delta]
             title = _("Changed %(object)s") % {"object": record.instance._meta.verbose_name}
         events.append(
             TimelineEvent(
@@ -161,10 +159,6 @@ def _change_events(history_records) -> list[TimelineEvent]:
             )
         )
     return events
-
-
-def _display(value) -> str:
-    return "—" if value in (None, "") else str(value)
 
 
 def _sorted(events: list[TimelineEvent]) -> list[TimelineEvent]:

@@ -6,26 +6,36 @@ from django.utils.translation import gettext as _
 register = template.Library()
 
 
+def _sort_state(key: str, current: str) -> str:
+    """ "ascending", "descending" or "" for the column `key` under the list's sort `current` ("-key": descending)."""
+    if current.lstrip("-") != key:
+        return ""
+    return "descending" if current.startswith("-") else "ascending"
+
+
 @register.simple_tag(takes_context=True)
 def sort_header(context, key: str, label, current: str):
-    """A column header that sorts by `key`, and reverses on a second click; keeps the other filters."""
+    """A column header's link that sorts by `key`, and reverses on a second click; keeps the other filters. The
+    sort state itself belongs on the <th> (`aria_sort`), where assistive technology reads it."""
     query = context["request"].GET.copy()
     query.pop("page", None)
-    active = current.lstrip("-") == key
-    descending = current.startswith("-")
-    query["sort"] = f"-{key}" if active and not descending else key
-    mark = ""
-    if active:
-        mark = " ▼" if descending else " ▲"
-    state = (_("descending") if descending else _("ascending")) if active else ""
+    state = _sort_state(key, current)
+    query["sort"] = f"-{key}" if state == "ascending" else key
+    said = {"ascending": _("ascending"), "descending": _("descending")}.get(state, "")
     return format_html(
-        '<a href="?{}" class="text-reset text-decoration-none"{}>{}{}</a>{}',
+        '<a href="?{}" class="text-reset text-decoration-none">{}{}</a>{}',
         query.urlencode(),
-        format_html(' aria-sort="{}"', state) if active else "",
         label,
-        mark,
-        format_html('<span class="visually-hidden"> ({})</span>', state) if active else "",
+        format_html('<span aria-hidden="true">{}</span>', " ▼" if state == "descending" else " ▲") if state else "",
+        format_html('<span class="visually-hidden"> ({})</span>', said) if state else "",
     )
+
+
+@register.simple_tag
+def aria_sort(key: str, current: str):
+    """The aria-sort attribute of a sortable column's <th>: only on the sorted column, with ARIA's own values."""
+    state = _sort_state(key, current)
+    return format_html(' aria-sort="{}"', state) if state else ""
 
 
 @register.simple_tag(takes_context=True)
