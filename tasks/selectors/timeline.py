@@ -11,7 +11,7 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from tasks import access
-from tasks.audit.changes import record_changes
+from tasks.audit.changes import BOOKKEEPING_FIELDS, record_changes
 from tasks.models import Assignment, Comment, ExtensionRequest, KeyTask, ProgressReport, Urge
 
 HISTORY_LIMIT = 200
@@ -125,9 +125,10 @@ def _urge_events(urges) -> list[TimelineEvent]:
     ]
 
 
-# An approval writes these on the assignment; the timeline already says it in words ("Approved the report of
-# 60%"), so a change record that carries them is the review itself, not an edit by a person.
+# An approval's bookkeeping on the assignment: which report and when, already said by the review event in words
+# ("Approved the report of 60%"); the progress it moved stays in the change.
 REVIEW_FIELDS = frozenset({"last_approved_report", "last_approved_at"})
+SKIPPED_FIELDS = BOOKKEEPING_FIELDS | REVIEW_FIELDS
 
 
 def _change_events(history_records) -> list[TimelineEvent]:
@@ -142,8 +143,8 @@ def _change_events(history_records) -> list[TimelineEvent]:
         elif previous is None:
             continue
         else:
-            delta = record_changes(record, previous)
-            if not delta or any(change.name in REVIEW_FIELDS for change in delta):
+            delta = record_changes(record, previous, skip=SKIPPED_FIELDS)
+            if not delta:
                 continue
             changes = [(change.label, change.old, change.new) for change in delta]
             title = _("Changed %(object)s") % {"object": record.instance._meta.verbose_name}
