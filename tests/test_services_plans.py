@@ -82,7 +82,7 @@ def test_next_years_plan_publishes_in_december_and_tells_each_owner_once(
     published = Reminder.objects.filter(kind=Reminder.Kind.PLAN_PUBLISHED, channel="inbox")
     assert sorted(published.values_list("recipient__username", flat=True)) == ["secretary_a", "secretary_b"]
     message_a = InboxMessage.objects.get(user=secretary_a)
-    assert message_a.title == "《2027年度党建工作要点》已发布：您承办 2 项任务"
+    assert message_a.title == "《2027年度党建工作要点》已发布：您有 2 项承办任务"
     assert "1.1 学习贯彻党的二十大精神" in message_a.body and "1.2 落实“第一议题”制度" in message_a.body
     # B's ownerless assignment reaches its secretary, in the same single message.
     assert InboxMessage.objects.filter(user=secretary_b).count() == 1
