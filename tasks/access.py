@@ -258,6 +258,11 @@ def can_decide_extension(user) -> bool:
     return scope_for(user).is_committee
 
 
+def can_answer_difficulty(user) -> bool:
+    """Answer a report's difficulties (已协调 / 已解决): the committee, who coordinates the help."""
+    return scope_for(user).is_committee
+
+
 # --- Organisational life (组织生活) -------------------------------------------------------------------
 # A branch's roster and meeting records are seen by the branch, its superiors and the committee, and kept by
 # the branch's secretary or party-affairs worker (or a superior's: a general branch keeps its branches').

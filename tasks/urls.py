@@ -14,6 +14,7 @@ urlpatterns = [
     path("assignments/<int:pk>/extension/", reports.extension_create, name="extension_create"),
     path("review/", reports.review_queue, name="review_queue"),
     path("reports/<int:pk>/review/", reports.report_review, name="report_review"),
+    path("reports/<int:pk>/difficulty/", reports.difficulty_answer_create, name="difficulty_answer"),
     path("extensions/<int:pk>/decide/", reports.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", reports.evidence_download, name="evidence_download"),
     path("key-tasks/<int:pk>/comments/", reports.comment_create, name="comment_create"),

@@ -9,6 +9,7 @@ from tasks.forms.plans import AssignmentAddForm, AssignmentForm, KeyTaskForm
 from tasks.forms.security import AuditSearchForm, LoginForm
 from tasks.forms.work import (
     CommentForm,
+    DifficultyAnswerForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ProgressReportForm,
@@ -22,6 +23,7 @@ __all__ = [
     "AssignmentForm",
     "AuditSearchForm",
     "CommentForm",
+    "DifficultyAnswerForm",
     "ExtensionDecisionForm",
     "ExtensionRequestForm",
     "KeyTaskForm",

@@ -69,13 +69,17 @@ class ProgressReportForm(forms.ModelForm):
             self.fields["actual_value"].validators.append(MinValueValidator(0))
         else:
             del self.fields["actual_value"]
+        # Any report may raise a difficulty for the committee to coordinate; one on a yellow or red
+        # assignment must say what is in the way (the service checks it again, on the day of the report).
         if needs_obstacles:
             self.fields["obstacles"].required = True
             self.fields["obstacles"].help_text = _(
                 "This assignment is behind: what is in the way, and what help do you need?"
             )
         else:
-            del self.fields["obstacles"]
+            self.fields["obstacles"].help_text = _(
+                "Optional: anything in the way, or help you need from the committee. The committee answers it."
+            )
         if key_task.evidence_required:
             self.fields["evidence"].required = True
         # After an error htmx swaps the form in again: the file input the user filled is kept as it is (a
@@ -96,7 +100,7 @@ class ProgressReportForm(forms.ModelForm):
                 css_class="row",
             ),
             "narrative",
-            *(["obstacles"] if "obstacles" in self.fields else []),
+            "obstacles",
             "decrease_reason",
             "evidence",
         )
@@ -133,6 +137,23 @@ class ExtensionRequestForm(forms.ModelForm):
         self.helper = FormHelper()
         self.helper.form_tag = False
         self.helper.disable_csrf = True
+
+
+class DifficultyAnswerForm(forms.Form):
+    """The committee's answer to a report's difficulties."""
+
+    state = forms.ChoiceField(
+        label=_("Answer"),
+        choices=ProgressReport.Difficulty.choices,
+        widget=forms.RadioSelect,
+        error_messages={"required": _("Choose coordinated or resolved.")},
+    )
+    body = forms.CharField(
+        label=_("What was done"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("Say what was done about the difficulty.")},
+    )
 
 
 class ExtensionDecisionForm(forms.Form):

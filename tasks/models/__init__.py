@@ -5,7 +5,7 @@ from tasks.models.org import AdministratorAccount, Membership, OrgUnit, User
 from tasks.models.orglife import Attendance, MeetingFile, MeetingRecord, MeetingType, PartyGroup, PartyMember
 from tasks.models.plans import AnnualPlan, Area, Assignment, KeyTask, LightBasis
 from tasks.models.reminders import Bundle, InboxMessage, Reminder, Urge
-from tasks.models.reports import Comment, Evidence, ExtensionRequest, ProgressReport
+from tasks.models.reports import Comment, DifficultyAnswer, Evidence, ExtensionRequest, ProgressReport
 from tasks.models.security import PasswordHistory
 
 __all__ = [
@@ -19,6 +19,7 @@ __all__ = [
     "CalendarFeedToken",
     "Comment",
     "DenialWindow",
+    "DifficultyAnswer",
     "Evidence",
     "ExtensionRequest",
     "InboxMessage",

@@ -17,6 +17,12 @@ class ProgressReport(models.Model):
         APPROVED = "approved", _("approved")
         RETURNED = "returned", _("returned")
 
+    class Difficulty(models.TextChoices):
+        """The committee's answer to the difficulties a report names; none yet (blank) means still open."""
+
+        COORDINATED = "coordinated", _("coordinated")
+        RESOLVED = "resolved", _("resolved")
+
     assignment = models.ForeignKey(
         Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="reports"
     )
@@ -28,6 +34,10 @@ class ProgressReport(models.Model):
     narrative = models.TextField(_("progress description"), max_length=5000)
     obstacles = models.TextField(_("difficulties and help needed"), max_length=3000, blank=True)
     decrease_reason = models.CharField(_("reason for lower progress"), max_length=500, blank=True)
+    # Blank with obstacles written: the difficulty waits for the committee (待协调). Answers: DifficultyAnswer.
+    difficulty_state = models.CharField(
+        _("difficulty state"), max_length=20, choices=Difficulty.choices, blank=True, default=""
+    )
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.SUBMITTED)
     # A resubmission after a return points at the report it corrects; both stay in the history.
     corrects = models.ForeignKey(
@@ -72,6 +82,44 @@ class ProgressReport(models.Model):
 
     def __str__(self):
         return f"{self.assignment} · {self.percent}%"
+
+    @property
+    def difficulty_open(self) -> bool:
+        """Names difficulties the committee has not answered yet. A returned report's difficulties travel
+        with its correction (the resubmit form starts from them), so they are not open on their own."""
+        return bool(self.obstacles) and not self.difficulty_state and self.state != self.State.RETURNED
+
+    @property
+    def difficulty_answerable(self) -> bool:
+        """The committee may still answer: open, or coordinated and not yet resolved."""
+        return (
+            bool(self.obstacles)
+            and self.state != self.State.RETURNED
+            and self.difficulty_state != self.Difficulty.RESOLVED
+        )
+
+
+class DifficultyAnswer(models.Model):
+    """The committee's answer to a report's difficulties (困难和需协调事项): 已协调 or 已解决, with what was done.
+    A difficulty may be coordinated first and resolved later; every answer stays."""
+
+    report = models.ForeignKey(
+        ProgressReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="difficulty_answers"
+    )
+    state = models.CharField(_("state"), max_length=20, choices=ProgressReport.Difficulty.choices)
+    body = models.TextField(_("answer"), max_length=2000)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("answered by"), on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered at"), default=timezone.now)
+
+    class Meta:
+        ordering = ["answered_at", "id"]
+        verbose_name = _("answer to a difficulty")
+        verbose_name_plural = _("answers to difficulties")
+
+    def __str__(self):
+        return f"{self.report} · {self.get_state_display()}"
 
 
 class Evidence(models.Model):

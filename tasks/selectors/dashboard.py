@@ -12,7 +12,6 @@ from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet, Sum
-from django.utils import timezone
 
 from tasks import access, cache
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit, ProgressReport
@@ -36,7 +35,6 @@ DUE_SOON_DAYS = 14
 DUE_SOON_SIZE = 20
 REVIEW_SIZE = 15
 OBSTACLES_SIZE = 8
-OBSTACLES_DAYS = 45
 OBSTACLES_SCAN = 200
 
 
@@ -343,20 +341,17 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
 
 
 def recent_obstacles(*, user, plan: AnnualPlan, today: dt.date, calendar: WorkCalendar) -> list[ProgressReport]:
-    """Difficulties and help needed (困难和需协调事项): for yellow and red assignments, the newest report of
-    the last OBSTACLES_DAYS days that names some, one per assignment, newest first.
+    """Difficulties and help needed (困难和需协调事项) still open: named in a report the committee has not
+    answered yet (ProgressReport.difficulty_open), on an assignment not completed; the newest per assignment,
+    newest first, whatever the light (any report may raise one). Answered ones (已协调 / 已解决) leave the list.
 
-    The newest few hundred such reports are read by date (an index range) and their assignments' stored lights
-    looked at here (the caller made them current).
+    The newest few hundred such reports are read by date (an index range) and picked over here.
     """
     reports = (
         access.visible_reports(user)
-        .filter(
-            assignment__key_task__plan=plan,
-            assignment__status=OPEN,
-            submitted_at__gte=timezone.now() - dt.timedelta(days=OBSTACLES_DAYS),
-        )
+        .filter(assignment__key_task__plan=plan, assignment__status=OPEN, difficulty_state="")
         .exclude(obstacles="")
+        .exclude(state=ProgressReport.State.RETURNED)
         .select_related("assignment__key_task", "assignment__unit", "author")
         .order_by("-submitted_at", "-id")[:OBSTACLES_SCAN]
     )
@@ -366,8 +361,7 @@ def recent_obstacles(*, user, plan: AnnualPlan, today: dt.date, calendar: WorkCa
             continue
         seen.add(report.assignment_id)
         report.light = Light(report.assignment.light)
-        if report.light in (Light.RED, Light.YELLOW):
-            chosen.append(report)
-            if len(chosen) == OBSTACLES_SIZE:
-                break
+        chosen.append(report)
+        if len(chosen) == OBSTACLES_SIZE:
+            break
     return chosen

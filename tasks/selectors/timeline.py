@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from tasks import access
 from tasks.audit.changes import BOOKKEEPING_FIELDS, record_changes
-from tasks.models import Assignment, Comment, ExtensionRequest, KeyTask, ProgressReport, Urge
+from tasks.models import Assignment, Comment, DifficultyAnswer, ExtensionRequest, KeyTask, ProgressReport, Urge
 
 HISTORY_LIMIT = 200
 # A key task carried by hundreds of units has thousands of events: the page shows the newest.
@@ -66,6 +66,20 @@ def _report_events(reports) -> list[TimelineEvent]:
                 )
             )
     return events
+
+
+def _difficulty_events(answers) -> list[TimelineEvent]:
+    return [
+        TimelineEvent(
+            when=answer.answered_at,
+            kind=f"difficulty_{answer.state}",
+            actor=answer.answered_by,
+            assignment=answer.report.assignment,
+            title=_("Answered the difficulty: %(state)s") % {"state": answer.get_state_display()},
+            body=answer.body,
+        )
+        for answer in answers
+    ]
 
 
 def _extension_events(extensions) -> list[TimelineEvent]:
@@ -190,7 +204,18 @@ def key_task_timeline(user, key_task: KeyTask) -> list[TimelineEvent]:
         .select_related("urged_by", "assignment__unit")
         .order_by("-created_at")[:EVENT_LIMIT]
     )
-    events = _report_events(reports) + _extension_events(extensions) + _comment_events(comments) + _urge_events(urges)
+    answers = (
+        DifficultyAnswer.objects.filter(report__assignment__in=assignments)
+        .select_related("answered_by", "report__assignment__unit")
+        .order_by("-answered_at")[:EVENT_LIMIT]
+    )
+    events = (
+        _report_events(reports)
+        + _difficulty_events(answers)
+        + _extension_events(extensions)
+        + _comment_events(comments)
+        + _urge_events(urges)
+    )
     if access.is_committee(user):
         history = list(
             KeyTask.history.filter(id=key_task.pk)
@@ -210,6 +235,11 @@ def assignment_timeline(user, assignment: Assignment) -> list[TimelineEvent]:
     reports = assignment.reports.select_related("author", "reviewer", "assignment__unit").prefetch_related("evidence")
     events = (
         _report_events(reports)
+        + _difficulty_events(
+            DifficultyAnswer.objects.filter(report__assignment=assignment).select_related(
+                "answered_by", "report__assignment__unit"
+            )
+        )
         + _extension_events(
             assignment.extension_requests.select_related("requested_by", "decided_by", "assignment__unit")
         )

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST
 from tasks import access, selectors, services
 from tasks.forms import (
     CommentForm,
+    DifficultyAnswerForm,
     ExtensionDecisionForm,
     ExtensionRequestForm,
     ProgressReportForm,
@@ -20,7 +21,7 @@ from tasks.forms import (
 from tasks.models import AnnualPlan, ExtensionRequest, ProgressReport
 from tasks.rules import local_today
 from tasks.services.evidence import evidence_name, evidence_storage
-from tasks.services.reports import report_needs_obstacles
+from tasks.services.reports import report_needs_obstacles, report_url
 from tasks.views.common import apply_service_errors
 
 
@@ -57,10 +58,12 @@ def assignment_page(request, assignment, *, status=200, **forms):
     comment_form, urge_form), bound, so that its errors show where it is and what was typed stays."""
     user = request.user
     state = _reporting_state(user, assignment)
+    events = selectors.assignment_timeline(user, assignment)
+    _attach_difficulty_forms(user, events, forms.pop("difficulty_form", None))
     context = {
         "assignment": assignment,
         "row": selectors.assignment_rows([assignment])[0],
-        "events": selectors.assignment_timeline(user, assignment),
+        "events": events,
         "comment_form": CommentForm(),
         "urge_form": UrgeForm(),
         **state,
@@ -73,6 +76,21 @@ def assignment_page(request, assignment, *, status=200, **forms):
         context["may_ask_extension"] = True
     context.update(forms)
     return render(request, "tasks/assignment_detail.html", context, status=status)
+
+
+def _attach_difficulty_forms(user, events, bound_form) -> None:
+    """A committee member answers each difficulty under the report that raised it; a refused answer comes
+    back bound (`bound_form`, its `report_pk` set) so its error shows there and the text stays."""
+    if not access.can_answer_difficulty(user):
+        return
+    for event in events:
+        report = event.report
+        if report is None or event.kind != "report_submitted" or not report.difficulty_answerable:
+            continue
+        if bound_form is not None and bound_form.report_pk == report.pk:
+            report.difficulty_form = bound_form
+        else:
+            report.difficulty_form = DifficultyAnswerForm(auto_id=f"id_difficulty{report.pk}_%s")
 
 
 @login_required
@@ -301,6 +319,36 @@ def extension_decide(request, pk):
         return render(request, "tasks/review_queue.html", context, status=422)
     messages.success(request, _("Extension approved.") if approve else _("Extension refused."))
     return redirect("review_queue")
+
+
+@login_required
+@require_POST
+def difficulty_answer_create(request, pk):
+    """The committee answers a report's difficulties: 已协调 or 已解决, with what was done."""
+    if not access.can_answer_difficulty(request.user):
+        raise Http404
+    report = access.get_visible_or_404(access.visible_reports(request.user), pk=pk)
+    form = DifficultyAnswerForm(request.POST, auto_id=f"id_difficulty{report.pk}_%s")
+    form.report_pk = report.pk
+    if form.is_valid():
+        try:
+            answer = services.difficulty_answer(
+                report=report,
+                answered_by=request.user,
+                state=form.cleaned_data["state"],
+                body=form.cleaned_data["body"],
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(
+                request,
+                _("Difficulty marked %(state)s; %(author)s has been told.")
+                % {"state": answer.get_state_display(), "author": report.author.display_name},
+            )
+            return HttpResponseRedirect(report_url(report))
+    assignment = _assignment_for(request.user, report.assignment_id)
+    return assignment_page(request, assignment, status=422, difficulty_form=form)
 
 
 @login_required

@@ -27,7 +27,12 @@ from tasks.services.reminders.channels import (
     dingtalk_sign,
 )
 from tasks.services.reminders.delivery import DeliveryOutcome, bundle_deliver, bundles_claim, reminder_retry_delay
-from tasks.services.reminders.immediate import assignment_urge, reminder_notify, reminder_returned_notify
+from tasks.services.reminders.immediate import (
+    assignment_urge,
+    reminder_difficulty_answered_notify,
+    reminder_notify,
+    reminder_returned_notify,
+)
 from tasks.services.reminders.outbox import bundles_enqueue, reminders_store
 from tasks.services.reminders.requeue import SweepResult, bundle_resend, reminder_resend, reminder_sweep
 from tasks.services.reminders.scan import ScanResult, reminder_scan
@@ -47,6 +52,7 @@ __all__ = [
     "bundles_claim",
     "bundles_enqueue",
     "dingtalk_sign",
+    "reminder_difficulty_answered_notify",
     "reminder_notify",
     "reminder_preferences_update",
     "reminder_resend",

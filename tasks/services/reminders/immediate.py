@@ -5,12 +5,12 @@ unique key, the retries and the sweep. Adding such a kind is one entry in `kinds
 from django.db import transaction
 
 from tasks import access
-from tasks.models import Assignment, ProgressReport, Reminder, Urge
+from tasks.models import Assignment, DifficultyAnswer, ProgressReport, Reminder, Urge
 from tasks.services.common import require, require_plan_open
 from tasks.services.reminders.audience import Audience
 from tasks.services.reminders.kinds import is_immediate
 from tasks.services.reminders.outbox import existing_keys, fan_out, reminders_store
-from tasks.services.reminders.texts import TaskInfo, returned_subject, urge_texts
+from tasks.services.reminders.texts import TaskInfo, difficulty_answered_texts, returned_subject, urge_texts
 
 Kind = Reminder.Kind
 
@@ -61,6 +61,26 @@ def reminder_returned_notify(*, report: ProgressReport) -> list[Reminder]:
         body=report.review_comment,
         url=info.url + f"#report-{report.pk}",
         user_ids=[report.author_id],
+    )
+
+
+def reminder_difficulty_answered_notify(*, answer: DifficultyAnswer) -> list[Reminder]:
+    """Tell the report's author, and the assignment's owner if someone else, how the committee answered the
+    difficulty they raised (inbox now, e-mail after commit). One message per answer."""
+    report = answer.report
+    assignment = Assignment.objects.select_related("key_task", "unit").get(pk=report.assignment_id)
+    info = TaskInfo.of(assignment)
+    subject, body = difficulty_answered_texts(
+        info, state=answer.get_state_display(), who=answer.answered_by.display_name, answer=answer.body
+    )
+    return reminder_notify(
+        kind=Kind.DIFFICULTY_ANSWERED,
+        assignment_id=assignment.pk,
+        period=f"difficulty{answer.pk}",
+        subject=subject,
+        body=body,
+        url=info.url + f"#report-{report.pk}",
+        user_ids=list(dict.fromkeys(pk for pk in (report.author_id, assignment.owner_id) if pk)),
     )
 
 

@@ -164,3 +164,14 @@ def urge_texts(info: TaskInfo, *, who: str, message: str) -> tuple[str, str]:
     if message:
         body += "\n\n" + message
     return subject, body
+
+
+def difficulty_answered_texts(info: TaskInfo, *, state: str, who: str, answer: str) -> tuple[str, str]:
+    """The committee's answer to a difficulty, as written, follows the standard words."""
+    subject, body = info.texts(
+        _("Difficulty %(state)s: %(task)s"),
+        _("%(who)s answered the difficulty %(unit)s raised on “%(task)s”: %(state)s."),
+        state=state,
+        who=who,
+    )
+    return subject, body + "\n\n" + answer

