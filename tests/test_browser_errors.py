@@ -166,7 +166,7 @@ def test_htmx_answer_that_is_not_a_form_error_is_told(browser, live_server, worl
 
 def test_extension_with_a_date_before_today(browser, live_server, world, secretary_a, width):
     page = page_for(browser, live_server, secretary_a, width, f"/assignments/{world['mine'].pk}/")
-    page.locator("summary", has_text=zh("Ask for more time (extension)")).click()
+    page.locator("#assignment-actions").get_by_role("link", name=zh("Request an extension")).click()
     yesterday = dt.date.today() - dt.timedelta(days=1)
     page.fill("#id_requested_deadline", yesterday.isoformat())
     page.fill("#id_reason", "活动场地推迟")
@@ -282,13 +282,14 @@ COVERED_POST_FORMS = [
     "base.html",  # log out: no input, no error path
     "registration/login.html",  # test_login_wrong_password
     "registration/password_change_form.html",  # test_password_change_wrong_old_password
-    "tasks/assignment_detail.html",  # test_extension_with_a_date_before_today
     "tasks/assignment_edit.html",  # test_browser_plans: stale version, deadline before the key task's start
     "tasks/assignment_remove.html",  # test_browser_plans: test_removing_an_assignment_that_has_just_reported
     "tasks/exports.html",  # rollover and calendar reset: buttons without input
+    "tasks/extension_form.html",  # test_extension_with_a_date_before_today
     "tasks/inbox.html",  # test_inbox_email_without_an_address; "mark as read" has no input
     "tasks/key_task_edit.html",  # test_browser_plans: stale version, dates, a unit added without a unit
     "tasks/partials/comment_form.html",  # test_comment_empty
+    "tasks/partials/difficulty.html",  # test_browser_secretary.py: test_committee_answers_a_difficulty
     "tasks/partials/report_form.html",  # test_report_* (out of range, narrative, lowered, refused file, no JS)
     "tasks/partials/review_card.html",  # test_review_return_without_comment, test_review_error_keeps_the_comment
     "tasks/partials/urge_form.html",  # test_urge_with_an_empty_message

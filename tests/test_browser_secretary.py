@@ -70,3 +70,58 @@ def test_committee_answers_a_difficulty(browser, live_server, world, committee, 
     expect_visible_text(
         inbox, zh("Difficulty %(state)s: %(task)s", state=zh("coordinated"), task="3.1 推进支部标准化规范化建设")
     )
+
+
+def test_a_correction_starts_from_the_returned_report(browser, live_server, world, committee, secretary_a, width):
+    from tasks.services import progress_report_return
+    from tests.helpers import pdf
+
+    returned = progress_report_submit(
+        assignment=world["mine"],
+        author=secretary_a,
+        percent=30,
+        narrative="召开专题组织生活会",
+        obstacles="缺少辅导老师",
+        files=[pdf("会议记录.pdf")],
+    )
+    progress_report_return(report=returned, reviewer=committee, reason="请补充会议纪要")
+    page = page_for(browser, live_server, secretary_a, width, f"/assignments/{world['mine'].pk}/report/")
+    assert page.input_value("#id_percent") == "30"
+    assert page.input_value("#id_narrative") == "召开专题组织生活会"
+    assert page.input_value("#id_obstacles") == "缺少辅导老师"
+    assert page.is_checked("#id_keep_evidence")
+    page.fill("#id_percent", "130")
+    page.click("#report-form button[type=submit]")
+    expect_visible_text(page, zh("Progress must be between 0 and 100."))
+    assert page.is_checked("#id_keep_evidence")
+    assert page.input_value("#id_narrative") == "召开专题组织生活会"
+    shot(page, "resubmit-error", width)
+    page.fill("#id_percent", "35")
+    page.fill("#id_narrative", "召开专题组织生活会，补充纪要")
+    page.click("#report-form button[type=submit]")
+    expect_visible_text(page, zh("Report submitted."))
+    correction = ProgressReport.objects.get(corrects=returned)
+    assert list(correction.evidence.values_list("original_name", flat=True)) == ["会议记录.pdf"]
+
+
+def test_extension_from_the_top_of_the_page(browser, live_server, world, secretary_a, width):
+    page = page_for(browser, live_server, secretary_a, width, world["mine"].get_absolute_url())
+    link = page.locator("#assignment-actions").get_by_role("link", name=zh("Request an extension"))
+    assert link.bounding_box()["y"] < 600  # in the first screen, on a phone too
+    shot(page, "assignment-top", width)
+    link.click()
+    page.fill("#id_requested_deadline", (world["mine"].deadline + dt.timedelta(days=30)).isoformat())
+    page.click("#extension-form button[type=submit]")  # no reason
+    expect_visible_text(page, zh("Say why more time is needed."))
+    shot(page, "extension-error", width)
+
+
+def test_an_overdue_assignment_says_whom_to_contact(browser, live_server, world, secretary_a, width):
+    from tasks.models import Assignment
+
+    Assignment.objects.filter(pk=world["mine"].pk).update(deadline=dt.date.today() - dt.timedelta(days=3))
+    page = page_for(browser, live_server, secretary_a, width, world["mine"].get_absolute_url())
+    message = expect_visible_text(page, zh("If something exceptional is in the way, contact:"))
+    assert "王建国" in message.inner_text()
+    assert page.locator("#assignment-actions").get_by_text(zh("Request an extension")).count() == 0
+    shot(page, "assignment-overdue", width)

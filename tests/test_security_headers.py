@@ -189,7 +189,11 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
             reverse("password_change_done"),
             reverse("audit_log"),  # not the auditor: the 403 page
         ],
-        secretary_a: [reverse("report_create", args=[assignment_a1.pk]), reverse("inbox_open", args=[daily.pk])],
+        secretary_a: [
+            reverse("report_create", args=[assignment_a1.pk]),
+            reverse("extension_create", args=[assignment_a1.pk]),
+            reverse("inbox_open", args=[daily.pk]),
+        ],
         auditor: [reverse("audit_log")],
         sysadmin: [reverse("admin:index"), reverse("admin:tasks_user_changelist")],
     }

@@ -51,11 +51,31 @@ class ProgressReportForm(forms.ModelForm):
             "obstacles": forms.Textarea(attrs={"rows": 3}),
         }
 
-    def __init__(self, *args, assignment, needs_obstacles: bool, **kwargs):
+    keep_evidence = forms.BooleanField(label=_("Keep the returned report's files"), required=False, initial=True)
+
+    def __init__(self, *args, assignment, needs_obstacles: bool, returned_report=None, **kwargs):
+        if returned_report is not None:
+            # A correction starts from what was returned: the author fixes what the reviewer asked, no more.
+            kwargs["initial"] = {
+                "percent": returned_report.percent,
+                "actual_value": returned_report.actual_value,
+                "narrative": returned_report.narrative,
+                "obstacles": returned_report.obstacles,
+                "decrease_reason": returned_report.decrease_reason,
+                **kwargs.get("initial", {}),
+            }
         super().__init__(*args, **kwargs)
         key_task = assignment.key_task
         self.fields["version"].initial = assignment.version
         self.fields["percent"].initial = assignment.progress
+        kept = list(returned_report.evidence.all()) if returned_report is not None else []
+        if kept:
+            self.fields["keep_evidence"].label = _("Keep the returned report's files: %(names)s") % {
+                "names": _(", ").join(evidence.original_name for evidence in kept)
+            }
+            self.fields["keep_evidence"].help_text = _("Untick to leave them out; new files are added to them.")
+        else:
+            del self.fields["keep_evidence"]
         self.fields["percent"].help_text = _("Approved so far: %(progress)d%%") % {"progress": assignment.progress}
         if key_task.has_target:
             self.fields["actual_value"].label = _("Actual %(metric)s so far (%(unit)s)") % {
@@ -80,7 +100,7 @@ class ProgressReportForm(forms.ModelForm):
             self.fields["obstacles"].help_text = _(
                 "Optional: anything in the way, or help you need from the committee. The committee answers it."
             )
-        if key_task.evidence_required:
+        if key_task.evidence_required and not kept:
             self.fields["evidence"].required = True
         # After an error htmx swaps the form in again: the file input the user filled is kept as it is (a
         # browser cannot be handed files back), so the files need not be chosen again.
@@ -103,6 +123,7 @@ class ProgressReportForm(forms.ModelForm):
             "obstacles",
             "decrease_reason",
             "evidence",
+            *(["keep_evidence"] if "keep_evidence" in self.fields else []),
         )
 
     def clean_percent(self):
@@ -130,6 +151,10 @@ class ExtensionRequestForm(forms.ModelForm):
         widgets = {
             "requested_deadline": forms.DateInput(attrs={"type": "date"}),
             "reason": forms.Textarea(attrs={"rows": 3}),
+        }
+        error_messages = {
+            "reason": {"required": _("Say why more time is needed.")},
+            "requested_deadline": {"required": _("Choose the new deadline.")},
         }
 
     def __init__(self, *args, **kwargs):

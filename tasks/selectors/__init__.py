@@ -38,6 +38,7 @@ from tasks.selectors.filters import (
     filtered_key_tasks,
     ordering_for,
 )
+from tasks.selectors.home import extension_contacts
 from tasks.selectors.plans import (
     PublishSummary,
     current_plan,
@@ -67,6 +68,7 @@ __all__ = [
     "assignments_for_lists",
     "current_plan",
     "dashboard_get",
+    "extension_contacts",
     "filter_choices",
     "filtered_assignments",
     "filtered_key_tasks",

@@ -140,3 +140,34 @@ def evidence_store(*, report: ProgressReport, files, kinds: list[EvidenceKind], 
     """Save files and write rows. Names saved are appended to `written` so a caller can delete them on rollback."""
     for upload, kind in zip(files, kinds, strict=True):
         Evidence.objects.create(report=report, **evidence_file_save(upload=upload, kind=kind, written=written))
+
+
+def evidence_copy(*, sources, report: ProgressReport, written: list[str]) -> None:
+    """Keep files of a returned report on its correction: each is copied under a new name, so that either
+    report's files live and go with it alone. `written` as for `evidence_store`."""
+    storage = evidence_storage()
+    missing = [source.original_name for source in sources if not storage.exists(evidence_name(source))]
+    if missing:
+        raise ValidationError(
+            {
+                "keep_evidence": [
+                    _("“%(name)s” of the returned report can no longer be found: choose the file again.")
+                    % {"name": name}
+                    for name in missing
+                ]
+            }
+        )
+    for source in sources:
+        extension = PurePosixPath(source.stored_name).suffix.lstrip(".") or "bin"
+        generated = f"{uuid.uuid4().hex}.{extension}"
+        with storage.open(evidence_name(source), "rb") as content:
+            saved = storage.save(f"{generated[:2]}/{generated}", content)
+        written.append(saved)
+        Evidence.objects.create(
+            report=report,
+            original_name=source.original_name,
+            stored_name=PurePosixPath(saved).name,
+            content_type=source.content_type,
+            size=source.size,
+            sha256=source.sha256,
+        )

@@ -2,6 +2,7 @@
 
 from decimal import Decimal
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.urls import reverse
@@ -13,7 +14,7 @@ from tasks.audit import Action, audit_record
 from tasks.models import Assignment, ProgressReport
 from tasks.rules import Light, assignment_light
 from tasks.services.common import StaleWriteError, require, require_plan_open
-from tasks.services.evidence import evidence_storage, evidence_store, evidence_validate
+from tasks.services.evidence import evidence_copy, evidence_storage, evidence_store, evidence_validate
 from tasks.services.lights import lights_refresh
 
 
@@ -42,10 +43,12 @@ def progress_report_submit(
     decrease_reason: str = "",
     files=(),
     corrects: ProgressReport | None = None,
+    keep_evidence: bool = False,
     expected_version: int | None = None,
     now=None,
 ) -> ProgressReport:
-    """`now` is for replaying history (the demo); everyone else reports in the present."""
+    """`keep_evidence`: a correction keeps the evidence files of the returned report it `corrects` (copied), with
+    any new ones. `now` is for replaying history (the demo); everyone else reports in the present."""
     require(access.can_report(author, assignment))
     now = now or timezone.now()
     files = list(files)
@@ -76,10 +79,6 @@ def progress_report_submit(
                 errors.setdefault("obstacles", []).append(
                     _("This assignment is behind: say what is in the way and what help is needed.")
                 )
-            if assignment.key_task.evidence_required and not files:
-                errors.setdefault("evidence", []).append(
-                    _("This key task asks for evidence: attach at least one file.")
-                )
             if corrects is not None:
                 corrects = ProgressReport.objects.filter(pk=corrects.pk).first()
             if corrects is not None and (
@@ -87,6 +86,18 @@ def progress_report_submit(
             ):
                 errors.setdefault("__all__", []).append(
                     _("Only a returned report of this assignment can be corrected.")
+                )
+                corrects = None
+            # Kept only from the returned report this one corrects: files the author could already see.
+            kept = list(corrects.evidence.all()) if keep_evidence and corrects is not None else []
+            if assignment.key_task.evidence_required and not files and not kept:
+                errors.setdefault("evidence", []).append(
+                    _("This key task asks for evidence: attach at least one file.")
+                )
+            if files and len(files) + len(kept) > settings.EVIDENCE_MAX_FILES:
+                errors.setdefault("evidence", []).append(
+                    _("At most %(count)d files per report, kept ones included.")
+                    % {"count": settings.EVIDENCE_MAX_FILES}
                 )
             if errors:
                 raise ValidationError(errors)
@@ -101,6 +112,7 @@ def progress_report_submit(
                 corrects=corrects,
                 submitted_at=now,
             )
+            evidence_copy(sources=kept, report=report, written=written)
             evidence_store(report=report, files=files, kinds=kinds, written=written)
             # Another writer holding the old version must now fail (a report changes what reviewers see).
             Assignment.objects.filter(pk=assignment.pk).update(version=assignment.version + 1)

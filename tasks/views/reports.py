@@ -35,27 +35,33 @@ def _reporting_state(user, assignment):
     pending_extension = assignment.extension_requests.filter(state=ExtensionRequest.State.PENDING).first()
     # A closed plan is the year's record: no more reports or extensions (the services refuse them too).
     may_report = access.can_report(user, assignment) and assignment.key_task.plan.status != AnnualPlan.Status.CLOSED
+    open_for_reporter = may_report and not assignment.is_completed
     return {
-        "may_report": may_report and not assignment.is_completed and pending_report is None,
+        "may_report": open_for_reporter and pending_report is None,
         "pending_report": pending_report,
         "pending_extension": pending_extension,
-        "may_ask_extension": may_report
-        and not assignment.is_completed
-        and pending_extension is None
-        and local_today() <= assignment.deadline,
+        "may_ask_extension": open_for_reporter and pending_extension is None and local_today() <= assignment.deadline,
+        # Extensions are asked before the deadline (DOMAIN.md): past it, the page says so and whom to contact.
+        "extension_too_late": open_for_reporter and pending_extension is None and local_today() > assignment.deadline,
         "returned_report": assignment.reports.filter(state=ProgressReport.State.RETURNED)
         .exclude(corrections__isnull=False)
         .first(),
     }
 
 
-def _report_form(user, assignment, data=None, files=None):
-    return ProgressReportForm(data, files, assignment=assignment, needs_obstacles=report_needs_obstacles(assignment))
+def _report_form(user, assignment, data=None, files=None, *, returned_report=None):
+    return ProgressReportForm(
+        data,
+        files,
+        assignment=assignment,
+        needs_obstacles=report_needs_obstacles(assignment),
+        returned_report=returned_report,
+    )
 
 
 def assignment_page(request, assignment, *, status=200, **forms):
-    """The assignment page. A form that was submitted with errors comes back through `forms` (extension_form,
-    comment_form, urge_form), bound, so that its errors show where it is and what was typed stays."""
+    """The assignment page. A form that was submitted with errors comes back through `forms` (comment_form,
+    urge_form, difficulty_form), bound, so that its errors show where it is and what was typed stays."""
     user = request.user
     state = _reporting_state(user, assignment)
     events = selectors.assignment_timeline(user, assignment)
@@ -69,11 +75,9 @@ def assignment_page(request, assignment, *, status=200, **forms):
         **state,
     }
     if state["may_report"]:
-        context["form"] = _report_form(user, assignment)
-    if state["may_ask_extension"]:
-        context["extension_form"] = ExtensionRequestForm()
-    if "extension_form" in forms:
-        context["may_ask_extension"] = True
+        context["form"] = _report_form(user, assignment, returned_report=state["returned_report"])
+    if state["extension_too_late"]:
+        context["extension_contacts"] = selectors.extension_contacts(assignment)
     context.update(forms)
     return render(request, "tasks/assignment_detail.html", context, status=status)
 
@@ -108,7 +112,13 @@ def report_create(request, pk):
             raise Http404
         messages.info(request, _("No report can be made on this assignment right now."))
         return redirect(assignment)
-    form = _report_form(request.user, assignment, request.POST or None, request.FILES or None)
+    form = _report_form(
+        request.user,
+        assignment,
+        request.POST or None,
+        request.FILES or None,
+        returned_report=state["returned_report"],
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -122,6 +132,7 @@ def report_create(request, pk):
                 decrease_reason=data.get("decrease_reason", ""),
                 files=data["evidence"],
                 corrects=state["returned_report"],
+                keep_evidence=data.get("keep_evidence", False),
                 expected_version=data["version"],
             )
         except ValidationError as error:
@@ -268,13 +279,15 @@ def evidence_download(request, pk):
 
 
 @login_required
-@require_POST
 def extension_create(request, pk):
+    """申请延期 on a page of its own, one tap from the top of the assignment page: the form, or why no extension
+    can be asked now and whom to contact. A refused request comes back here, its error at the top."""
     assignment = _assignment_for(request.user, pk)
     if not access.can_report(request.user, assignment):
         raise Http404
-    form = ExtensionRequestForm(request.POST)
-    if form.is_valid():
+    state = _reporting_state(request.user, assignment)
+    form = ExtensionRequestForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
         try:
             services.extension_request_create(
                 assignment=assignment,
@@ -287,7 +300,13 @@ def extension_create(request, pk):
         else:
             messages.success(request, _("Extension requested. The deadline moves only if the committee approves."))
             return redirect(assignment)
-    return assignment_page(request, assignment, status=422, extension_form=form)
+    context = {
+        "assignment": assignment,
+        "form": form,
+        "extension_contacts": selectors.extension_contacts(assignment) if state["extension_too_late"] else [],
+        **state,
+    }
+    return render(request, "tasks/extension_form.html", context, status=422 if request.method == "POST" else 200)
 
 
 @login_required
