@@ -239,3 +239,21 @@ def test_the_plan_pages_at_both_widths(browser, live_server, plans, committee, w
         ),
     )
     shot(page, "plan-detail-draft", width)
+
+
+def test_the_import_check_lists_by_name(browser, live_server, plans, committee, width, tmp_path):
+    from tests.test_services_plan_import import good_rows, xlsx
+
+    rows = good_rows()
+    rows[1][5] = "各党支部"
+    path = tmp_path / "任务清单.xlsx"
+    path.write_bytes(xlsx(rows))
+    page = page_for(browser, live_server, committee, width, "/plans/import/")
+    page.fill("#id_year", "2023")
+    page.set_input_files("#id_file", str(path))
+    page.check("#id_dry_run")
+    page.click("main form button[type=submit]")
+    expect_visible_text(page, zh("Key tasks that would be created"))
+    expect_visible_text(page, "开展“月读一书”活动", within="#import-created")
+    shot(page, "plan-import-check", width)
+    assert not KeyTask.objects.filter(plan__year=2023).exists()

@@ -12,7 +12,7 @@ from tasks.models import AnnualPlan, Assignment, KeyTask
 from tasks.services.plan_import import PlanImportError, plan_import, plan_template_workbook
 from tasks.services.plan_import import rows as plan_rows
 from tasks.services.plan_import import workbook as plan_workbook
-from tests.factories import AssignmentFactory, KeyTaskFactory, UserFactory
+from tests.factories import AssignmentFactory, KeyTaskFactory, ReportFactory, UserFactory
 
 HEADERS = [
     "工作方面",
@@ -347,3 +347,87 @@ def test_a_unit_dropped_from_the_file_keeps_its_assignment(org, people, plan):
     result = plan_import(file=xlsx(good_rows()[:1]), year=2023, user=committee)
     assert result.updated == ["1.1"] and len(result.notes) == 1
     assert key_task.assignments.filter(unit=org.branch_b, progress=40).exists()
+
+
+# --- "Every branch" and what a check lists ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "words", ["各党支部", "全体支部", "所有支部", "各支部", "全体党支部", "各基层党支部", "全部 支部"]
+)
+def test_every_branch_in_cooperating_units(org, people, words):
+    rows = good_rows()[1:2]
+    rows[0][5] = words
+    plan_import(file=xlsx(rows), year=2023, user=people[0])
+    key_task = KeyTask.objects.get(number="2.1")
+    carried = {a.unit.name: a.weight for a in key_task.assignments.select_related("unit")}
+    assert carried == {"机关党总支": Decimal(2), "办公室党支部": Decimal(1), "业务一科党支部": Decimal(1)}
+
+
+def test_every_branch_as_lead_unit_the_committee_leads_and_the_branches_carry(org, people):
+    rows = good_rows()[1:2]
+    rows[0][4], rows[0][5] = "各党支部", ""
+    plan_import(file=xlsx(rows), year=2023, user=people[0])
+    key_task = KeyTask.objects.get(number="2.1")
+    assert key_task.lead_unit == org.committee_unit
+    carried = {a.unit.name: a.weight for a in key_task.assignments.select_related("unit")}
+    assert carried == {"办公室党支部": Decimal(1), "业务一科党支部": Decimal(1)}
+    assert set(key_task.cooperating_units.values_list("name", flat=True)) == {"办公室党支部", "业务一科党支部"}
+
+
+def test_a_unit_really_called_like_that_is_that_unit(org, people):
+    from tests.factories import OrgUnitFactory
+
+    OrgUnitFactory(name="各支部", parent=org.committee_unit)
+    rows = good_rows()[1:2]
+    rows[0][5] = "各支部"
+    plan_import(file=xlsx(rows), year=2023, user=people[0])
+    assert set(KeyTask.objects.get(number="2.1").assignments.values_list("unit__name", flat=True)) == {
+        "机关党总支",
+        "各支部",
+    }
+
+
+def test_the_check_lists_what_would_be_created_changed_and_removed_by_name(org, people, secretary_b):
+    committee = people[0]
+    plan_import(file=xlsx(good_rows()), year=2023, user=committee)
+    reading = KeyTask.objects.get(number="2.1")
+    rows = good_rows()
+    rows[1][9] = "2023-10-31"  # 2.1's deadline moves
+    rows[1][5] = "办公室党支部"  # 业务一科 is no longer listed for 2.1
+    rows[2] = ["纪律作风建设", "5.1", "开展廉政警示教育", "", "业务一科党支部", "", "", "", "2023-02-01", "2023-06-30"]
+    rows[2] += [""] * 5  # 4.1 is not in the file any more
+
+    check = plan_import(file=xlsx(rows), year=2023, user=committee, dry_run=True)
+
+    assert [(c.number, c.title, c.units_added) for c in check.created_tasks] == [
+        ("5.1", "开展廉政警示教育", ["业务一科党支部"])
+    ]
+    [change] = check.updated_tasks
+    assert (change.number, change.units_removed, change.units_added) == ("2.1", ["业务一科党支部"], [])
+    assert ("完成时限", "2023-11-30", "2023-10-31") in change.fields
+    assert "机关党总支：完成时限 2023-11-30 → 2023-10-31" in change.assignments
+    assert check.not_in_file == ["4.1 修订主体责任清单"]
+    assert reading.assignments.count() == 3 and not KeyTask.objects.filter(number="5.1").exists()
+
+    ReportFactory(assignment=reading.assignments.get(unit=org.branch_a1), author=people[1])
+    plan_import(file=xlsx(rows), year=2023, user=committee)
+
+    assert set(reading.assignments.values_list("unit__name", flat=True)) == {"机关党总支", "办公室党支部"}
+    removed = Assignment.history.filter(key_task_id=reading.pk, history_type="-").get()
+    assert (removed.unit.name, removed.history_user) == ("业务一科党支部", committee)
+    assert KeyTask.objects.filter(number="4.1").exists()
+
+
+def test_a_unit_no_longer_listed_that_has_reported_is_kept_and_said_so(org, people):
+    committee = people[0]
+    plan_import(file=xlsx(good_rows()), year=2023, user=committee)
+    reading = KeyTask.objects.get(number="2.1")
+    ReportFactory(assignment=reading.assignments.get(unit=org.branch_b), author=people[2])
+    rows = good_rows()
+    rows[1][5] = "办公室党支部"
+
+    check = plan_import(file=xlsx(rows), year=2023, user=committee, dry_run=True)
+
+    [change] = check.updated_tasks
+    assert change.units_removed == [] and change.units_kept == ["业务一科党支部（进展反馈 1 份、延期申请 0 项）"]

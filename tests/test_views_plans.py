@@ -5,6 +5,7 @@ their confirmation pages, edits refused with the reason on the page, and the dra
 import datetime as dt
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
 from tasks.models import AnnualPlan, Assignment, InboxMessage, KeyTask, User
@@ -173,3 +174,20 @@ def test_the_draft_is_labelled_in_the_year_choosers(client, draft, committee, pl
         assert "2024（草稿）" in body, name
     body = client.get(reverse("plan_list")).content.decode()
     assert "plan-status-draft" in body.split('id="plan-2024"')[1].split('id="plan-2023"')[0]
+
+
+def test_the_import_check_lists_by_name_what_would_change(client, org, committee, secretary_a, secretary_b):
+    from tests.test_services_plan_import import good_rows, xlsx
+
+    client.force_login(committee)
+    rows = good_rows()
+    rows[1][5] = "各党支部"
+    upload = SimpleUploadedFile("任务清单.xlsx", xlsx(rows))
+
+    response = client.post(reverse("plan_import"), {"file": upload, "year": 2023, "dry_run": "on"})
+
+    body = response.content.decode()
+    created = body.split('id="import-created"')[1].split("</ul>")[0]
+    assert "将新增的重点任务" in body and "开展“月读一书”活动" in created
+    assert "机关党总支、业务一科党支部、办公室党支部" in created
+    assert not KeyTask.objects.exists()

@@ -447,12 +447,19 @@ def assignment_remove(*, assignment: Assignment, user, expected_version: int | N
                 )
                 % {"unit": assignment.unit.label, **blockers}
             )
-        if key_task.plan.status == Status.PUBLISHED:
-            _tell(
-                assignment,
-                _("Assignment removed: %(task)s") % {"task": f"{key_task.number} {key_task.title}"},
-                _("The committee took this key task off %(unit)s's list.") % {"unit": assignment.unit.label},
-                link=False,
-            )
-        key_task.cooperating_units.remove(assignment.unit)
-        _history(assignment, user, _("Removed from the plan")).delete()
+        assignment_drop(assignment, user=user, reason=_("Removed from the plan"))
+
+
+def assignment_drop(assignment: Assignment, *, user, reason: str) -> None:
+    """Delete an assignment the caller has checked may go (nothing recorded on it), with its change record; on a
+    published plan its owner is told. The unit is no longer one of the key task's cooperating units."""
+    key_task = assignment.key_task
+    if key_task.plan.status == Status.PUBLISHED:
+        _tell(
+            assignment,
+            _("Assignment removed: %(task)s") % {"task": f"{key_task.number} {key_task.title}"},
+            _("The committee took this key task off %(unit)s's list.") % {"unit": assignment.unit.label},
+            link=False,
+        )
+    key_task.cooperating_units.remove(assignment.unit)
+    _history(assignment, user, reason).delete()

@@ -42,5 +42,19 @@ class Command(BaseCommand):
             f"{prefix}{result.rows} key tasks: {len(result.created)} new, {len(result.updated)} updated, "
             f"{len(result.unchanged)} unchanged (plan {year})."
         )
+        for change in result.created_tasks:
+            self.stdout.write(f"  + {change.number} {change.title} ({'、'.join(change.units_added)})")
+        for change in result.updated_tasks:
+            self.stdout.write(f"  ~ {change.number} {change.title}")
+            for label, old, new in change.fields:
+                self.stdout.write(f"      {label}: {old} → {new}")
+            if change.units_added:
+                self.stdout.write(f"      + {'、'.join(change.units_added)}")
+            if change.units_removed:
+                self.stdout.write(f"      - {'、'.join(change.units_removed)}")
+            for line in change.assignments:
+                self.stdout.write(f"      {line}")
+        for name in result.not_in_file:
+            self.stdout.write(f"  = {name} (not in the file: kept)")
         for note in result.notes:
             self.stdout.write(f"  {note}")

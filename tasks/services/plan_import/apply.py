@@ -4,11 +4,12 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from tasks.audit.changes import display_value
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit
 from tasks.services.lights import lights_refresh
 from tasks.services.plan_import.columns import AREA_CODES, DEFAULT_AREAS
 from tasks.services.plan_import.directory import Directory
-from tasks.services.plan_import.results import PlanImportResult
+from tasks.services.plan_import.results import KeyTaskChange, PlanImportResult
 from tasks.services.plan_import.rows import PlanRow
 
 
@@ -36,7 +37,7 @@ def _owner_by_unit(row: PlanRow, directory: Directory) -> dict[int, int | None]:
     for unit in row.units:
         named = [person.pk for person in row.owners if person.pk in directory.unit_members.get(unit.pk, ())]
         owners[unit.pk] = named[0] if named else None
-    if len(row.owners) == 1 and row.owners[0].pk not in owners.values():
+    if len(row.owners) == 1 and row.owners[0].pk not in owners.values() and row.lead_carries:
         owners[row.lead_unit.pk] = row.owners[0].pk
     return owners
 
@@ -61,17 +62,64 @@ def _assignment_create(
         unit=unit,
         deadline=row.deadline,
         owner_id=owners[unit.pk] or directory.secretaries.get(unit.pk),
-        weight=Decimal(2 if unit == row.lead_unit else 1),
+        weight=Decimal(2 if unit == row.lead_unit and row.lead_carries else 1),
     )
 
 
-def apply_rows(plan: AnnualPlan, rows: list[PlanRow], directory: Directory, result: PlanImportResult, dry_run: bool):
+def _shown(name: str, value) -> str:
+    return display_value(KeyTask._meta.get_field(name), value)
+
+
+def _field_changes(key_task: KeyTask, fields: dict) -> list[tuple[str, str, str]]:
+    """(label, old, new) of every key-task field the row changes, as the page shows values."""
+    changes = []
+    for name, value in fields.items():
+        current = getattr(key_task, name)
+        if name == "area":
+            differs = key_task.area_id != value.pk or value.pk is None
+            current = key_task.area
+        elif isinstance(current, Decimal) and value is not None:
+            differs = current != Decimal(value)
+        else:
+            differs = current != value
+        if differs:
+            changes.append(
+                (str(KeyTask._meta.get_field(name).verbose_name), _shown(name, current), _shown(name, value))
+            )
+    return changes
+
+
+def _has_record(assignment: Assignment) -> str:
+    """Why an assignment no longer listed stays: its reports, extension requests or approved progress are the
+    year's record. "" when nothing was recorded on it (it is removed)."""
+    reports, extensions = assignment.reports.count(), assignment.extension_requests.count()
+    if reports or extensions:
+        return _("%(reports)d progress reports, %(extensions)d extension requests") % {
+            "reports": reports,
+            "extensions": extensions,
+        }
+    if assignment.progress:
+        return _("%(progress)d%% approved progress") % {"progress": assignment.progress}
+    return ""
+
+
+def apply_rows(
+    plan: AnnualPlan, rows: list[PlanRow], directory: Directory, result: PlanImportResult, dry_run: bool, user=None
+):
+    """Create or update the rows' key tasks, and record in `result`, by number and name, what is (or, with
+    `dry_run`, would be) created, changed and removed. A row lists all the units of its key task: a unit no longer
+    listed loses its assignment, unless something was recorded on it (reports, extensions, progress), which keeps it.
+    Key tasks of the plan that are not in the file are kept (a file may add to a plan) and listed."""
+    from tasks.services.plans import assignment_drop
+
     areas = {area.name: area for area in plan.areas.all()} if plan.pk else {}
     next_order = max((area.sort_order for area in areas.values()), default=0) + 1
     existing = (
         {
             task.number: task
-            for task in plan.key_tasks.select_related("area").prefetch_related("cooperating_units", "assignments")
+            for task in plan.key_tasks.select_related("area").prefetch_related(
+                "cooperating_units", "assignments__unit", "assignments__owner"
+            )
         }
         if plan.pk
         else {}
@@ -95,6 +143,9 @@ def apply_rows(plan: AnnualPlan, rows: list[PlanRow], directory: Directory, resu
         owners = _owner_by_unit(row, directory)
         if key_task is None:
             result.created.append(row.number)
+            result.created_tasks.append(
+                KeyTaskChange(row.number, row.title, units_added=[unit.label for unit in row.units])
+            )
             if dry_run:
                 continue
             key_task = KeyTask.objects.create(plan=plan, number=row.number, **fields)
@@ -104,11 +155,15 @@ def apply_rows(plan: AnnualPlan, rows: list[PlanRow], directory: Directory, resu
             lights_refresh(key_task.assignments.all())
             continue
 
-        changed = key_task.area_id != area.pk or _differs(
-            key_task, {name: value for name, value in fields.items() if name != "area"}
-        )
+        change = KeyTaskChange(row.number, row.title, fields=_field_changes(key_task, fields))
         if {unit.pk for unit in key_task.cooperating_units.all()} != {unit.pk for unit in row.cooperating_units}:
-            changed = True
+            change.fields.append(
+                (
+                    str(KeyTask._meta.get_field("cooperating_units").verbose_name),
+                    "、".join(unit.label for unit in key_task.cooperating_units.all()) or "—",
+                    "、".join(unit.label for unit in row.cooperating_units) or "—",
+                )
+            )
         assignments = {assignment.unit_id: assignment for assignment in key_task.assignments.all()}
         old_deadline = key_task.deadline
         assignment_changes: list[tuple[Assignment | None, object, dict]] = []
@@ -116,10 +171,19 @@ def apply_rows(plan: AnnualPlan, rows: list[PlanRow], directory: Directory, resu
             assignment = assignments.get(unit.pk)
             if assignment is None:
                 assignment_changes.append((None, unit, {}))
+                change.units_added.append(unit.label)
                 continue
             updates = {}
             if owners[unit.pk] and assignment.owner_id != owners[unit.pk]:
                 updates["owner_id"] = owners[unit.pk]
+                change.assignments.append(
+                    _("%(unit)s: owner %(old)s → %(new)s")
+                    % {
+                        "unit": unit.label,
+                        "old": assignment.owner.display_name if assignment.owner else "—",
+                        "new": directory.names.get(owners[unit.pk], "—"),
+                    }
+                )
             # A deadline nobody extended follows the key task's; an extended one stays where it was moved.
             if (
                 row.deadline != old_deadline
@@ -127,23 +191,37 @@ def apply_rows(plan: AnnualPlan, rows: list[PlanRow], directory: Directory, resu
                 and assignment.original_deadline == old_deadline
             ):
                 updates["deadline"] = updates["original_deadline"] = row.deadline
+                change.assignments.append(
+                    _("%(unit)s: deadline %(old)s → %(new)s")
+                    % {"unit": unit.label, "old": old_deadline.isoformat(), "new": row.deadline.isoformat()}
+                )
             if updates:
                 assignment_changes.append((assignment, unit, updates))
         listed = {unit.pk for unit in row.units}
+        dropped = []
         for unit_id, assignment in assignments.items():
-            if unit_id not in listed:
+            if unit_id in listed:
+                continue
+            kept_for = _has_record(assignment)
+            if kept_for:
+                change.units_kept.append(f"{assignment.unit.label}（{kept_for}）")
                 result.notes.append(
-                    _("Key task %(number)s: the unit %(unit)s is no longer listed; its assignment was kept.")
-                    % {"number": row.number, "unit": assignment.unit}
+                    _("Key task %(number)s: the unit %(unit)s is no longer listed; its assignment was kept (%(why)s).")
+                    % {"number": row.number, "unit": assignment.unit.label, "why": kept_for}
                 )
-        if not changed and not assignment_changes:
+            else:
+                change.units_removed.append(assignment.unit.label)
+                dropped.append(assignment)
+        if not change.changed:
             result.unchanged.append(row.number)
             continue
         result.updated.append(row.number)
+        result.updated_tasks.append(change)
         if dry_run:
             continue
         for name, value in fields.items():
             setattr(key_task, name, value)
+        key_task.version += 1
         key_task.save()
         key_task.cooperating_units.set(row.cooperating_units)
         for assignment, unit, updates in assignment_changes:
@@ -155,5 +233,9 @@ def apply_rows(plan: AnnualPlan, rows: list[PlanRow], directory: Directory, resu
             # Optimistic locking: a reviewer or reporter holding the old version must reload.
             assignment.version += 1
             assignment.save(update_fields=[*updates.keys(), "version"])
+        for assignment in dropped:
+            assignment_drop(assignment, user=user, reason=_("Not listed in the imported file"))
         # The key task's start and cadence enter its assignments' lights too.
         lights_refresh(key_task.assignments.all())
+    in_file = {row.number for row in rows}
+    result.not_in_file = [f"{task.number} {task.title}" for number, task in existing.items() if number not in in_file]

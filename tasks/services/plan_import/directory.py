@@ -1,6 +1,16 @@
 """Units and people by the names typed in the file, and who owns a unit's assignment by default."""
 
+import re
+
 from tasks.models import Membership, OrgUnit, User
+
+# What plans write for "every branch" (各党支部, 全体支部, 所有党支部, 各基层党支部 ...): a word for all or each,
+# an optional 基层, an optional 党, then 支部. A unit's own name always wins (a unit called 各支部 is that unit).
+ALL_BRANCHES = re.compile(r"^(各|全体|所有|全部)(基层)?(党)?支部$")
+
+
+def means_every_branch(name: str) -> bool:
+    return bool(ALL_BRANCHES.match(re.sub(r"\s+", "", name)))
 
 
 class Directory:
@@ -8,11 +18,21 @@ class Directory:
 
     def __init__(self):
         self.units: dict[str, list[OrgUnit]] = {}
-        for unit in OrgUnit.objects.filter(is_active=True):
+        # Every active branch (党支部), for 各党支部 and the like; the committees at the top, one of which leads a
+        # key task that every branch carries.
+        self.branches: list[OrgUnit] = []
+        self.top_committees: list[OrgUnit] = []
+        for unit in OrgUnit.objects.filter(is_active=True).order_by("sort_order", "name"):
             for name in {unit.name, unit.short_name} - {""}:
                 self.units.setdefault(name, []).append(unit)
+            if unit.kind == OrgUnit.Kind.BRANCH:
+                self.branches.append(unit)
+            elif unit.kind == OrgUnit.Kind.COMMITTEE and unit.parent_id is None:
+                self.top_committees.append(unit)
         self.people: dict[str, list[User]] = {}
+        self.names: dict[int, str] = {}
         for user in User.objects.filter(is_active=True):
+            self.names[user.pk] = user.display_name
             for name in {user.full_name, user.username} - {""}:
                 self.people.setdefault(name, []).append(user)
         self.unit_members: dict[int, set[int]] = {}

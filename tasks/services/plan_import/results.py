@@ -37,6 +37,23 @@ class PlanImportError(ValidationError):
 
 
 @dataclass
+class KeyTaskChange:
+    """What an import does to one key task, by name: shown before (the check) and after (the import)."""
+
+    number: str
+    title: str
+    fields: list[tuple[str, str, str]] = field(default_factory=list)  # (label, old, new)
+    units_added: list[str] = field(default_factory=list)
+    units_removed: list[str] = field(default_factory=list)
+    units_kept: list[str] = field(default_factory=list)  # no longer listed, kept for what was recorded on them
+    assignments: list[str] = field(default_factory=list)  # "办公室党支部: deadline 2023-12-20 → 2023-11-30"
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.fields or self.units_added or self.units_removed or self.assignments)
+
+
+@dataclass
 class PlanImportResult:
     plan: AnnualPlan | None
     dry_run: bool
@@ -45,6 +62,9 @@ class PlanImportResult:
     updated: list[str] = field(default_factory=list)
     unchanged: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    created_tasks: list[KeyTaskChange] = field(default_factory=list)
+    updated_tasks: list[KeyTaskChange] = field(default_factory=list)
+    not_in_file: list[str] = field(default_factory=list)  # key tasks of the plan the file does not list: kept
 
     @property
     def changed(self) -> bool:

@@ -11,7 +11,7 @@ from openpyxl.utils import get_column_letter
 from tasks.models import KeyTask, OrgUnit, User
 from tasks.services.plan_import.cells import cell_date, cell_decimal, cell_text, number_text
 from tasks.services.plan_import.columns import CADENCES, COLUMN_BY_KEY, COLUMNS, HEADER_SEARCH_ROWS, MAX_ROWS
-from tasks.services.plan_import.directory import Directory
+from tasks.services.plan_import.directory import Directory, means_every_branch
 from tasks.services.plan_import.results import ImportIssue
 
 NAME_SEPARATORS = re.compile(r"[、，,;；/\n\r\t]+|\s{2,}")
@@ -37,10 +37,13 @@ class PlanRow:
     target: Decimal | None
     weight: Decimal
     cadence: str
+    # False when 牵头单位 says "every branch" (各党支部): the committee leads, and only the branches carry it.
+    lead_carries: bool = True
 
     @property
     def units(self) -> list[OrgUnit]:
-        return [self.lead_unit, *self.cooperating_units]
+        """The units that carry the key task, one assignment each."""
+        return [self.lead_unit, *self.cooperating_units] if self.lead_carries else list(self.cooperating_units)
 
 
 def _normalise_header(value) -> str:
@@ -159,6 +162,12 @@ def parse_rows(
                 problem(key, "too_long", _("Too long: at most %(limit)d characters.") % {"limit": max_length})
             return text
 
+        def every_branch(key):
+            if not directory.branches:
+                message = _("No unit is a party branch (党支部) yet, so “%(name)s” names nobody: list the units.")
+                problem(key, "no_branches", message % {"name": cell_text(cell(key))})
+            return list(directory.branches)
+
         def one_unit(key, name):
             matches = _matches(directory.units, name)
             if not matches:
@@ -206,19 +215,41 @@ def parse_rows(
 
         lead_name = cell_text(cell("lead_unit"))
         lead_unit = None
+        lead_carries = True
+        cooperating = []
         if not lead_name:
             problem("lead_unit", "required", _("This column is required."))
+        elif means_every_branch(lead_name) and not directory.units.get(lead_name):
+            # 牵头单位 各党支部: every branch carries it alike, and the committee at the top leads it.
+            lead_carries = False
+            cooperating = every_branch("lead_unit")
+            if len(directory.top_committees) == 1:
+                lead_unit = directory.top_committees[0]
+            else:
+                message = _(
+                    "“%(name)s” means every branch, but the system holds %(count)d top-level committees: name one "
+                    "lead unit, and put “%(name)s” under cooperating units."
+                )
+                problem(
+                    "lead_unit",
+                    "no_single_committee",
+                    message % {"name": lead_name, "count": len(directory.top_committees)},
+                )
         elif NAME_SEPARATORS.search(lead_name):
             message = _("Only one lead unit per key task; put the others under cooperating units.")
             problem("lead_unit", "several_lead_units", message)
         else:
             lead_unit = one_unit("lead_unit", lead_name)
-        cooperating = []
         for name in NAME_SEPARATORS.split(cell_text(cell("cooperating_units"))):
             name = name.strip()
-            if name:
-                unit = one_unit("cooperating_units", name)
-                if unit is not None and unit != lead_unit and unit not in cooperating:
+            if not name:
+                continue
+            if means_every_branch(name) and not directory.units.get(name):
+                found = every_branch("cooperating_units")
+            else:
+                found = [one_unit("cooperating_units", name)]
+            for unit in found:
+                if unit is not None and (unit != lead_unit or not lead_carries) and unit not in cooperating:
                     cooperating.append(unit)
 
         leader_name = cell_text(cell("leader"))
@@ -307,6 +338,7 @@ def parse_rows(
                     target=target.quantize(Decimal("0.01")) if target is not None else None,
                     weight=weight,
                     cadence=cadence,
+                    lead_carries=lead_carries,
                 )
             )
     # Owners must belong to one of the task's units when several are named (each takes his unit's share).

@@ -82,5 +82,5 @@ def _plan_import(*, file, year: int, user, dry_run: bool, name: str) -> PlanImpo
         else:
             plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
         result.plan = plan
-        apply_rows(plan, rows, directory, result, dry_run=False)
+        apply_rows(plan, rows, directory, result, dry_run=False, user=user)
     return result
