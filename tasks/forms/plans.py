@@ -3,6 +3,8 @@
 They shape input; the rules (dates, owners, a unit that already carries the task, a closed plan, a stale form)
 are tasks.services.plans', and come back as errors on the fields."""
 
+from crispy_forms.helper import FormHelper
+from crispy_forms.layout import Div, Field, Layout
 from django import forms
 from django.db.models import Q
 from django.forms.models import fields_for_model, model_to_dict
@@ -64,6 +66,23 @@ class KeyTaskForm(forms.Form):
         self.fields["weight"].error_messages["required"] = _("The weight must be a number greater than 0.")
         for name in ("start_date", "deadline"):
             self.fields[name].error_messages["invalid"] = _("Type a date such as 2027-03-31.")
+        # Short fields side by side on a desktop, one per line on a phone.
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+
+        def row(*names):
+            return Div(*(Div(Field(name), css_class="col-12 col-md") for name in names), css_class="row")
+
+        self.helper.layout = Layout(
+            "title",
+            "description",
+            row("start_date", "deadline"),
+            row("metric_name", "metric_unit", "target_value"),
+            row("weight", "cadence", "responsible_leader"),
+            "evidence_required",
+            "version",
+        )
 
 
 class _OwnerChoice(forms.ModelChoiceField):
@@ -121,4 +140,13 @@ class AssignmentAddForm(forms.Form):
         # Anyone who belongs to a unit; the service checks the owner belongs to the unit chosen.
         self.fields["owner"].queryset = (
             User.objects.filter(is_active=True, memberships__isnull=False).distinct().order_by("full_name", "username")
+        )
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.layout = Layout(
+            Div(
+                *(Div(Field(name), css_class="col-12 col-md") for name in ("unit", "owner", "deadline")),
+                css_class="row",
+            )
         )
