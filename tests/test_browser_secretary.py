@@ -125,3 +125,40 @@ def test_an_overdue_assignment_says_whom_to_contact(browser, live_server, world,
     assert "王建国" in message.inner_text()
     assert page.locator("#assignment-actions").get_by_text(zh("Request an extension")).count() == 0
     shot(page, "assignment-overdue", width)
+
+
+def test_the_secretary_home_counts_and_folded_filters(browser, live_server, world, secretary_a, width):
+    from tasks.models import Assignment
+
+    Assignment.objects.filter(pk=world["mine"].pk).update(deadline=dt.date.today() - dt.timedelta(days=3))
+    page = page_for(browser, live_server, secretary_a, width, "/")
+    counts = page.locator("#home-counts")
+    expect_visible_text(page, zh("Overdue"), within="#home-counts")
+    search = page.locator("#home-filters input[name=q]")
+    toggle = page.get_by_role("button", name=zh("Filters"))
+    if width < 768:
+        assert not search.is_visible() and toggle.is_visible()
+        shot(page, "home-secretary", width)
+        toggle.click()
+        search.wait_for(state="visible")
+    else:
+        assert search.is_visible() and not toggle.is_visible()
+        shot(page, "home-secretary", width)
+    counts.get_by_role("link").first.click()
+    page.wait_for_url("**/assignments/?*light=red*")
+    expect_visible_text(page, world["key_task"].title)
+    shot(page, "list-red", width)
+
+
+def test_the_committee_home(browser, live_server, world, committee, secretary_a, width):
+    from tasks.models import Assignment
+
+    progress_report_submit(assignment=world["mine"], author=secretary_a, percent=20, narrative="已制定方案")
+    overdue = AssignmentFactory(
+        key_task=world["key_task"], unit=world["mine"].unit.parent, deadline=dt.date.today() - dt.timedelta(days=5)
+    )
+    Assignment.objects.filter(pk=overdue.pk).update(deadline=dt.date.today() - dt.timedelta(days=5))
+    page = page_for(browser, live_server, committee, width, "/")
+    expect_visible_text(page, zh("Reports waiting for review"), within="#home-review")
+    expect_visible_text(page, overdue.unit.label, within="#home-red")
+    shot(page, "home-committee", width)

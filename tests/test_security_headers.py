@@ -190,6 +190,7 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
             reverse("audit_log"),  # not the auditor: the 403 page
         ],
         secretary_a: [
+            reverse("home"),  # the workbench (a committee member's home is the review queue and red list)
             reverse("report_create", args=[assignment_a1.pk]),
             reverse("extension_create", args=[assignment_a1.pk]),
             reverse("inbox_open", args=[daily.pk]),

@@ -94,7 +94,8 @@ def test_a_secretary_never_sees_other_units_through_filters(client, secretary_b,
 
 @pytest.mark.django_db
 def test_query_count_does_not_grow_with_the_committees_plan(client, committee, org):
-    """A committee member's workbench covers every assignment of the plan: it must stay a few queries."""
+    """A committee member's home (review queue, red list) covers every assignment of the plan: it must stay a
+    few queries."""
     load_generate(units=3, tasks=2, reports=1, seed=5, year=2023, as_of=dt.date(2023, 9, 20))
     client.force_login(committee)
     url = reverse("home") + "?year=2023"

@@ -38,7 +38,7 @@ from tasks.selectors.filters import (
     filtered_key_tasks,
     ordering_for,
 )
-from tasks.selectors.home import extension_contacts
+from tasks.selectors.home import committee_home, extension_contacts, secretary_counts
 from tasks.selectors.plans import (
     PublishSummary,
     current_plan,
@@ -66,6 +66,7 @@ __all__ = [
     "assignment_rows",
     "assignment_timeline",
     "assignments_for_lists",
+    "committee_home",
     "current_plan",
     "dashboard_get",
     "extension_contacts",
@@ -84,6 +85,7 @@ __all__ = [
     "plans_overview",
     "plans_visible",
     "publish_recipients",
+    "secretary_counts",
     "sort_units",
     "weekly_digest",
     "workbench",

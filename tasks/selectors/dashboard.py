@@ -225,6 +225,18 @@ def list_rows(assignments, *, today: dt.date, calendar: WorkCalendar) -> list[Li
     ]
 
 
+def red_list(base: QuerySet, *, today: dt.date, calendar: WorkCalendar, limit: int) -> tuple[list[ListRow], int]:
+    """The red list (the dashboard's, and the committee's home): open assignments past their deadline, the
+    longest overdue first; the first `limit` as rows, and how many there are."""
+    overdue = base.filter(status=OPEN, deadline__lt=today)
+    rows = list_rows(
+        overdue.select_related("key_task", "unit", "owner").order_by("deadline", "id")[:limit],
+        today=today,
+        calendar=calendar,
+    )
+    return rows, overdue.count()
+
+
 def assignment_page(filtered: QuerySet, ordering: list[str], number, *, size: int, today: dt.date, calendar):
     """One page of a filtered, ordered assignment list and its rows.
 
@@ -297,11 +309,7 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
     )
 
     rows_query = base.select_related("key_task", "unit", "owner")
-    red_rows = list_rows(
-        rows_query.filter(status=OPEN, deadline__lt=today).order_by("deadline", "id")[:RED_LIST_SIZE],
-        today=today,
-        calendar=calendar,
-    )
+    red_rows, _red_count = red_list(base, today=today, calendar=calendar, limit=RED_LIST_SIZE)
     due_soon_until = today + dt.timedelta(days=DUE_SOON_DAYS)
     due_soon = base.filter(status=OPEN, deadline__gte=today, deadline__lte=due_soon_until)
     due_soon_rows = list_rows(

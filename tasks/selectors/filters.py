@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from tasks import access, cache
 from tasks.models import Area, Assignment, KeyTask, OrgUnit, User
-from tasks.rules import Light
+from tasks.rules import Light, local_today
 from tasks.selectors.assignments import light_urgency
 from tasks.selectors.dashboard import plan_assignments
 from tasks.services.lights import lights_current
@@ -102,9 +102,21 @@ class AssignmentFilter(_PlanFilterSet):
         label=_("Reporting cadence"), choices=KeyTask.Cadence.choices, field_name="key_task__cadence"
     )
 
+    # The secretary's home counts link here: monthly-cadence assignments with no report yet this month.
+    report = django_filters.ChoiceFilter(
+        label=_("Monthly report"),
+        choices=[("due_this_month", _("Not yet reported this month"))],
+        method="filter_report",
+    )
+
     class Meta:
         model = Assignment
         fields = []
+
+    def filter_report(self, queryset, name, value):
+        from tasks.selectors.home import awaiting_monthly_report
+
+        return awaiting_monthly_report(queryset, today=local_today()) if value == "due_this_month" else queryset
 
     def search(self, queryset, name, value):
         value = value.strip()

@@ -2,9 +2,22 @@
 that open the filtered list, the committee's home (review queue and red list), and whom to contact when an
 extension can no longer be asked."""
 
-from tasks.models import Assignment, Membership, User
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from tasks import access
+from tasks.models import AnnualPlan, Assignment, ExtensionRequest, KeyTask, Membership, ProgressReport, User
+from tasks.rules import Light, WorkCalendar, local_today
+from tasks.services.lights import lights_current
 
 CONTACTS_SHOWN = 3
+HOME_LIST_SIZE = 15
 
 
 def extension_contacts(assignment: Assignment) -> list[User]:
@@ -18,3 +31,78 @@ def extension_contacts(assignment: Assignment) -> list[User]:
         .order_by("full_name", "username")
     )
     return list(committee[:CONTACTS_SHOWN])
+
+
+def awaiting_monthly_report(queryset: QuerySet, *, today: dt.date) -> QuerySet:
+    """本月待反馈: monthly-cadence assignments, started and not completed, with no report yet this month (any
+    state: a report waiting for review or returned was given). The list filter and the home's count use it."""
+    month_start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
+    reported = ProgressReport.objects.filter(assignment=OuterRef("pk"), submitted_at__gte=month_start)
+    return queryset.filter(
+        key_task__cadence=KeyTask.Cadence.MONTHLY,
+        key_task__start_date__lte=today,
+        status=Assignment.Status.IN_PROGRESS,
+    ).exclude(Exists(reported))
+
+
+@dataclass
+class HomeCount:
+    key: str
+    label: str
+    count: int
+    url: str
+
+
+def secretary_counts(user, plan: AnnualPlan) -> list[HomeCount]:
+    """The secretary's home starts with these, each a link to the assignment list filtered to exactly what
+    it counts (the list's own filter computes the number)."""
+    from tasks.selectors.filters import filtered_assignments
+
+    today, calendar = local_today(), WorkCalendar.load()
+    counts = []
+    for key, label, params in (
+        ("red", _("Overdue"), {"light": Light.RED.value}),
+        ("yellow", _("Warning"), {"light": Light.YELLOW.value}),
+        ("report", _("Report due this month"), {"report": "due_this_month"}),
+    ):
+        data = QueryDict(mutable=True)
+        data.update({"year": str(plan.year), **params})
+        _filters, queryset = filtered_assignments(data, user=user, plan=plan, today=today, calendar=calendar)
+        counts.append(HomeCount(key, str(label), queryset.count(), f"{reverse('assignment_list')}?{data.urlencode()}"))
+    return counts
+
+
+@dataclass
+class CommitteeHome:
+    reports_waiting: list[ProgressReport]
+    reports_waiting_count: int
+    extensions_waiting_count: int
+    red_rows: list
+    red_count: int
+    red_url: str
+
+
+def committee_home(user, plan: AnnualPlan) -> CommitteeHome:
+    """A committee member's home: the review queue (oldest first) and the dashboard's red list."""
+    from tasks.selectors.dashboard import plan_assignments, red_list
+
+    today, calendar = local_today(), WorkCalendar.load()
+    lights_current(today=today, calendar=calendar)
+    waiting = access.visible_reports(user).filter(state=ProgressReport.State.SUBMITTED)
+    extensions = ExtensionRequest.objects.filter(
+        state=ExtensionRequest.State.PENDING, assignment__in=access.visible_assignments(user)
+    )
+    base = plan_assignments(user, plan)
+    red_rows, red_count = red_list(base, today=today, calendar=calendar, limit=HOME_LIST_SIZE)
+    return CommitteeHome(
+        reports_waiting=list(
+            waiting.select_related("assignment__key_task", "assignment__unit", "author").order_by("submitted_at", "id")[
+                :HOME_LIST_SIZE
+            ]
+        ),
+        reports_waiting_count=waiting.count(),
+        extensions_waiting_count=extensions.count() if access.can_decide_extension(user) else 0,
+        red_rows=red_rows,
+        red_count=red_count,
+        red_url=f"{reverse('assignment_list')}?year={plan.year}&light={Light.RED.value}&sort=deadline",
+    )

@@ -19,9 +19,15 @@ KEY_TASK_ROW_LIMIT = 60
 
 @login_required
 def home(request):
-    """The workbench (我的任务): the user's assignments, most urgent first, with filters."""
+    """The home page. A committee member's is the review queue and the red list; everyone else's the
+    workbench (我的任务): counts that open the filtered list, then their assignments, most urgent first."""
     plans = access.visible_plans(request.user)
     plan = selectors.current_plan(request.user, year_param(request))
+    if access.is_committee(request.user) and not request.htmx:
+        context = {"plan": plan, "plans": plans}
+        if plan is not None:
+            context["data"] = selectors.committee_home(request.user, plan)
+        return render(request, "tasks/committee_home.html", context)
     areas = list(plan.areas.all()) if plan else []
     filters = WorkbenchFilterForm(request.GET or None, areas=areas)
     chosen = filters.cleaned_data if filters.is_valid() else {}
@@ -36,6 +42,7 @@ def home(request):
         "today": local_today(),
         "filters": filters,
         "filtered": filters.is_bound and any(filters.data.get(k) for k in ("q", "area", "light", "status")),
+        "counts": selectors.secretary_counts(request.user, plan) if plan is not None and not request.htmx else [],
     }
     return render(request, "tasks/partials/workbench_rows.html" if request.htmx else "tasks/home.html", context)
 
