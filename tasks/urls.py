@@ -17,6 +17,7 @@ urlpatterns = [
     path("reports/<int:pk>/difficulty/", reports.difficulty_answer_create, name="difficulty_answer"),
     path("extensions/<int:pk>/decide/", reports.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", reports.evidence_download, name="evidence_download"),
+    path("evidence/<int:pk>/view/", reports.evidence_view, name="evidence_view"),
     path("key-tasks/<int:pk>/comments/", reports.comment_create, name="comment_create"),
     path("assignments/<int:pk>/urge/", urge.urge, name="assignment_urge"),
     path("inbox/", inbox.inbox, name="inbox"),

@@ -162,3 +162,37 @@ def test_the_committee_home(browser, live_server, world, committee, secretary_a,
     expect_visible_text(page, zh("Reports waiting for review"), within="#home-review")
     expect_visible_text(page, overdue.unit.label, within="#home-red")
     shot(page, "home-committee", width)
+
+
+def test_evidence_previews_in_the_page(browser, live_server, world, secretary_a, width):
+    from tests.helpers import pdf, upload
+    from tests.test_views_evidence_preview import real_png
+
+    report = progress_report_submit(
+        assignment=world["mine"],
+        author=secretary_a,
+        percent=20,
+        narrative="附现场照片",
+        files=[upload("现场照片.png", real_png(40, 30)), pdf("会议记录.pdf")],
+    )
+    photo = report.evidence.get(original_name="现场照片.png")
+    page = page_for(browser, live_server, secretary_a, width, world["mine"].get_absolute_url())
+    thumbnail = page.locator(f"img.evidence-thumb[alt='{photo.original_name}']")
+    thumbnail.scroll_into_view_if_needed()
+    page.wait_for_function("img => img.complete && img.naturalWidth === 40", arg=thumbnail.element_handle())
+    shot(page, "evidence-thumbnails", width)
+    with page.context.expect_page() as opened:
+        thumbnail.click()
+    tab = opened.value
+    tab.wait_for_load_state()
+    assert tab.url.endswith(f"/evidence/{photo.pk}/view/")
+    assert tab.evaluate("document.images.length === 1 && document.images[0].naturalWidth === 40")
+    # The PDF opens in a tab, in Chromium's PDF viewer, rather than downloading.
+    record = report.evidence.get(original_name="会议记录.pdf")
+    downloads = []
+    page.on("download", lambda download: downloads.append(download))
+    with page.context.expect_page() as opened:
+        page.get_by_role("link", name=record.original_name).click()
+    viewer = opened.value
+    viewer.wait_for_load_state()
+    assert viewer.url.endswith(f"/evidence/{record.pk}/view/") and not downloads

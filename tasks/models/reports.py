@@ -144,6 +144,18 @@ class Evidence(models.Model):
     def __str__(self):
         return self.original_name
 
+    # Types a browser shows by itself without running anything of the file's: these open in the page or a tab
+    # (Content-Disposition inline), everything else downloads. The type is the sniffed one, not the uploader's.
+    INLINE_TYPES = ("image/jpeg", "image/png", "application/pdf")
+
+    @property
+    def opens_inline(self) -> bool:
+        return self.content_type in self.INLINE_TYPES
+
+    @property
+    def is_image(self) -> bool:
+        return self.opens_inline and self.content_type.startswith("image/")
+
 
 class Comment(models.Model):
     key_task = models.ForeignKey(KeyTask, verbose_name=_("key task"), on_delete=models.CASCADE, related_name="comments")

@@ -262,20 +262,47 @@ def _safe_next(request) -> bool:
     return bool(target) and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()})
 
 
-@login_required
-def evidence_download(request, pk):
+# What an evidence file shown in the browser may do: nothing but be itself. Images get a sandbox too; Chrome's
+# PDF viewer needs an <embed> of the file (object-src 'self') and stops working in a sandbox.
+EVIDENCE_INLINE_CSP = {
+    "default-src": ["'none'"],
+    "img-src": ["'self'"],
+    "style-src": ["'unsafe-inline'"],
+    "frame-ancestors": ["'self'"],
+}
+EVIDENCE_PDF_CSP = {**EVIDENCE_INLINE_CSP, "object-src": ["'self'"]}
+EVIDENCE_IMAGE_CSP = {**EVIDENCE_INLINE_CSP, "sandbox": True}
+
+
+def _evidence_response(request, pk, *, inline: bool) -> FileResponse:
+    """The file, after the access check every evidence URL makes: inline only for the types a browser shows
+    without running anything (Evidence.INLINE_TYPES), never sniffed into another type."""
     evidence = access.get_visible_or_404(access.visible_evidence(request.user), pk=pk)
     storage, name = evidence_storage(), evidence_name(evidence)
     if not storage.exists(name):
         raise Http404
+    inline = inline and evidence.opens_inline
     response = FileResponse(
         storage.open(name, "rb"),
-        as_attachment=True,
+        as_attachment=not inline,
         filename=evidence.original_name,
         content_type=evidence.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
+    if inline:
+        response._csp_config = EVIDENCE_IMAGE_CSP if evidence.is_image else EVIDENCE_PDF_CSP
     return response
+
+
+@login_required
+def evidence_download(request, pk):
+    return _evidence_response(request, pk, inline=False)
+
+
+@login_required
+def evidence_view(request, pk):
+    """Images and PDFs shown in the browser (thumbnails in the page, the file in a tab); other types download."""
+    return _evidence_response(request, pk, inline=True)
 
 
 @login_required
