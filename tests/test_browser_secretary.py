@@ -196,3 +196,27 @@ def test_evidence_previews_in_the_page(browser, live_server, world, secretary_a,
     viewer = opened.value
     viewer.wait_for_load_state()
     assert viewer.url.endswith(f"/evidence/{record.pk}/view/") and not downloads
+
+
+def test_the_committee_sees_open_difficulties_and_evidence_in_the_queue(
+    browser, live_server, world, committee, secretary_a, width
+):
+    from tests.helpers import upload
+    from tests.test_views_evidence_preview import real_png
+
+    report = progress_report_submit(
+        assignment=world["mine"],
+        author=secretary_a,
+        percent=20,
+        narrative="已制定方案",
+        obstacles="缺少活动场地，请党建办协调",
+        files=[upload("现场照片.png", real_png(40, 30))],
+    )
+    dashboard = page_for(browser, live_server, committee, width, "/dashboard/")
+    expect_visible_text(dashboard, "缺少活动场地，请党建办协调")
+    shot(dashboard, "dashboard-difficulties", width)
+    queue = page_for(browser, live_server, committee, width, "/review/")
+    thumbnail = queue.locator(f"#review-{report.pk} img.evidence-thumb")
+    thumbnail.scroll_into_view_if_needed()
+    queue.wait_for_function("img => img.complete && img.naturalWidth === 40", arg=thumbnail.element_handle())
+    shot(queue, "review-evidence", width)
