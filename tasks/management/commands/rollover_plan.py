@@ -17,5 +17,6 @@ class Command(BaseCommand):
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(
-            f"Draft plan {new_plan.year} created: {new_plan.key_tasks.count()} key tasks. Review it, then publish."
+            f"Draft plan {new_plan.year} created: {new_plan.key_tasks.count()} key tasks. Review it, then publish it "
+            f"on its page (/plans/{new_plan.year}/)."
         )
