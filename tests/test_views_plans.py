@@ -191,3 +191,17 @@ def test_the_import_check_lists_by_name_what_would_change(client, org, committee
     assert "将新增的重点任务" in body and "开展“月读一书”活动" in created
     assert "机关党总支、业务一科党支部、办公室党支部" in created
     assert not KeyTask.objects.exists()
+
+
+def test_the_unit_sees_in_its_timeline_that_the_committee_moved_its_deadline(
+    client, assignment_a1, committee, secretary_a
+):
+    from tasks.services.plans import assignment_update
+
+    assignment_update(
+        assignment=assignment_a1, user=committee, expected_version=1, owner=secretary_a, deadline=dt.date(2023, 10, 31)
+    )
+    client.force_login(secretary_a)
+    body = client.get(reverse("assignment_detail", args=[assignment_a1.pk])).content.decode()
+    assert "党委调整了完成时限" in body
+    assert "<del>2023-12-29</del> → <ins>2023-10-31</ins>" in body

@@ -147,6 +147,10 @@ SKIPPED_FIELDS = BOOKKEEPING_FIELDS | REVIEW_FIELDS
 
 def _change_events(history_records) -> list[TimelineEvent]:
     """Field-level changes a person made (labels, names and dates, never ids), from consecutive history records."""
+    return [event for event, _record in _change_events_with_records(history_records)]
+
+
+def _change_events_with_records(history_records) -> list[tuple[TimelineEvent, object]]:
     events, previous_by_object = [], {}
     for record in sorted(history_records, key=lambda r: (r.history_date, r.history_id)):
         previous = previous_by_object.get((type(record), record.id))
@@ -162,17 +166,16 @@ def _change_events(history_records) -> list[TimelineEvent]:
                 continue
             changes = [(change.label, change.old, change.new) for change in delta]
             title = _("Changed %(object)s") % {"object": record.instance._meta.verbose_name}
-        events.append(
-            TimelineEvent(
-                when=record.history_date,
-                kind="change",
-                actor=record.history_user,
-                title=title,
-                changes=changes,
-                assignment=record.instance if isinstance(record.instance, Assignment) else None,
-                ip_address=getattr(record, "ip_address", None),
-            )
+        event = TimelineEvent(
+            when=record.history_date,
+            kind="change",
+            actor=record.history_user,
+            title=title,
+            changes=changes,
+            assignment=record.instance if isinstance(record.instance, Assignment) else None,
+            ip_address=getattr(record, "ip_address", None),
         )
+        events.append((event, record))
     return events
 
 
@@ -246,10 +249,25 @@ def assignment_timeline(user, assignment: Assignment) -> list[TimelineEvent]:
         + _comment_events(assignment.comments.select_related("author", "assignment__unit"))
         + _urge_events(assignment.urges.select_related("urged_by", "assignment__unit"))
     )
+    history = Assignment.history.filter(id=assignment.pk).select_related("history_user").order_by("-history_date")
     if access.is_committee(user):
-        events += _change_events(
-            Assignment.history.filter(id=assignment.pk)
-            .select_related("history_user")
-            .order_by("-history_date")[:HISTORY_LIMIT]
-        )
+        events += _change_events(history[:HISTORY_LIMIT])
+    else:
+        events += _deadline_moves(history[:HISTORY_LIMIT])
     return _sorted(events)
+
+
+def _deadline_moves(history_records) -> list[TimelineEvent]:
+    """What the unit sees of the change history: the committee moving its deadline in the plan (a change made with
+    a reason by tasks.services.plans or the import; an approved extension is its own event already)."""
+    label = str(Assignment._meta.get_field("deadline").verbose_name)
+    records = list(history_records)
+    with_reason = {record.history_id for record in records if record.history_change_reason}
+    moves = []
+    for event, record in _change_events_with_records(records):
+        changes = [change for change in event.changes if change[0] == label]
+        if changes and record.history_id in with_reason:
+            event.changes, event.ip_address = changes, None
+            event.title = _("The committee moved the deadline")
+            moves.append(event)
+    return moves

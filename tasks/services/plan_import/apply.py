@@ -232,6 +232,7 @@ def apply_rows(
                 setattr(assignment, name, value)
             # Optimistic locking: a reviewer or reporter holding the old version must reload.
             assignment.version += 1
+            assignment._change_reason = _("Changed by a plan import")
             assignment.save(update_fields=[*updates.keys(), "version"])
         for assignment in dropped:
             assignment_drop(assignment, user=user, reason=_("Not listed in the imported file"))
