@@ -67,6 +67,10 @@ INSTALLED_APPS = [
     # Its tables hold the CAS tickets of open sessions, so that the identity platform's single logout ends them.
     # Listed whatever the environment says, so that every installation has the same tables and migrations.
     "django_cas_ng",
+    # The REST API (README, "Integration"): DRF, its OpenAPI schema, and Swagger UI served from a package (no CDN).
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "tasks",
 ]
 
@@ -295,6 +299,41 @@ CONTENT_SECURITY_POLICY = {
         "form-action": ["'self'"],
         "frame-ancestors": ["'none'"],
     }
+}
+
+# --- REST API (README, "Integration"; tasks/api/) ------------------------------------------------------
+# JSON only: DRF's browsable pages need inline scripts the Content-Security-Policy refuses; the documentation page
+# (Swagger UI from drf-spectacular-sidecar, its start script a file of its own) stands in for them.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": ["tasks.api.auth.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": [
+        "rest_framework.parsers.JSONParser",
+        "rest_framework.parsers.MultiPartParser",
+        "rest_framework.parsers.FormParser",
+    ],
+    "DEFAULT_PAGINATION_CLASS": "tasks.api.pagination.CursorPagination",
+    "PAGE_SIZE": 50,
+    "EXCEPTION_HANDLER": "tasks.api.problems.problem_exception_handler",
+    "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "PartyBuild 党建任务通 API",
+    "DESCRIPTION": "年度党建工作要点的计划、重点任务、承办任务、进展反馈、延期申请和看板数字。"
+    " Errors are RFC 9457 problem details (application/problem+json) with a Chinese `detail`.",
+    "VERSION": "1",
+    # Operations are grouped by what follows /api/v1/ (assignments, reports, ...).
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    # No call to validator.swagger.io: an intranet has no internet, and the schema is checked in CI.
+    "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True, "persistAuthorization": False},
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {},
 }
 
 # --- Language and time ----------------------------------------------------------------------------

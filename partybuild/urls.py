@@ -30,6 +30,8 @@ urlpatterns = [
     path("accounts/password/done/", security_views.PasswordChangeDoneView.as_view(), name="password_change_done"),
     path("audit/", security_views.audit_log, name="audit_log"),
     path("admin/", admin.site.urls),
+    # The REST API, its schema and documentation page (README, "Integration").
+    path("api/", include("tasks.api.urls")),
     path("", include("tasks.urls")),
 ]
 
