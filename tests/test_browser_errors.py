@@ -282,6 +282,7 @@ COVERED_POST_FORMS = [
     "base.html",  # log out: no input, no error path
     "registration/login.html",  # test_login_wrong_password
     "registration/password_change_form.html",  # test_password_change_wrong_old_password
+    "tasks/api_tokens.html",  # tests/test_browser_api_tokens.py; "revoke" is a button without input
     "tasks/assignment_edit.html",  # test_browser_plans: stale version, deadline before the key task's start
     "tasks/assignment_remove.html",  # test_browser_plans: test_removing_an_assignment_that_has_just_reported
     "tasks/exports.html",  # rollover and calendar reset: buttons without input
