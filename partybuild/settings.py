@@ -305,8 +305,10 @@ CONTENT_SECURITY_POLICY = {
 # JSON only: DRF's browsable pages need inline scripts the Content-Security-Policy refuses; the documentation page
 # (Swagger UI from drf-spectacular-sidecar, its start script a file of its own) stands in for them.
 REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": ["tasks.api.auth.SessionAuthentication"],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # A token first: a call that sends one is judged by it, whatever cookie comes along.
+    "DEFAULT_AUTHENTICATION_CLASSES": ["tasks.api.auth.TokenAuthentication", "tasks.api.auth.SessionAuthentication"],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated", "tasks.api.auth.TokenScope"],
+    "DEFAULT_THROTTLE_CLASSES": ["tasks.api.auth.ApiRateThrottle"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": [
         "rest_framework.parsers.JSONParser",
@@ -319,6 +321,10 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "tasks.api.schema.AutoSchema",
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
+# Requests per token (or signed-in user) and period, counted in the shared cache: over it, 429 with Retry-After.
+API_RATE_LIMIT = env("API_RATE_LIMIT", default="600/minute")
+# The longest a token may live (days); the user picks its expiry up to this.
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=366)
 SPECTACULAR_SETTINGS = {
     "TITLE": "PartyBuild 党建任务通 API",
     "DESCRIPTION": "年度党建工作要点的计划、重点任务、承办任务、进展反馈、延期申请和看板数字。"

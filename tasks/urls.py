@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.views import dashboard, exports, inbox, lists, pages, plans, reports, urge
+from tasks.views import api_tokens, dashboard, exports, inbox, lists, pages, plans, reports, urge
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -41,4 +41,6 @@ urlpatterns = [
     path("plans/<int:year>/rollover/", exports.plan_rollover_action, name="plan_rollover"),
     path("calendar/<str:token>.ics", exports.calendar_feed, name="calendar_feed"),
     path("calendar/reset/", exports.calendar_feed_reset, name="calendar_feed_reset"),
+    path("account/api-tokens/", api_tokens.api_tokens, name="api_tokens"),
+    path("account/api-tokens/<int:pk>/revoke/", api_tokens.api_token_revoke_view, name="api_token_revoke"),
 ]

@@ -188,6 +188,8 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
             reverse("password_change"),
             reverse("password_change_done"),
             reverse("audit_log"),  # not the auditor: the 403 page
+            reverse("api_tokens"),
+            reverse("api:docs"),
         ],
         secretary_a: [
             reverse("home"),  # the workbench (a committee member's home is the review queue and red list)

@@ -53,10 +53,22 @@ class UserAdmin(
         DjangoUserAdmin.fieldsets[0],
         (_("Personal info"), {"fields": ("full_name", "email", "phone", "notify_by_email")}),
         *DjangoUserAdmin.fieldsets[2:],
-        (_("Security"), {"fields": ("admin_duty", "must_change_password", "password_changed_at")}),
+        (
+            _("Security"),
+            {"fields": ("admin_duty", "is_service_account", "must_change_password", "password_changed_at")},
+        ),
     )
-    list_display = ["username", "full_name", "email", "is_active", "is_staff", "admin_duty", "last_login"]
-    list_filter = [*DjangoUserAdmin.list_filter, "admin_duty"]
+    list_display = [
+        "username",
+        "full_name",
+        "email",
+        "is_active",
+        "is_staff",
+        "admin_duty",
+        "is_service_account",
+        "last_login",
+    ]
+    list_filter = [*DjangoUserAdmin.list_filter, "admin_duty", "is_service_account"]
     search_fields = ["username", "full_name", "email", "phone"]
     inlines = [MembershipInline]
 

@@ -22,3 +22,15 @@ class AutoSchema(openapi.AutoSchema):
 
 class SessionScheme(authentication.SessionScheme):
     target_class = "tasks.api.auth.SessionAuthentication"
+
+
+class BearerScheme(authentication.TokenScheme):
+    target_class = "tasks.api.auth.TokenAuthentication"
+    name = "apiToken"
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A personal API token or a service account's (pb_...), created on the token page.",
+        }

@@ -17,6 +17,7 @@ from tasks.api.pagination import NewestFirstPagination
 from tasks.cache import cached
 from tasks.models import Area, Assignment, ExtensionRequest
 from tasks.rules import WorkCalendar, local_today
+from tasks.rules.figures import weighted_mean
 from tasks.selectors import (
     AssignmentFilter,
     KeyTaskFilter,
@@ -27,7 +28,6 @@ from tasks.selectors import (
     filtered_key_tasks,
     plan_of_year,
 )
-from tasks.selectors.assignments import weighted_progress
 from tasks.services.evidence import evidence_name, evidence_storage
 from tasks.services.lights import lights_current
 
@@ -158,7 +158,7 @@ class KeyTaskViewSet(ReadOnlyViewSet):
         rows = Assignment.objects.filter(key_task__in=pairs).values_list("key_task_id", "progress", "weight")
         for key_task_id, progress, weight in rows:
             pairs[key_task_id].append((progress, weight))
-        progress = {key_task_id: weighted_progress(values) for key_task_id, values in pairs.items()}
+        progress = {key_task_id: weighted_mean(values) for key_task_id, values in pairs.items()}
         return self.get_serializer(
             key_tasks, many=True, context={**self.get_serializer_context(), "progress": progress}
         ).data

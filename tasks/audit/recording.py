@@ -42,6 +42,10 @@ def audit_record(
         object_type = object_type or obj._meta.label_lower
         object_id = object_id or obj.pk
         object_repr = object_repr or str(obj)
+    # A write made through the REST API with a token names the token (tasks.api.auth sets it on the request).
+    token_id = getattr(request if request is not None else current_request(), "api_token_id", None)
+    if token_id is not None:
+        detail = {**(detail or {}), "api_token": token_id}
     # Stored exactly as it will be read back, so that the hash computed now matches the one verified later.
     detail = json.loads(json.dumps(detail or {}, default=str, ensure_ascii=False))
     entry = AuditEntry(

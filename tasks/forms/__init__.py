@@ -4,6 +4,7 @@ Forms shape input only; rules live in services and come back as errors on fields
 the constants of services; views import them from here.
 """
 
+from tasks.forms.api import ApiTokenForm
 from tasks.forms.exports import PlanImportForm
 from tasks.forms.plans import AssignmentAddForm, AssignmentForm, KeyTaskForm
 from tasks.forms.security import AuditSearchForm, LoginForm
@@ -19,6 +20,7 @@ from tasks.forms.work import (
 )
 
 __all__ = [
+    "ApiTokenForm",
     "AssignmentAddForm",
     "AssignmentForm",
     "AuditSearchForm",

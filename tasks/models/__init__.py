@@ -1,3 +1,4 @@
+from tasks.models.api import ApiToken
 from tasks.models.audit import AuditEntry, DenialWindow
 from tasks.models.calendar import WorkdayOverride
 from tasks.models.feeds import CalendarFeedToken
@@ -11,6 +12,7 @@ from tasks.models.security import PasswordHistory
 __all__ = [
     "AdministratorAccount",
     "AnnualPlan",
+    "ApiToken",
     "Area",
     "Assignment",
     "Attendance",

@@ -48,6 +48,7 @@ class AuditEntry(models.Model):
         IMPORT = "import", _("import")
         PURGE = "purge", _("audit log purge")
         CHAIN_KEY = "chain_key", _("audit log keyed")
+        API_TOKEN = "api_token", _("API token")
 
     class Result(models.TextChoices):
         SUCCESS = "success", _("success")

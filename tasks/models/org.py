@@ -45,6 +45,13 @@ class User(AbstractUser):
         default="",
         help_text=_("System, security or audit administrator (三员分立). Gives no access to party work data."),
     )
+    # A system (the 智慧党建 platform, the big screen), not a person: it uses the REST API with tokens the system
+    # administrator creates for it, and never logs in (no password, no single sign-on).
+    is_service_account = models.BooleanField(
+        _("service account"),
+        default=False,
+        help_text=_("Another system using the API with tokens; it cannot log in. Its work roles decide what it sees."),
+    )
     password_changed_at = models.DateTimeField(_("password changed at"), default=timezone.now)
     must_change_password = models.BooleanField(
         _("must change password"), default=False, help_text=_("Asked to choose a new password before anything else.")
@@ -64,10 +71,25 @@ class User(AbstractUser):
             models.CheckConstraint(
                 condition=models.Q(admin_duty="") | models.Q(is_superuser=False), name="user_duty_not_superuser"
             ),
+            # A service account is a system's: no administrator duty, no admin site, no superuser power.
+            models.CheckConstraint(
+                condition=models.Q(is_service_account=False)
+                | models.Q(admin_duty="", is_staff=False, is_superuser=False),
+                name="user_service_account_no_power",
+            ),
         ]
 
     def __str__(self):
         return self.display_name
+
+    def clean(self):
+        super().clean()
+        if self.is_service_account and (self.admin_duty or self.is_staff or self.is_superuser):
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(
+                _("A service account cannot hold an administrator duty, staff status or superuser status.")
+            )
 
     def save(self, *args, **kwargs):
         password_set = self._password is not None

@@ -30,6 +30,8 @@ class PartyBuildModelBackend(ModelBackend):
     def user_can_authenticate(self, user):
         if getattr(user, "has_demo_password", False) and not settings.DEBUG:
             return False
+        if getattr(user, "is_service_account", False):
+            return False  # a system uses API tokens; it never logs in
         return super().user_can_authenticate(user)
 
 

@@ -138,3 +138,8 @@ def may_set_password(actor, account) -> bool:
     if has_duty(account):
         return getattr(actor, "admin_duty", "") == ModelClass.SECURITY
     return getattr(actor, "admin_duty", "") == ModelClass.SYSTEM
+
+
+def may_manage_service_accounts(actor) -> bool:
+    """Service accounts (systems using the API) are accounts: the system administrator's, or a superuser's."""
+    return actor.is_active and (actor.is_superuser or getattr(actor, "admin_duty", "") == ModelClass.SYSTEM)

@@ -41,8 +41,15 @@ def user_save(*, actor, user: User, groups=None, user_permissions=None) -> User:
         power.append("user_permissions")
     if power and not duties.may_grant_admin_power(actor):
         _refuse(_("Only a superuser may give or take administrator duties, staff status, groups or permissions."))
+    was_service = stored.is_service_account if stored is not None else False
+    if user.is_service_account != was_service and not duties.may_manage_service_accounts(actor):
+        _refuse(_("Only the system administrator makes an account a service account or a person's again."))
     with transaction.atomic():
-        if stored is None and user.pk != actor.pk:
+        if user.is_service_account:
+            # A system never logs in: no password (its API tokens are created on the token page).
+            user.set_unusable_password()
+            user.must_change_password = False
+        elif stored is None and user.pk != actor.pk:
             user.must_change_password = True  # the first password was chosen by the administrator
         user.save()
         if groups is not None:

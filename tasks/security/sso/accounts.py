@@ -34,6 +34,7 @@ REASONS = {
     "cancelled": _("Login was cancelled on the identity platform."),
     "local_disabled": _("This system uses single sign-on: please log in with your unified identity."),
     "directory_error": _("The directory server could not be reached. Please try again later."),
+    "service_account": _("This is a service account for another system: it uses API tokens and cannot log in."),
 }
 
 
@@ -79,6 +80,8 @@ def sso_account(request, *, provider: str, external_id) -> User:
         raise SSORefusal("inactive", external_id)
     if is_administrator(user):
         raise SSORefusal("administrator", external_id)
+    if user.is_service_account:
+        raise SSORefusal("service_account", external_id)
     if is_locked(request, user.get_username()):
         raise SSORefusal("locked", external_id)
     return user

@@ -1,0 +1,36 @@
+import datetime as dt
+
+from django import forms
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from tasks.models import ApiToken, User
+
+
+class ApiTokenForm(forms.Form):
+    """A new API token: what it is for, what it may do, when it expires (and, for the system administrator, which
+    service account it is for). The rules are the service's (tasks.services.api_tokens)."""
+
+    account = forms.ModelChoiceField(
+        label=_("Service account"), queryset=User.objects.none(), required=False, empty_label=None
+    )
+    name = forms.CharField(label=_("Name"), max_length=100, help_text=_("What it is for, e.g. 智慧党建平台"))
+    scope = forms.ChoiceField(
+        label=_("Scope"), choices=ApiToken.Scope.choices, initial=ApiToken.Scope.READ, widget=forms.RadioSelect
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+
+    def __init__(self, *args, service_accounts=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["expires_on"].initial = timezone.localdate() + dt.timedelta(days=90)
+        self.fields["expires_on"].help_text = _("At most %(days)d days from today.") % {
+            "days": settings.API_TOKEN_MAX_DAYS
+        }
+        if service_accounts is None:
+            del self.fields["account"]
+        else:
+            self.fields["account"].queryset = service_accounts
+            self.fields["account"].required = True
