@@ -112,6 +112,18 @@ DJANGO_AND_PACKAGES = [
     gettext_noop("Detailed description about the details of this Periodic Task"),
 ]
 
+# Django REST framework's catalogue (an installed app, so above Django's own) words these form messages otherwise:
+# ours keep Django's wording on every form, the API's errors included.
+DJANGO_WORDS_OVER_REST_FRAMEWORK = [
+    gettext_noop("This field is required."),
+    gettext_noop("Enter a valid URL."),
+    gettext_noop("Enter a valid email address."),
+    gettext_noop("No file was submitted."),
+    gettext_noop("The submitted file is empty."),
+    gettext_noop("Upload a valid image. The file you uploaded was either not an image or a corrupted image."),
+    gettext_noop("Value must be valid JSON."),
+]
+
 PASSWORD_TOO_SHORT = ngettext_lazy(
     "This password is too short. It must contain at least %d character.",
     "This password is too short. It must contain at least %d characters.",

@@ -198,7 +198,7 @@ def test_token_page_errors_keep_nothing(client, secretary_a):
     client.force_login(secretary_a)
     response = client.post(reverse("api_tokens"), {"name": "", "scope": "read", "expires_on": "2001-01-01"})
     assert response.status_code == 422
-    assert "该字段是必填项" in response.content.decode()
+    assert "这个字段是必填项" in response.content.decode()
     past = client.post(reverse("api_tokens"), {"name": "大屏", "scope": "read", "expires_on": "2001-01-01"})
     assert past.status_code == 422 and "有效期必须晚于今天" in past.content.decode()
     assert 'value="大屏"' in past.content.decode()  # what was typed stays

@@ -18,7 +18,7 @@ def test_token_form_errors_are_seen_and_the_token_shown_once(browser, live_serve
     page.fill("#id_name", "")
     page.fill("#id_expires_on", "2001-01-01")
     page.click("#token-form button[type=submit]")
-    expect_visible_text(page, "该字段是必填项", within="#token-form")
+    expect_visible_text(page, "这个字段是必填项", within="#token-form")
     page.fill("#id_name", "大屏看板")
     page.click("#token-form button[type=submit]")
     expect_visible_text(page, "有效期必须晚于今天", within="#token-form")
