@@ -85,7 +85,10 @@ def _as_list(value) -> list:
 
 def _from_django_validation(exc: DjangoValidationError) -> exceptions.APIException:
     if isinstance(exc, StaleWriteError):
-        return PreconditionFailed(detail=" ".join(exc.messages))
+        # The web's words say to reload the page; a client GETs the object again.
+        return PreconditionFailed(
+            detail=_("Someone else changed this in the meantime: GET it again and send its new ETag as If-Match.")
+        )
     if getattr(exc, "code", None) == "stale":
         return Conflict(detail=" ".join(exc.messages))
     if hasattr(exc, "error_dict"):

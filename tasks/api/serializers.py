@@ -221,3 +221,43 @@ class DashboardSerializer(serializers.Serializer):
     due_soon_count = serializers.IntegerField()
     due_soon_until = serializers.DateField()
     reports_waiting_count = serializers.IntegerField()
+
+
+# --- Requests of the writes (shapes only: the services decide what is allowed) ----------------------------
+
+
+class ReportCreateSerializer(serializers.Serializer):
+    percent = serializers.IntegerField(min_value=0, max_value=100, help_text="progress (%)")
+    narrative = serializers.CharField(max_length=5000, help_text="what was done")
+    actual_value = serializers.DecimalField(
+        max_digits=12, decimal_places=2, min_value=0, required=False, allow_null=True, help_text="against the target"
+    )
+    obstacles = serializers.CharField(
+        max_length=3000, required=False, allow_blank=True, help_text="difficulties and help needed (困难和需协调事项)"
+    )
+    decrease_reason = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, help_text="why progress is lower than approved"
+    )
+    evidence = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        help_text="evidence files (PDF, JPG, PNG, .docx, .xlsx); multipart/form-data, one part per file",
+    )
+
+
+class ApproveSerializer(serializers.Serializer):
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+class ReturnSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=2000, help_text="why the report is returned (the author sees it)")
+
+
+class ExtensionCreateSerializer(serializers.Serializer):
+    requested_deadline = serializers.DateField()
+    reason = serializers.CharField(max_length=2000)
+
+
+class ExtensionDecideSerializer(serializers.Serializer):
+    approve = serializers.BooleanField(help_text="true: approve (the deadline moves); false: refuse (say why)")
+    comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)

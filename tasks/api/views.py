@@ -5,17 +5,18 @@ from django.http import FileResponse, Http404
 from django.utils.translation import gettext as _
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import exceptions, mixins, viewsets
-from rest_framework.decorators import api_view
+from rest_framework import exceptions, mixins, parsers, status, viewsets
+from rest_framework.decorators import action, api_view
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from tasks import access
+from tasks import access, services
 from tasks.api import serializers
 from tasks.api.filters import ExtensionFilter, ReportFilter, parameters_of
 from tasks.api.pagination import NewestFirstPagination
+from tasks.api.versions import if_match_version, with_etag
 from tasks.cache import cached
-from tasks.models import Area, Assignment, ExtensionRequest
+from tasks.models import Area, Assignment, ExtensionRequest, ProgressReport
 from tasks.rules import WorkCalendar, local_today
 from tasks.rules.figures import weighted_mean
 from tasks.selectors import (
@@ -27,9 +28,26 @@ from tasks.selectors import (
     filtered_assignments,
     filtered_key_tasks,
     plan_of_year,
+    returned_report_to_correct,
 )
 from tasks.services.evidence import evidence_name, evidence_storage
 from tasks.services.lights import lights_current
+
+IF_MATCH = OpenApiParameter(
+    "If-Match",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    required=True,
+    description='The ETag of the object as last read (`"v3"`). Missing: 428; another version: 412.',
+)
+ETAG = OpenApiParameter(
+    "ETag",
+    OpenApiTypes.STR,
+    location=OpenApiParameter.HEADER,
+    response=[200, 201],
+    description='The object\'s version (`"v3"`): send it back as If-Match to change it.',
+)
+
 
 YEAR = OpenApiParameter(
     "year",
@@ -169,7 +187,7 @@ class KeyTaskViewSet(ReadOnlyViewSet):
         summary="Assignments (承办任务) of a plan with light and progress, filtered as the web's assignment list",
         parameters=[YEAR, *parameters_of(AssignmentFilter)],
     ),
-    retrieve=extend_schema(summary="One assignment, with its light and approved progress"),
+    retrieve=extend_schema(summary="One assignment, with its light and approved progress", parameters=[ETAG]),
 )
 class AssignmentViewSet(ReadOnlyViewSet):
     serializer_class = serializers.AssignmentSerializer
@@ -191,10 +209,88 @@ class AssignmentViewSet(ReadOnlyViewSet):
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(self.get_serializer(page, many=True).data)
 
+    def retrieve(self, request, *args, **kwargs):
+        assignment = self.get_object()
+        return with_etag(Response(self.get_serializer(assignment).data), assignment.version)
+
+    @extend_schema(
+        summary="Report progress (进展反馈) on the assignment, with evidence files",
+        request={
+            "multipart/form-data": serializers.ReportCreateSerializer,
+            "application/json": serializers.ReportCreateSerializer,
+        },
+        parameters=[IF_MATCH, ETAG],
+        responses={201: serializers.ReportSerializer},
+    )
+    @action(
+        detail=True,
+        methods=["post"],
+        url_path="reports",
+        parser_classes=[parsers.MultiPartParser, parsers.JSONParser],
+    )
+    def report(self, request, pk=None):
+        assignment = self.get_object()
+        version = if_match_version(request)
+        data = _valid(serializers.ReportCreateSerializer, request.data)
+        report = services.progress_report_submit(
+            assignment=assignment,
+            author=request.user,
+            percent=data["percent"],
+            actual_value=data.get("actual_value"),
+            narrative=data["narrative"],
+            obstacles=data.get("obstacles", ""),
+            decrease_reason=data.get("decrease_reason", ""),
+            files=data.get("evidence", []),
+            corrects=returned_report_to_correct(assignment),
+            expected_version=version,
+        )
+        return _report_response(report, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Ask for a later deadline (延期申请), before the current one passes",
+        request=serializers.ExtensionCreateSerializer,
+        parameters=[IF_MATCH],
+        responses={201: serializers.ExtensionSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="extensions")
+    def extension(self, request, pk=None):
+        assignment = self.get_object()
+        version = if_match_version(request)
+        data = _valid(serializers.ExtensionCreateSerializer, request.data)
+        extension = services.extension_request_create(
+            assignment=assignment,
+            requested_by=request.user,
+            requested_deadline=data["requested_deadline"],
+            reason=data["reason"],
+            expected_version=version,
+        )
+        body = serializers.ExtensionSerializer(extension).data
+        return Response(body, status=status.HTTP_201_CREATED, headers={"Location": _detail_url("extension", extension)})
+
+
+def _valid(serializer_class, data) -> dict:
+    serializer = serializer_class(data=data)
+    serializer.is_valid(raise_exception=True)
+    return serializer.validated_data
+
+
+def _detail_url(basename: str, obj) -> str:
+    from django.urls import reverse
+
+    return reverse(f"api:{basename}-detail", args=[obj.pk])
+
+
+def _report_response(report, status_code=status.HTTP_200_OK):
+    report = ProgressReport.objects.select_related("author", "reviewer").prefetch_related("evidence").get(pk=report.pk)
+    response = Response(serializers.ReportSerializer(report).data, status=status_code)
+    if status_code == status.HTTP_201_CREATED:
+        response["Location"] = _detail_url("report", report)
+    return with_etag(response, report.version)
+
 
 @extend_schema_view(
     list=extend_schema(summary="Progress reports (进展反馈), newest first", parameters=parameters_of(ReportFilter)),
-    retrieve=extend_schema(summary="One progress report, with its evidence files"),
+    retrieve=extend_schema(summary="One progress report, with its evidence files", parameters=[ETAG]),
 )
 class ReportViewSet(ReadOnlyViewSet):
     serializer_class = serializers.ReportSerializer
@@ -211,6 +307,42 @@ class ReportViewSet(ReadOnlyViewSet):
         filterset = ReportFilter(self.request.query_params or None, queryset=queryset, user=self.request.user)
         invalid_filters(filterset)
         return filterset.qs if filterset.is_bound else queryset
+
+    def retrieve(self, request, *args, **kwargs):
+        report = self.get_object()
+        return with_etag(Response(self.get_serializer(report).data), report.version)
+
+    @extend_schema(
+        summary="Approve the report (reviewers): its progress becomes the assignment's",
+        request=serializers.ApproveSerializer,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: serializers.ReportSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request, pk=None):
+        report = self.get_object()
+        version = if_match_version(request)
+        data = _valid(serializers.ApproveSerializer, request.data)
+        report = services.progress_report_approve(
+            report=report, reviewer=request.user, comment=data.get("comment", ""), expected_version=version
+        )
+        return _report_response(report)
+
+    @extend_schema(
+        summary="Return the report to its author (reviewers), saying why",
+        request=serializers.ReturnSerializer,
+        parameters=[IF_MATCH, ETAG],
+        responses={200: serializers.ReportSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="return", url_name="return")
+    def return_(self, request, pk=None):
+        report = self.get_object()
+        version = if_match_version(request)
+        data = _valid(serializers.ReturnSerializer, request.data)
+        report = services.progress_report_return(
+            report=report, reviewer=request.user, reason=data["reason"], expected_version=version
+        )
+        return _report_response(report)
 
 
 @extend_schema_view(
@@ -234,6 +366,21 @@ class ExtensionViewSet(ReadOnlyViewSet):
         filterset = ExtensionFilter(self.request.query_params or None, queryset=queryset)
         invalid_filters(filterset)
         return filterset.qs if filterset.is_bound else queryset
+
+    @extend_schema(
+        summary="Approve or refuse the extension request (committee); only an approval moves the deadline",
+        request=serializers.ExtensionDecideSerializer,
+        responses={200: serializers.ExtensionSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def decide(self, request, pk=None):
+        extension = self.get_object()
+        data = _valid(serializers.ExtensionDecideSerializer, request.data)
+        extension = services.extension_request_decide(
+            extension=extension, decided_by=request.user, approve=data["approve"], comment=data.get("comment", "")
+        )
+        extension = self.get_queryset().get(pk=extension.pk)
+        return Response(self.get_serializer(extension).data)
 
 
 class DashboardView(APIView):

@@ -15,6 +15,7 @@ from tasks.selectors.assignments import (
     key_task_progress,
     latest_report_ids,
     most_urgent_rows,
+    returned_report_to_correct,
     workbench,
 )
 from tasks.selectors.dashboard import (
@@ -85,6 +86,7 @@ __all__ = [
     "plans_overview",
     "plans_visible",
     "publish_recipients",
+    "returned_report_to_correct",
     "secretary_counts",
     "sort_units",
     "weekly_digest",

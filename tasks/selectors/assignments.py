@@ -83,6 +83,11 @@ def assignments_whose_latest_report_is(state: str) -> QuerySet:
     return ProgressReport.objects.filter(state=state).exclude(Exists(newer)).values("assignment_id")
 
 
+def returned_report_to_correct(assignment: Assignment) -> ProgressReport | None:
+    """The returned report a new report on `assignment` corrects: the one not corrected yet (web and API alike)."""
+    return assignment.reports.filter(state=ProgressReport.State.RETURNED).exclude(corrections__isnull=False).first()
+
+
 def assignments_for_lists(user) -> QuerySet:
     """Visible assignments with what list rows need."""
     return access.visible_assignments(user).select_related(

@@ -13,13 +13,19 @@ from django.utils.translation import gettext as _
 from tasks import access
 from tasks.audit import Action, audit_record
 from tasks.models import Assignment, ExtensionRequest
-from tasks.services.common import require, require_plan_open
+from tasks.services.common import StaleWriteError, require, require_plan_open
 from tasks.services.inbox import inbox_message_create
 from tasks.services.lights import lights_refresh
 
 
 def extension_request_create(
-    *, assignment: Assignment, requested_by, requested_deadline: dt.date, reason: str, now=None
+    *,
+    assignment: Assignment,
+    requested_by,
+    requested_deadline: dt.date,
+    reason: str,
+    expected_version: int | None = None,
+    now=None,
 ) -> ExtensionRequest:
     require(access.can_report(requested_by, assignment))
     now = now or timezone.now()
@@ -27,6 +33,8 @@ def extension_request_create(
     with transaction.atomic():
         assignment = Assignment.objects.select_for_update().get(pk=assignment.pk)
         require_plan_open(assignment.key_task.plan_id)
+        if expected_version is not None and assignment.version != expected_version:
+            raise StaleWriteError
         errors: dict[str, list[str]] = {}
         if assignment.is_completed:
             raise ValidationError(_("This assignment is already completed."))

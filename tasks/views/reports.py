@@ -43,9 +43,7 @@ def _reporting_state(user, assignment):
         "may_ask_extension": open_for_reporter and pending_extension is None and local_today() <= assignment.deadline,
         # Extensions are asked before the deadline (DOMAIN.md): past it, the page says so and whom to contact.
         "extension_too_late": open_for_reporter and pending_extension is None and local_today() > assignment.deadline,
-        "returned_report": assignment.reports.filter(state=ProgressReport.State.RETURNED)
-        .exclude(corrections__isnull=False)
-        .first(),
+        "returned_report": selectors.returned_report_to_correct(assignment),
     }
 
 
