@@ -88,7 +88,7 @@ def test_service_rules_come_back_as_problems_in_chinese(secretary_a, assignment_
     assert report_on(client, assignment_a1, if_match=etag).status_code == 201
     again = report_on(client, assignment_a1, if_match=etag_of(client, "api:assignment-detail", assignment_a1.pk))
     assert again.status_code == 400
-    assert again.json()["detail"] == "该任务已有进展反馈待审核，请待审核完成后再反馈。"
+    assert again.json()["detail"] == "该承办任务已有进展反馈待审核，请待审核完成后再反馈。"
     assert ProgressReport.objects.count() == 1 and Evidence.objects.count() == 0
 
 
@@ -142,8 +142,10 @@ def test_review_approve_and_return_through_the_services(committee, secretary_a, 
         back, {"reason": "请补充材料"}, content_type="application/json", headers={"If-Match": second["ETag"]}
     )
     assert returned.status_code == 200 and returned.json()["state"] == "returned"
-    # The next report corrects the returned one, as on the web.
-    third = submitted(secretary, assignment_a1)
+    # The next report corrects the returned one, as on the web, and may keep its evidence.
+    etag = etag_of(secretary, "api:assignment-detail", assignment_a1.pk)
+    third = report_on(secretary, assignment_a1, if_match=etag, keep_evidence="true")
+    assert third.status_code == 201
     assert third.json()["corrects"] == second.json()["id"]
 
 

@@ -238,6 +238,11 @@ class ReportCreateSerializer(serializers.Serializer):
     decrease_reason = serializers.CharField(
         max_length=500, required=False, allow_blank=True, help_text="why progress is lower than approved"
     )
+    keep_evidence = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="a report correcting a returned one keeps that report's evidence files (copied), with any new ones",
+    )
     evidence = serializers.ListField(
         child=serializers.FileField(allow_empty_file=True),
         required=False,

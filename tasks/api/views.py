@@ -30,7 +30,7 @@ from tasks.selectors import (
     plan_of_year,
     returned_report_to_correct,
 )
-from tasks.services.evidence import evidence_name, evidence_storage
+from tasks.services.evidence import DOCX, JPEG, PDF, PNG, XLSX, evidence_name, evidence_storage
 from tasks.services.lights import lights_current
 
 IF_MATCH = OpenApiParameter(
@@ -242,6 +242,7 @@ class AssignmentViewSet(ReadOnlyViewSet):
             decrease_reason=data.get("decrease_reason", ""),
             files=data.get("evidence", []),
             corrects=returned_report_to_correct(assignment),
+            keep_evidence=data.get("keep_evidence", False),
             expected_version=version,
         )
         return _report_response(report, status.HTTP_201_CREATED)
@@ -406,7 +407,9 @@ class DashboardView(APIView):
 class EvidenceDownloadView(APIView):
     @extend_schema(
         summary="An evidence file (佐证材料), for whoever may see its report",
-        responses={(200, "application/octet-stream"): OpenApiResponse(OpenApiTypes.BINARY)},
+        responses={
+            (200, kind.content_type): OpenApiResponse(OpenApiTypes.BINARY) for kind in (PDF, JPEG, PNG, DOCX, XLSX)
+        },
     )
     def get(self, request, pk):
         evidence = access.get_visible_or_404(access.visible_evidence(request.user), pk=pk)
