@@ -110,3 +110,19 @@ def test_the_committee_home_is_the_review_queue_and_the_red_list(
     assert 'id="workbench-rows"' not in page
     assert f"{reverse('assignment_list')}?year=2023&amp;light=red&amp;sort=deadline" in page
     assert f"{reverse('assignment_list')}?year=2023&amp;owner={committee.pk}" in page
+
+
+def test_the_scan_reminds_exactly_the_assignments_the_home_counts(client, secretary_b, monthly_b, key_task, org):
+    """本月待反馈 is one rule: on the 25th the monthly reminders go to what the home counts and lists."""
+    from tasks.models import Reminder
+    from tasks.services import reminders
+
+    reported = AssignmentFactory(key_task=monthly_b.key_task, unit=org.branch_a1, progress=50)
+    with time_machine.travel(dt.datetime(2023, 7, 25, 2, 0, tzinfo=dt.UTC)):
+        ReportFactory(assignment=reported, submitted_at=dt.datetime(2023, 7, 3, 8, tzinfo=dt.UTC))
+        reminders.reminder_scan(enqueue=False)
+        reminded = set(Reminder.objects.filter(kind=Reminder.Kind.REPORT_DUE).values_list("assignment_id", flat=True))
+        client.force_login(secretary_b)
+        count = counts(client.get(reverse("home")).content.decode())["本月待反馈"][0]
+    assert reminded == {monthly_b.pk}
+    assert count == 1

@@ -5,7 +5,7 @@ extension can no longer be asked."""
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 from django.urls import reverse
 from django.utils import timezone
@@ -37,12 +37,14 @@ def awaiting_monthly_report(queryset: QuerySet, *, today: dt.date) -> QuerySet:
     """本月待反馈: monthly-cadence assignments, started and not completed, with no report yet this month (any
     state: a report waiting for review or returned was given). The list filter and the home's count use it."""
     month_start = timezone.make_aware(dt.datetime.combine(today.replace(day=1), dt.time.min))
-    reported = ProgressReport.objects.filter(assignment=OuterRef("pk"), submitted_at__gte=month_start)
+    # This month's reports by date (an index range), not each assignment's reports: the daily scan asks this of
+    # every monthly assignment of the plan.
+    reported = ProgressReport.objects.filter(submitted_at__gte=month_start).values("assignment_id")
     return queryset.filter(
         key_task__cadence=KeyTask.Cadence.MONTHLY,
         key_task__start_date__lte=today,
         status=Assignment.Status.IN_PROGRESS,
-    ).exclude(Exists(reported))
+    ).exclude(pk__in=reported)
 
 
 @dataclass

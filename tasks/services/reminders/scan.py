@@ -15,8 +15,9 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
-from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport, Reminder
+from tasks.models import AnnualPlan, Assignment, ProgressReport, Reminder
 from tasks.rules import WorkCalendar
+from tasks.selectors.home import awaiting_monthly_report
 from tasks.services.reminders.audience import Audience
 from tasks.services.reminders.outbox import existing_keys, fan_out, reminders_store
 from tasks.services.reminders.texts import (
@@ -90,14 +91,17 @@ def _remind(
 
 def _assignment_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audience) -> list[Reminder]:
     rows: list[Reminder] = []
-    monthly_reported = set(
-        ProgressReport.objects.filter(
-            assignment__key_task__cadence=KeyTask.Cadence.MONTHLY,
-            submitted_at__gte=_aware_midnight(today.replace(day=1)),
-            submitted_at__lt=_aware_midnight(today + dt.timedelta(days=1)),
-        ).values_list("assignment_id", flat=True)
-    )
     report_day = calendar.next_workday(today.replace(day=REPORT_DAY))
+    # 本月待反馈 is one rule (tasks.selectors.home), shared with the secretary's home and the list filter.
+    monthly_due = (
+        set(
+            awaiting_monthly_report(
+                Assignment.objects.filter(key_task__plan__status=AnnualPlan.Status.PUBLISHED), today=today
+            ).values_list("id", flat=True)
+        )
+        if today >= report_day and report_day.month == today.month
+        else set()
+    )
     # Thousands of assignments share a few hundred deadlines: count working days once per deadline.
     workdays_left: dict[dt.date, int] = {}
     workdays_late: dict[dt.date, int] = {}
@@ -112,8 +116,6 @@ def _assignment_reminders(*, today: dt.date, calendar: WorkCalendar, audience: A
         "progress",
         "key_task__number",
         "key_task__title",
-        "key_task__start_date",
-        "key_task__cadence",
         "key_task__responsible_leader_id",
         "unit__name",
         "unit__short_name",
@@ -126,8 +128,6 @@ def _assignment_reminders(*, today: dt.date, calendar: WorkCalendar, audience: A
         progress,
         number,
         title,
-        start,
-        cadence,
         leader_id,
         unit_name,
         unit_short,
@@ -175,13 +175,7 @@ def _assignment_reminders(*, today: dt.date, calendar: WorkCalendar, audience: A
                     period=f"{deadline}",
                     user_ids=[leader_id],
                 )
-        if (
-            cadence == KeyTask.Cadence.MONTHLY
-            and start <= today
-            and today >= report_day
-            and report_day.month == today.month
-            and assignment_id not in monthly_reported
-        ):
+        if assignment_id in monthly_due:
             rows += _remind(
                 audience,
                 info,
