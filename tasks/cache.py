@@ -79,6 +79,10 @@ def connect_invalidation() -> None:
         models.OrgUnit,
         models.Membership,
         models.WorkdayOverride,
+        models.MeetingType,
+        models.MeetingRecord,
+        models.PartyGroup,
+        models.PartyMember,
     ):
         post_save.connect(data_changed, sender=model, dispatch_uid=f"cache-{model.__name__}-save")
         post_delete.connect(data_changed, sender=model, dispatch_uid=f"cache-{model.__name__}-delete")

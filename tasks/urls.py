@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.views import api_tokens, dashboard, exports, inbox, lists, pages, plans, reports, urge
+from tasks.views import api_tokens, dashboard, exports, inbox, lists, orglife, pages, plans, reports, urge
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -43,4 +43,22 @@ urlpatterns = [
     path("calendar/reset/", exports.calendar_feed_reset, name="calendar_feed_reset"),
     path("account/api-tokens/", api_tokens.api_tokens, name="api_tokens"),
     path("account/api-tokens/<int:pk>/revoke/", api_tokens.api_token_revoke_view, name="api_token_revoke"),
+    # Organisational life (组织生活): a branch's roster and meeting records.
+    path("orglife/", orglife.orglife_home, name="orglife_home"),
+    path("orglife/matrix/", orglife.orglife_matrix_page, name="orglife_matrix"),
+    path("orglife/absences/", orglife.absences_page, name="orglife_absences"),
+    path("orglife/types/", orglife.meeting_types_page, name="meeting_types"),
+    path("orglife/types/<int:pk>/", orglife.meeting_types_page, name="meeting_type_edit"),
+    path("orglife/<int:unit_id>/meetings/", orglife.meeting_list, name="meeting_list"),
+    path("orglife/<int:unit_id>/meetings/new/", orglife.meeting_create, name="meeting_create"),
+    path("orglife/<int:unit_id>/ledger.xlsx", orglife.ledger_download, name="orglife_ledger"),
+    path("orglife/meetings/<int:pk>/", orglife.meeting_detail, name="meeting_detail"),
+    path("orglife/meetings/<int:pk>/edit/", orglife.meeting_edit, name="meeting_edit"),
+    path("orglife/files/<int:pk>/", orglife.meeting_file_download, name="meeting_file_download"),
+    path("orglife/<int:unit_id>/members/", orglife.roster, name="roster"),
+    path("orglife/<int:unit_id>/members/new/", orglife.member_create, name="member_create"),
+    path("orglife/members/<int:pk>/edit/", orglife.member_edit, name="member_edit"),
+    path("orglife/<int:unit_id>/groups/new/", orglife.group_create, name="party_group_create"),
+    path("orglife/<int:unit_id>/members/import/", orglife.roster_import_page, name="roster_import"),
+    path("orglife/<int:unit_id>/members/template.xlsx", orglife.roster_template, name="roster_template"),
 ]

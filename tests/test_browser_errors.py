@@ -289,6 +289,11 @@ COVERED_POST_FORMS = [
     "tasks/extension_form.html",  # test_extension_with_a_date_before_today
     "tasks/inbox.html",  # test_inbox_email_without_an_address; "mark as read" has no input
     "tasks/key_task_edit.html",  # test_browser_plans: stale version, dates, a unit added without a unit
+    "tasks/orglife/meeting_form.html",  # test_browser_orglife: test_meeting_in_the_future_and_leave_without_reason
+    "tasks/orglife/meeting_types.html",  # test_browser_orglife: test_a_meeting_type_of_a_name_taken
+    "tasks/orglife/member_form.html",  # test_browser_orglife: test_member_without_name_or_gender
+    "tasks/orglife/roster.html",  # test_browser_orglife: test_a_second_party_group_of_the_same_name
+    "tasks/orglife/roster_import.html",  # test_browser_orglife: test_roster_import_shows_each_row_error
     "tasks/partials/comment_form.html",  # test_comment_empty
     "tasks/partials/difficulty.html",  # test_browser_secretary.py: test_committee_answers_a_difficulty
     "tasks/partials/report_form.html",  # test_report_* (out of range, narrative, lowered, refused file, no JS)

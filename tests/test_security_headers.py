@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.signals import template_rendered
 from django.urls import reverse
 
-from tasks.models import Bundle, InboxMessage, User
+from tasks.models import Bundle, InboxMessage, MeetingRecord, User
 from tasks.services import progress_report_submit
 from tests.factories import TEST_PASSWORD, AssignmentFactory, UserFactory
 from tests.helpers import pdf
@@ -155,7 +155,7 @@ def crawl(client, urls) -> tuple[set[str], list]:
 
 
 def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
-    client, settings, committee, secretary_a, auditor, sysadmin, assignment_a1, report
+    client, settings, committee, secretary_a, auditor, sysadmin, assignment_a1, report, org, roster
 ):
     """Each page template, rendered through a real request: the header is there and the HTML, with every tag and
     widget expanded, holds no inline code. A new page template must be added to the crawl below."""
@@ -165,6 +165,16 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
         recipient=secretary_a, channel="inbox", day=dt.date(2023, 5, 8), daily=True, key="daily", subject="今日提醒"
     )
     daily = InboxMessage.objects.create(user=secretary_a, title="今日提醒", bundle=bundle)
+    meeting = MeetingRecord.objects.create(
+        unit=org.branch_a1,
+        held_on=dt.date(2023, 5, 8),
+        place="会议室",
+        host="张伟",
+        recorder="王芳",
+        topics="学习",
+        created_by=secretary_a,
+    )
+    branch = org.branch_a1.pk
     visits = {
         None: [reverse("login"), "/no-such-page/"],
         committee: [
@@ -190,12 +200,22 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
             reverse("audit_log"),  # not the auditor: the 403 page
             reverse("api_tokens"),
             reverse("api:docs"),
+            reverse("orglife_home"),
+            reverse("orglife_matrix"),
+            reverse("meeting_types"),
         ],
         secretary_a: [
             reverse("home"),  # the workbench (a committee member's home is the review queue and red list)
             reverse("report_create", args=[assignment_a1.pk]),
             reverse("extension_create", args=[assignment_a1.pk]),
             reverse("inbox_open", args=[daily.pk]),
+            reverse("meeting_list", args=[branch]),
+            reverse("meeting_create", args=[branch]),
+            reverse("meeting_detail", args=[meeting.pk]),
+            reverse("roster", args=[branch]),
+            reverse("member_create", args=[branch]),
+            reverse("roster_import", args=[branch]),
+            reverse("orglife_absences"),
         ],
         auditor: [reverse("audit_log")],
         sysadmin: [reverse("admin:index"), reverse("admin:tasks_user_changelist")],

@@ -262,4 +262,20 @@ def demo_build(*, password: str | None = None, today: dt.date | None = None) -> 
                 demo_plan_create(year=year, units=units, as_of=min(today, dt.date(year, 12, 31)), seed=year)
                 built.append(year)
         lights_refresh(Assignment.objects.filter(key_task__plan__year__in=built))
+        _orglife_create(units=units, today=today)
     return passwords, built
+
+
+def _orglife_create(*, units: dict[str, OrgUnit], today: dt.date) -> None:
+    """Every branch's roster and a year of meeting records: 办公室党支部 skipped June's 主题党日 and has a member
+    absent for seven months, so that every light and the six-month list show something."""
+    from tasks.demo.orglife import orglife_generate
+    from tasks.services.orglife.types import meeting_types_ensure_defaults
+
+    meeting_types_ensure_defaults()
+    branches = [units[name] for name in org_data.BRANCHES]
+    first = {branches[0].pk, branches[4].pk}
+    author = User.objects.get(username="committee")
+    orglife_generate(
+        units=branches, members=18, as_of=today, seed=today.year, author=author, missed_june=first, absentee_units=first
+    )

@@ -36,6 +36,9 @@ class LoadResult:
     key_tasks: int
     assignments: int
     reports: int
+    members: int = 0
+    meetings: int = 0
+    attendance: int = 0
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -150,10 +153,18 @@ def _reports_for(
 
 @transaction.atomic
 def load_generate(
-    *, units: int, tasks: int, reports: int, seed: int = 1, year: int | None = None, as_of: dt.date | None = None
+    *,
+    units: int,
+    tasks: int,
+    reports: int,
+    members: int = 0,
+    seed: int = 1,
+    year: int | None = None,
+    as_of: dt.date | None = None,
 ) -> LoadResult:
     """Build (or rebuild) the plan of `year`: `tasks` key tasks, each assigned to every one of `units`
-    units, with `reports` progress reports per assignment. The same arguments give the same data.
+    units, with `reports` progress reports per assignment, and (with `members`) each unit's roster and twelve
+    months of meeting records up to `as_of` (tasks.demo.orglife). The same arguments give the same data.
 
     Raises LoadRefusedError, writing nothing, when the year has a plan that this function did not make."""
     as_of = as_of or local_today()
@@ -243,4 +254,19 @@ def load_generate(
         report_count += len(report_rows)
     lights_refresh(Assignment.objects.filter(key_task__plan=plan))
     data_changed()  # bulk_create sends no signals
-    return LoadResult(plan=plan, units=units, key_tasks=tasks, assignments=assignment_count, reports=report_count)
+    result = LoadResult(plan=plan, units=units, key_tasks=tasks, assignments=assignment_count, reports=report_count)
+    if members:
+        from tasks.demo.orglife import orglife_generate
+
+        life = orglife_generate(
+            units=unit_rows,
+            members=members,
+            as_of=as_of,
+            seed=seed,
+            author=reviewer,
+            missed_june={unit_rows[0].pk},
+            absentee_units={unit.pk for unit in unit_rows[::10]},
+            replace=True,
+        )
+        result.members, result.meetings, result.attendance = life.members, life.meetings, life.attendance
+    return result

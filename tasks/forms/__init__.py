@@ -6,6 +6,13 @@ the constants of services; views import them from here.
 
 from tasks.forms.api import ApiTokenForm
 from tasks.forms.exports import PlanImportForm
+from tasks.forms.orglife import (
+    MeetingRecordForm,
+    MeetingTypeForm,
+    PartyGroupForm,
+    PartyMemberForm,
+    RosterImportForm,
+)
 from tasks.forms.plans import AssignmentAddForm, AssignmentForm, KeyTaskForm
 from tasks.forms.security import AuditSearchForm, LoginForm
 from tasks.forms.work import (
@@ -30,9 +37,14 @@ __all__ = [
     "ExtensionRequestForm",
     "KeyTaskForm",
     "LoginForm",
+    "MeetingRecordForm",
+    "MeetingTypeForm",
+    "PartyGroupForm",
+    "PartyMemberForm",
     "PlanImportForm",
     "ProgressReportForm",
     "ReviewForm",
+    "RosterImportForm",
     "UrgeForm",
     "WorkbenchFilterForm",
 ]

@@ -33,8 +33,18 @@ class MultipleFileField(forms.FileField):
         return [single_clean(data, initial)] if data else []
 
 
+MEETINGS_OFFERED = 30  # the latest meeting records offered as evidence
+
+
 class ProgressReportForm(forms.ModelForm):
     version = forms.IntegerField(widget=forms.HiddenInput)
+    meetings = forms.ModelMultipleChoiceField(
+        label=_("Meeting records as evidence"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Meetings already recorded under organisational life: attach them instead of typing them again."),
+    )
     evidence = MultipleFileField(
         label=_("Evidence files"),
         required=False,
@@ -100,7 +110,8 @@ class ProgressReportForm(forms.ModelForm):
             self.fields["obstacles"].help_text = _(
                 "Optional: anything in the way, or help you need from the committee. The committee answers it."
             )
-        if key_task.evidence_required and not kept:
+        self._meetings_field(assignment)
+        if key_task.evidence_required and not kept and "meetings" not in self.fields:
             self.fields["evidence"].required = True
         # After an error htmx swaps the form in again: the file input the user filled is kept as it is (a
         # browser cannot be handed files back), so the files need not be chosen again.
@@ -124,6 +135,7 @@ class ProgressReportForm(forms.ModelForm):
             "decrease_reason",
             "evidence",
             *(["keep_evidence"] if "keep_evidence" in self.fields else []),
+            *(["meetings"] if "meetings" in self.fields else []),
         )
 
     def clean_percent(self):
@@ -131,6 +143,24 @@ class ProgressReportForm(forms.ModelForm):
         if percent is not None and not 0 <= percent <= 100:
             raise ValidationError(_("Progress must be between 0 and 100."))
         return percent
+
+    def _meetings_field(self, assignment) -> None:
+        """The unit's meeting records of the plan's year (组织生活记录), to attach instead of typing them again."""
+        from tasks import access
+        from tasks.models import MeetingRecord
+
+        records = MeetingRecord.objects.filter(
+            unit_id__in=access.descendant_unit_ids([assignment.unit_id]),
+            held_on__year=assignment.key_task.plan.year,
+        ).order_by("-held_on", "-id")[:MEETINGS_OFFERED]
+        records = list(records.select_related("unit").prefetch_related("types"))
+        if not records:
+            del self.fields["meetings"]
+            return
+        self.fields["meetings"].queryset = MeetingRecord.objects.filter(pk__in=[r.pk for r in records])
+        self.fields["meetings"].choices = [
+            (r.pk, f"{r.held_on:%m-%d} {'、'.join(t.label for t in r.types.all())} · {r.topics[:30]}") for r in records
+        ]
 
 
 class ReviewForm(forms.Form):

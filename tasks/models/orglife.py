@@ -100,7 +100,7 @@ class PartyMember(models.Model):
         DECEASED = "deceased", _("deceased")
 
     unit = models.ForeignKey(OrgUnit, verbose_name=_("branch"), on_delete=models.PROTECT, related_name="party_members")
-    name = models.CharField(_("name"), max_length=30)
+    name = models.CharField(_("full name"), max_length=30)
     gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices)
     category = models.CharField(_("category"), max_length=15, choices=Category.choices, default=Category.FULL)
     party_group = models.ForeignKey(

@@ -97,6 +97,8 @@ class Reminder(models.Model):
         WEEKLY_DIGEST = "weekly_digest", _("weekly digest")
         PLAN_PUBLISHED = "plan_published", _("plan published")
         DIFFICULTY_ANSWERED = "difficulty_answered", _("difficulty answered")
+        MEETING_DUE = "meeting_due", _("meeting due soon")
+        MEETING_MISSED = "meeting_missed", _("meeting not held")
 
     Channel = Channel
     State = DeliveryState

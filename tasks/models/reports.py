@@ -60,6 +60,13 @@ class ProgressReport(models.Model):
     submitted_at = models.DateTimeField(_("submitted at"), default=timezone.now, db_index=True)
     reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
     version = models.PositiveIntegerField(default=1, editable=False)
+    # 最多报一次: a meeting already recorded as organisational life is the report's evidence, not typed again.
+    meetings = models.ManyToManyField(
+        "tasks.MeetingRecord",
+        verbose_name=_("meeting records as evidence"),
+        blank=True,
+        related_name="progress_reports",
+    )
 
     history = HistoricalRecords(bases=[IPAddressHistoricalModel])
 

@@ -188,7 +188,7 @@ def key_task_timeline(user, key_task: KeyTask) -> list[TimelineEvent]:
     reports = (
         ProgressReport.objects.filter(assignment__in=assignments)
         .select_related("author", "reviewer", "assignment__unit", "assignment__key_task")
-        .prefetch_related("evidence")
+        .prefetch_related("evidence", "meetings")
         .order_by("-submitted_at")[:EVENT_LIMIT]
     )
     comments = (
@@ -235,7 +235,9 @@ def key_task_timeline(user, key_task: KeyTask) -> list[TimelineEvent]:
 
 
 def assignment_timeline(user, assignment: Assignment) -> list[TimelineEvent]:
-    reports = assignment.reports.select_related("author", "reviewer", "assignment__unit").prefetch_related("evidence")
+    reports = assignment.reports.select_related("author", "reviewer", "assignment__unit").prefetch_related(
+        "evidence", "meetings"
+    )
     events = (
         _report_events(reports)
         + _difficulty_events(

@@ -27,6 +27,7 @@ from tasks.rules import Light, completion_rate, local_today, on_time_rate, perce
 from tasks.services.common import require
 from tasks.services.exports import AssessmentRow, assessment_rows
 from tasks.services.lights import lights_current
+from tasks.services.orglife.ledger import orglife_counts, orglife_sentence
 
 DOCX_CONTENT_TYPE = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
 CHINESE_NUMERALS = "一二三四五六七八九十"
@@ -112,6 +113,7 @@ class AnnualFigures:
     committee: str
     areas: list[AreaFigures]
     units: list[AssessmentRow]
+    orglife: dict[str, int] = field(default_factory=dict)  # meetings held by type code (组织生活)
 
     @property
     def key_tasks(self) -> int:
@@ -224,6 +226,7 @@ def annual_report_figures(*, plan: AnnualPlan, user=None, today: dt.date | None 
         committee=committee.name if committee else "党委",
         areas=areas,
         units=assessment_rows(plan=plan, user=user, today=as_of),
+        orglife=orglife_counts(year=plan.year),
     )
 
 
@@ -420,6 +423,8 @@ def annual_report_document(figures: AnnualFigures) -> Document:
     )
     document.add_heading("一、总结过去，党的建设取得新成效", level=1)
     document.add_paragraph(overall_sentence(figures))
+    if orglife := orglife_sentence(figures.orglife):
+        document.add_paragraph(orglife)
     for index, area in enumerate(figures.areas, start=1):
         document.add_heading(f"（{chinese_number(index)}）{area.area.name}", level=2)
         document.add_paragraph(area_sentence(area))

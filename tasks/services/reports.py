@@ -42,16 +42,19 @@ def progress_report_submit(
     obstacles: str = "",
     decrease_reason: str = "",
     files=(),
+    meetings=(),
     corrects: ProgressReport | None = None,
     keep_evidence: bool = False,
     expected_version: int | None = None,
     now=None,
 ) -> ProgressReport:
     """`keep_evidence`: a correction keeps the evidence files of the returned report it `corrects` (copied), with
-    any new ones. `now` is for replaying history (the demo); everyone else reports in the present."""
+    any new ones. `meetings` are meeting records (组织生活记录) of the assignment's unit or the units below it,
+    attached as evidence. `now` is for replaying history (the demo); everyone else reports in the present."""
     require(access.can_report(author, assignment))
     now = now or timezone.now()
     files = list(files)
+    meetings = list(meetings)
     kinds = evidence_validate(files)
     written: list[str] = []
     try:
@@ -79,6 +82,14 @@ def progress_report_submit(
                 errors.setdefault("obstacles", []).append(
                     _("This assignment is behind: say what is in the way and what help is needed.")
                 )
+            allowed_units = access.descendant_unit_ids([assignment.unit_id])
+            if any(m.unit_id not in allowed_units for m in meetings) or (
+                meetings
+                and access.visible_meetings(author).filter(pk__in=[m.pk for m in meetings]).count() < len(meetings)
+            ):
+                errors.setdefault("meetings", []).append(
+                    _("Only meeting records of this unit or the units below it can be attached.")
+                )
             if corrects is not None:
                 corrects = ProgressReport.objects.filter(pk=corrects.pk).first()
             if corrects is not None and (
@@ -90,7 +101,7 @@ def progress_report_submit(
                 corrects = None
             # Kept only from the returned report this one corrects: files the author could already see.
             kept = list(corrects.evidence.all()) if keep_evidence and corrects is not None else []
-            if assignment.key_task.evidence_required and not files and not kept:
+            if assignment.key_task.evidence_required and not files and not kept and not meetings:
                 errors.setdefault("evidence", []).append(
                     _("This key task asks for evidence: attach at least one file.")
                 )
@@ -114,9 +125,14 @@ def progress_report_submit(
             )
             evidence_copy(sources=kept, report=report, written=written)
             evidence_store(report=report, files=files, kinds=kinds, written=written)
+            if meetings:
+                report.meetings.set(meetings)
             # Another writer holding the old version must now fail (a report changes what reviewers see).
             Assignment.objects.filter(pk=assignment.pk).update(version=assignment.version + 1)
-            audit_record(action=Action.REPORT, user=author, obj=report, detail={"percent": percent})
+            detail = {"percent": percent}
+            if meetings:
+                detail["meetings"] = [m.pk for m in meetings]
+            audit_record(action=Action.REPORT, user=author, obj=report, detail=detail)
     except BaseException:
         for name in written:
             evidence_storage().delete(name)

@@ -8,6 +8,7 @@ from tasks import access, charts
 from tasks.cache import cached
 from tasks.rules import Light, local_today
 from tasks.selectors import current_plan, dashboard_get, sort_units
+from tasks.selectors.orglife import orglife_summary
 from tasks.views.common import year_param
 
 UNITS_SHOWN = 30
@@ -26,8 +27,13 @@ def dashboard(request):
     plan = current_plan(user, year_param(request))
     context = {"plan": plan, "plans": access.visible_plans(user)}
     if plan is None:
+        context["orglife"] = orglife_summary(user)
         return render(request, "tasks/dashboard.html", context)
     scope = access.scope_for(user)
+    context["orglife"] = cached(
+        ("orglife-summary", "all" if scope.is_committee else user.pk, local_today()),
+        lambda: orglife_summary(user),
+    )
     # Many people open the same dashboard in a meeting; any committed write invalidates it (tasks.cache).
     data = cached(
         ("dashboard", plan.pk, "all" if scope.is_committee else user.pk, local_today()),

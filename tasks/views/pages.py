@@ -10,6 +10,7 @@ from tasks import access, selectors
 from tasks.forms import CommentForm, WorkbenchFilterForm
 from tasks.models import AnnualPlan
 from tasks.rules import local_today
+from tasks.selectors.orglife import duties_for_keeper
 from tasks.views.common import year_param
 
 HOME_PAGE_SIZE = 50
@@ -44,6 +45,8 @@ def home(request):
         "filtered": filters.is_bound and any(filters.data.get(k) for k in ("q", "area", "light", "status")),
         "counts": selectors.secretary_counts(request.user, plan) if plan is not None and not request.htmx else [],
     }
+    if not request.htmx:
+        context["orglife_duties"] = duties_for_keeper(request.user)
     return render(request, "tasks/partials/workbench_rows.html" if request.htmx else "tasks/home.html", context)
 
 

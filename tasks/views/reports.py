@@ -129,6 +129,7 @@ def report_create(request, pk):
                 obstacles=data.get("obstacles", ""),
                 decrease_reason=data.get("decrease_reason", ""),
                 files=data["evidence"],
+                meetings=list(data.get("meetings") or []),
                 corrects=state["returned_report"],
                 keep_evidence=data.get("keep_evidence", False),
                 expected_version=data["version"],
@@ -169,7 +170,7 @@ def _review_queue_context(user, *, unit=None, report_errors=None, extension_erro
             "author",
             "assignment__last_approved_report",
         )
-        .prefetch_related("evidence")
+        .prefetch_related("evidence", "meetings")
         .order_by("submitted_at", "id")
     )
     extensions = (

@@ -20,6 +20,12 @@ class Command(BaseCommand):
         parser.add_argument("--units", type=int, required=True)
         parser.add_argument("--tasks", type=int, required=True)
         parser.add_argument("--reports", type=int, default=0)
+        parser.add_argument(
+            "--members",
+            type=int,
+            default=0,
+            help="party members per unit: a roster and twelve months of meeting records (organisational life)",
+        )
         parser.add_argument("--seed", type=int, default=1)
         parser.add_argument("--year", type=int, help="plan year (default: the current year)")
         parser.add_argument(
@@ -32,7 +38,7 @@ class Command(BaseCommand):
             help="run although DEBUG is off (a benchmark database on production settings)",
         )
 
-    def handle(self, *args, units, tasks, reports, seed, year, as_of, not_production, **options):
+    def handle(self, *args, units, tasks, reports, members, seed, year, as_of, not_production, **options):
         if not settings.DEBUG and not not_production:
             raise CommandError(
                 "DEBUG is off, so this may be a production database: generate_load writes thousands of synthetic "
@@ -40,10 +46,13 @@ class Command(BaseCommand):
             )
         started = time.monotonic()
         try:
-            result = load_generate(units=units, tasks=tasks, reports=reports, seed=seed, year=year, as_of=as_of)
+            result = load_generate(
+                units=units, tasks=tasks, reports=reports, members=members, seed=seed, year=year, as_of=as_of
+            )
         except LoadRefusedError as refused:
             raise CommandError(str(refused)) from None
         self.stdout.write(
             f"plan {result.plan.year}: {result.units} units, {result.key_tasks} key tasks, "
-            f"{result.assignments} assignments, {result.reports} reports in {time.monotonic() - started:.1f} s"
+            f"{result.assignments} assignments, {result.reports} reports, {result.members} party members, "
+            f"{result.meetings} meetings, {result.attendance} attendance rows in {time.monotonic() - started:.1f} s"
         )

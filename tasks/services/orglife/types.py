@@ -66,6 +66,8 @@ def meeting_type_save(
         errors["name"] = [_("A meeting type “%(name)s” already exists.") % {"name": name}]
     if cadence not in MeetingType.Cadence.values:
         errors["cadence"] = [_("Choose once a month, once a quarter or once a year.")]
+    if is_lecture and per_party_group:
+        errors["is_lecture"] = [_("A party lecture is given to the whole branch, not per party group.")]
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():

@@ -212,6 +212,8 @@ def _more_url(kind: str, bundle: Bundle, lines: list[BundleLine]) -> str:
         return _list_url("assignment_list", year=year, light="red", leader=bundle.recipient_id, sort="deadline")
     if kind == Reminder.Kind.REVIEW_PENDING:
         return _list_url("review_queue")
+    if kind in (Reminder.Kind.MEETING_DUE, Reminder.Kind.MEETING_MISSED):
+        return _path("orglife_home")
     return _path("inbox")
 
 

@@ -61,6 +61,19 @@ KINDS: dict[str, KindSpec] = {
             heading=_("Reports waiting for your review"),
             count=ngettext_lazy("%(n)d report to review", "%(n)d reports to review", "n"),
         ),
+        # Organisational life (tasks.services.orglife.reminders): one line per duty not met.
+        KindSpec(
+            Kind.MEETING_MISSED,
+            15,
+            heading=_("Organisational life not held"),
+            count=ngettext_lazy("%(n)d meeting not held", "%(n)d meetings not held", "n"),
+        ),
+        KindSpec(
+            Kind.MEETING_DUE,
+            35,
+            heading=_("Organisational life due soon"),
+            count=ngettext_lazy("%(n)d meeting due soon", "%(n)d meetings due soon", "n"),
+        ),
         KindSpec(
             Kind.WEEKLY_DIGEST,
             60,

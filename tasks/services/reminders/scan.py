@@ -283,7 +283,13 @@ def _digest_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audie
 # outbox.fan_out, so each has its unique key); the scan drops those already written and bundles the rest. A
 # feature with items of its own (organisational life's meetings not held) adds one function here and one
 # kind in kinds.KINDS; the bundles take its rows as they are (bundles.LINE_SOURCES for other words).
-SOURCES = [_assignment_reminders, _review_reminders, _digest_reminders]
+def _orglife_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audience) -> list[Reminder]:
+    from tasks.services.orglife.reminders import orglife_reminders
+
+    return orglife_reminders(today=today, calendar=calendar, audience=audience)
+
+
+SOURCES = [_assignment_reminders, _review_reminders, _digest_reminders, _orglife_reminders]
 
 
 def _lock_scans() -> None:

@@ -1,0 +1,326 @@
+"""Reads of organisational life: which occurrences a branch owes and their lights, the committee's matrix,
+attendance rates, and the members absent without reason for six consecutive months (党章第九条).
+
+Every read starts from tasks.access.orglife_units. Whether a period is met is read in SQL, grouped by branch,
+type, party group and month, so a page costs a fixed number of queries however many records there are.
+"""
+
+import datetime as dt
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.core.paginator import Paginator
+from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
+from django.db.models.functions import ExtractMonth, TruncMonth
+
+from tasks import access
+from tasks.models import Attendance, MeetingRecord, MeetingType, OrgUnit, PartyGroup, PartyMember
+from tasks.rules import Light, WorkCalendar, local_today
+from tasks.rules.orglife import Period, occurrence_light, owed_periods, period_of, periods_of_year
+
+MATRIX_PAGE_SIZE = 50
+MISSED_SHOWN = 3  # the home lists the latest missed duties; the branch's page has the whole year
+ABSENCE_RUN_MONTHS = 6  # 党章第九条: 连续六个月不参加党的组织生活
+
+
+@dataclass(frozen=True)
+class Occurrence:
+    """One duty in one period for one branch (or one of its party groups)."""
+
+    unit_id: int
+    meeting_type: MeetingType
+    party_group: PartyGroup | None
+    period: Period
+    light: Light | None  # None: the period has not started
+    record_id: int | None  # the first record that met it
+
+    @property
+    def label(self) -> str:
+        name = self.meeting_type.label
+        return f"{name}（{self.party_group.name}）" if self.party_group else name
+
+
+def _month_records(unit_ids, year: int) -> dict[tuple, int]:
+    """(unit, type, party group or None, month) -> the first record that month: one grouped query."""
+    rows = (
+        MeetingRecord.types.through.objects.filter(
+            meetingrecord__unit_id__in=unit_ids, meetingrecord__held_on__year=year
+        )
+        .annotate(month=ExtractMonth("meetingrecord__held_on"))
+        .values("meetingrecord__unit_id", "meetingtype_id", "meetingrecord__party_group_id", "month")
+        .annotate(first=Min("meetingrecord_id"))
+        .values_list("meetingrecord__unit_id", "meetingtype_id", "meetingrecord__party_group_id", "month", "first")
+    )
+    return {(unit, type_id, group, month): first for unit, type_id, group, month, first in rows}
+
+
+def active_types() -> list[MeetingType]:
+    return list(MeetingType.objects.filter(is_active=True).order_by("sort_order", "id"))
+
+
+def occurrences_for(
+    *, unit_ids, year: int, today: dt.date | None = None, types=None, calendar: WorkCalendar | None = None
+) -> dict[int, list[Occurrence]]:
+    """Every occurrence each branch owes in `year` (periods not started yet included, with no light)."""
+    today = today or local_today()
+    calendar = calendar or WorkCalendar.load()
+    unit_ids = list(unit_ids)
+    types = active_types() if types is None else types
+    groups: dict[int, list[PartyGroup]] = defaultdict(list)
+    if any(t.per_party_group for t in types):
+        for group in PartyGroup.objects.filter(unit_id__in=unit_ids).order_by("sort_order", "id"):
+            groups[group.unit_id].append(group)
+    met = _month_records(unit_ids, year)
+    result: dict[int, list[Occurrence]] = {unit_id: [] for unit_id in unit_ids}
+    for unit_id in unit_ids:
+        for meeting_type in types:
+            targets = groups.get(unit_id, []) if meeting_type.per_party_group else [None]
+            for period in owed_periods(meeting_type.cadence, year, active_from=meeting_type.active_from):
+                months = range(period.start.month, period.end.month + 1)
+                for group in targets:
+                    group_id = group.pk if group else None
+                    record_id = next(
+                        (met[key] for m in months if (key := (unit_id, meeting_type.pk, group_id, m)) in met), None
+                    )
+                    light = occurrence_light(period=period, met=record_id is not None, today=today, calendar=calendar)
+                    result[unit_id].append(Occurrence(unit_id, meeting_type, group, period, light, record_id))
+    return result
+
+
+@dataclass
+class BranchDuties:
+    """The secretary's view of one branch: what is due now, and what was missed this year."""
+
+    unit: OrgUnit
+    current: list[Occurrence]
+    missed: list[Occurrence]  # latest first
+
+    @property
+    def missed_shown(self) -> list[Occurrence]:
+        return self.missed[:MISSED_SHOWN]
+
+    @property
+    def worst(self) -> Light | None:
+        lights = [o.light for o in self.current + self.missed if o.light is not None]
+        return min(lights, key=lambda light: light.urgency) if lights else None
+
+
+def duties_for_keeper(user, *, today: dt.date | None = None) -> list[BranchDuties]:
+    """The branches the user keeps (secretary, party-affairs worker), with this period's duties and the year's
+    missed ones: the secretary's home shows them."""
+    today = today or local_today()
+    # A branch whose roster is not here yet does not keep its organisational life here (yet): no card for it.
+    adopted = access.orglife_units(user).filter(Exists(PartyMember.objects.filter(unit=OuterRef("pk"))))
+    units = [u for u in adopted.order_by("sort_order", "name") if access.can_keep_orglife(user, u)]
+    if not units:
+        return []
+    found = occurrences_for(unit_ids=[u.pk for u in units], year=today.year, today=today)
+    duties = []
+    for unit in units:
+        occurrences = found[unit.pk]
+        current = [o for o in occurrences if o.period.contains(today)]
+        missed = sorted((o for o in occurrences if o.light == Light.RED), key=lambda o: o.period.end, reverse=True)
+        duties.append(BranchDuties(unit, current, missed))
+    return duties
+
+
+@dataclass
+class LightTally:
+    red: int = 0
+    yellow: int = 0
+    green: int = 0
+    done: int = 0
+
+    def add(self, light: Light | None) -> None:
+        if light is not None:
+            name = "done" if light in (Light.DONE, Light.DONE_LATE) else light.value
+            setattr(self, name, getattr(self, name) + 1)
+
+    @property
+    def owed(self) -> int:
+        return self.red + self.yellow + self.green + self.done
+
+
+@dataclass
+class MatrixCell:
+    column: object  # the Period (one type) or the MeetingType (the summary)
+    occurrences: list[Occurrence]
+    tally: LightTally = field(default_factory=LightTally)
+
+    @property
+    def light(self) -> Light | None:
+        lights = [o.light for o in self.occurrences if o.light is not None]
+        if not lights:
+            return None
+        return min(lights, key=lambda light: light.urgency)
+
+    @property
+    def record_id(self) -> int | None:
+        ids = {o.record_id for o in self.occurrences}
+        return ids.pop() if len(ids) == 1 else None
+
+
+@dataclass
+class MatrixRow:
+    unit: OrgUnit
+    cells: list[MatrixCell]
+    tally: LightTally
+    attendance_rate: float | None
+
+
+@dataclass
+class Matrix:
+    year: int
+    meeting_type: MeetingType | None  # None: the summary (one column per type)
+    columns: list  # Periods of the type, or the types
+    rows: list[MatrixRow]
+    page: object
+    types: list[MeetingType]
+
+
+def attendance_rates(unit_ids, year: int) -> dict[int, float | None]:
+    """实到 / 应到 over a branch's meetings of the year (one grouped query)."""
+    rows = (
+        MeetingRecord.objects.filter(unit_id__in=unit_ids, held_on__year=year)
+        .values("unit_id")
+        .annotate(expected=Sum("expected_count"), present=Sum("present_count"))
+    )
+    return {row["unit_id"]: (row["present"] / row["expected"] if row["expected"] else None) for row in rows}
+
+
+def orglife_matrix(
+    user, *, year: int, type_code: str | None = None, page_number=None, today: dt.date | None = None
+) -> Matrix:
+    """The committee's compliance matrix: branches × types (the summary) or branches × periods of one type, one
+    page of branches at a time. Queries: branches (2 with the paginator), types, party groups, records, rates."""
+    today = today or local_today()
+    types = active_types()
+    chosen = next((t for t in types if t.code == type_code), None)
+    units = access.orglife_units(user).order_by("sort_order", "name")
+    page = Paginator(units, MATRIX_PAGE_SIZE).get_page(page_number)
+    page_units = list(page.object_list)
+    unit_ids = [u.pk for u in page_units]
+    found = occurrences_for(unit_ids=unit_ids, year=year, today=today, types=[chosen] if chosen else types)
+    rates = attendance_rates(unit_ids, year)
+    columns = periods_of_year(chosen.cadence, year) if chosen is not None else types
+    rows = []
+    for unit in page_units:
+        occurrences = found[unit.pk]
+        tally = LightTally()
+        for occurrence in occurrences:
+            tally.add(occurrence.light)
+        if chosen is not None:
+            cells = [MatrixCell(period, [o for o in occurrences if o.period == period]) for period in columns]
+        else:
+            cells = [MatrixCell(t, [o for o in occurrences if o.meeting_type.pk == t.pk]) for t in columns]
+        for cell in cells:
+            for occurrence in cell.occurrences:
+                cell.tally.add(occurrence.light)
+        rows.append(MatrixRow(unit, cells, tally, rates.get(unit.pk)))
+    return Matrix(year, chosen, columns, rows, page, types)
+
+
+@dataclass(frozen=True)
+class AbsenceRun:
+    member: PartyMember
+    first_month: dt.date
+    last_month: dt.date
+    months: int
+
+
+def _month_index(day: dt.date) -> int:
+    return day.year * 12 + day.month - 1
+
+
+def absent_members(*, unit_ids, today: dt.date | None = None, window_months: int = 12) -> list[AbsenceRun]:
+    """Members on the roll who, for ABSENCE_RUN_MONTHS consecutive months or more within the window, attended no
+    meeting and were absent without leave at least once each month (党章第九条). A month with no meeting for
+    them, or one where they attended or were on leave, breaks the run. One grouped query."""
+    today = today or local_today()
+    first = dt.date(today.year, today.month, 1)
+    for _ in range(window_months - 1):
+        first = (first - dt.timedelta(days=1)).replace(day=1)
+    missed = (
+        Attendance.objects.filter(
+            member__unit_id__in=unit_ids,
+            member__status=PartyMember.Status.ACTIVE,
+            record__held_on__gte=first,
+            record__held_on__lte=today,
+        )
+        .annotate(month=TruncMonth("record__held_on"))
+        .values("member_id", "month")
+        .annotate(
+            present=Count("id", filter=Q(status=Attendance.Status.PRESENT)),
+            absent=Count("id", filter=Q(status=Attendance.Status.ABSENT)),
+            leave=Count("id", filter=Q(status=Attendance.Status.LEAVE)),
+        )
+        .filter(present=0, leave=0, absent__gt=0)
+        .values_list("member_id", "month")
+    )
+    months: dict[int, list[int]] = defaultdict(list)
+    for member_id, month in missed:
+        month = month.date() if isinstance(month, dt.datetime) else month
+        months[member_id].append(_month_index(month))
+    runs: dict[int, tuple[int, int]] = {}
+    for member_id, indexes in months.items():
+        indexes.sort()
+        start = previous = indexes[0]
+        best = None
+        for index in [*indexes[1:], None]:
+            if index is not None and index == previous + 1:
+                previous = index
+                continue
+            if previous - start + 1 >= ABSENCE_RUN_MONTHS and (best is None or previous - start > best[1] - best[0]):
+                best = (start, previous)
+            if index is not None:
+                start = previous = index
+        if best:
+            runs[member_id] = best
+    members = PartyMember.objects.filter(pk__in=runs).select_related("unit", "party_group")
+
+    def month_date(index: int) -> dt.date:
+        return dt.date(index // 12, index % 12 + 1, 1)
+
+    found = [
+        AbsenceRun(
+            member,
+            month_date(runs[member.pk][0]),
+            month_date(runs[member.pk][1]),
+            runs[member.pk][1] - runs[member.pk][0] + 1,
+        )
+        for member in members
+    ]
+    return sorted(
+        found, key=lambda run: (run.member.unit.sort_order, run.member.unit.name, -run.months, run.member.name)
+    )
+
+
+def current_period(cadence: str, today: dt.date | None = None) -> Period:
+    return period_of(cadence, today or local_today())
+
+
+@dataclass
+class OrglifeSummary:
+    """The dashboard's line on organisational life: this year's occurrences by light, branches that missed one,
+    and members absent for six months."""
+
+    year: int
+    tally: LightTally
+    branches: int
+    branches_missing: int
+    absent_members: int
+
+
+def orglife_summary(user, *, today: dt.date | None = None) -> OrglifeSummary | None:
+    today = today or local_today()
+    unit_ids = list(access.orglife_units(user).values_list("pk", flat=True))
+    if not unit_ids:
+        return None
+    found = occurrences_for(unit_ids=unit_ids, year=today.year, today=today)
+    tally, missing = LightTally(), 0
+    for occurrences in found.values():
+        for occurrence in occurrences:
+            tally.add(occurrence.light)
+        missing += any(o.light == Light.RED for o in occurrences)
+    absent = len(absent_members(unit_ids=unit_ids, today=today))
+    return OrglifeSummary(today.year, tally, len(unit_ids), missing, absent)
