@@ -4,6 +4,7 @@ import datetime as dt
 import random
 import secrets
 from decimal import Decimal
+from typing import NamedTuple
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
@@ -105,7 +106,6 @@ def _replay_history(
     calendar: WorkCalendar,
 ) -> None:
     key_task = assignment.key_task
-    author = assignment.owner
     dates = _report_dates(key_task.cadence, key_task.start_date, assignment.deadline, rng)
     if pace < 0.9 and as_of > assignment.deadline + dt.timedelta(days=20):
         # Slow units finish late, if at all.
@@ -114,61 +114,105 @@ def _replay_history(
     for index, day in enumerate(dates):
         if day > as_of or assignment.is_completed:
             break
-        is_last_date = index == len(dates) - 1
-        if is_last_date and pace >= 0.9:
-            percent = 100
-        elif day > assignment.deadline:
-            percent = 100 if rng.random() < 0.6 else 90
-        else:
-            expected = expected_progress(
-                start=key_task.start_date, deadline=assignment.deadline, today=day, calendar=calendar
-            )
-            percent = min(95, round(expected * pace / 5) * 5)
-        percent = max(percent, approved)
+        last = index == len(dates) - 1
+        percent = max(_replayed_percent(assignment, day, pace, last=last, rng=rng, calendar=calendar), approved)
         actual = None
         if key_task.has_target:
             actual = (key_task.target_value * Decimal(percent) / 100).quantize(Decimal("1"))
-        now = _at(day, 19)
         obstacles = rng.choice(plan_data.OBSTACLES) if report_needs_obstacles(assignment, today=day) else ""
         report = progress_report_submit(
             assignment=assignment,
-            author=author,
+            author=assignment.owner,
             percent=percent,
             actual_value=actual,
             narrative=rng.choice(plan_data.NARRATIVES).format(rate=rng.randint(90, 100)),
             obstacles=obstacles,
             files=[SimpleUploadedFile(f"{key_task.title[:12]}-{day:%m%d}.pdf", DEMO_PDF)] if rng.random() < 0.3 else [],
-            now=now,
+            now=_at(day, 19),
         )
         review_day = calendar.add_workdays(day, rng.randint(1, 2))
         if review_day > reviews_until:
             break  # still in the review queue
         if rng.random() < 0.08:
-            progress_report_return(
-                report=report,
-                reviewer=reviewer,
-                reason="佐证材料不完整，请补充会议记录后重新提交。",
-                now=_at(review_day, 10),
-            )
-            if not obstacles and report_needs_obstacles(assignment, today=review_day):
-                obstacles = rng.choice(plan_data.OBSTACLES)
-            report = progress_report_submit(
-                assignment=assignment,
-                author=author,
-                percent=percent,
-                actual_value=actual,
-                narrative=report.narrative + "（已补充会议记录）",
-                obstacles=obstacles,
-                corrects=report,
-                files=[SimpleUploadedFile("会议记录.pdf", DEMO_PDF)],
-                now=_at(review_day, 20),
-            )
-            review_day = calendar.add_workdays(review_day, 1)
+            report, review_day = _returned_and_corrected(report, reviewer, review_day, obstacles, rng, calendar)
             if review_day > reviews_until:
                 break
         progress_report_approve(report=report, reviewer=reviewer, comment="", now=_at(review_day, 10))
         assignment.refresh_from_db()
         approved = percent
+
+
+def _replayed_percent(assignment, day: dt.date, pace: float, *, last: bool, rng, calendar) -> int:
+    """What a unit of this pace reports on `day`: on the expected line times its pace, 100 at the end."""
+    if last and pace >= 0.9:
+        return 100
+    if day > assignment.deadline:
+        return 100 if rng.random() < 0.6 else 90
+    expected = expected_progress(
+        start=assignment.key_task.start_date, deadline=assignment.deadline, today=day, calendar=calendar
+    )
+    return min(95, round(expected * pace / 5) * 5)
+
+
+def _returned_and_corrected(report, reviewer, review_day: dt.date, obstacles: str, rng, calendar):
+    """The reviewer returns the report; its author corrects it the same evening. The correction, and the day
+    it may be reviewed."""
+    assignment = report.assignment
+    progress_report_return(
+        report=report, reviewer=reviewer, reason="佐证材料不完整，请补充会议记录后重新提交。", now=_at(review_day, 10)
+    )
+    if not obstacles and report_needs_obstacles(assignment, today=review_day):
+        obstacles = rng.choice(plan_data.OBSTACLES)
+    corrected = progress_report_submit(
+        assignment=assignment,
+        author=assignment.owner,
+        percent=report.percent,
+        actual_value=report.actual_value,
+        narrative=report.narrative + "（已补充会议记录）",
+        obstacles=obstacles,
+        corrects=report,
+        files=[SimpleUploadedFile("会议记录.pdf", DEMO_PDF)],
+        now=_at(review_day, 20),
+    )
+    return corrected, calendar.add_workdays(review_day, 1)
+
+
+class _TaskRow(NamedTuple):
+    """A key task of plan_data.KEY_TASKS: start and deadline are "MM-DD" of the plan's year."""
+
+    area: str
+    number: str
+    title: str
+    description: str
+    lead: str
+    assigned: object
+    leader: str
+    start: str
+    deadline: str
+    metric: str
+    metric_unit: str
+    target: object
+    cadence: str
+    weight: object
+
+
+def _demo_key_task(plan: AnnualPlan, row: _TaskRow, *, area: Area, units: dict, users: dict) -> KeyTask:
+    return KeyTask.objects.create(
+        plan=plan,
+        area=area,
+        number=row.number,
+        title=row.title,
+        description=row.description,
+        lead_unit=units[row.lead],
+        responsible_leader=users[row.leader],
+        start_date=dt.date.fromisoformat(f"{plan.year}-{row.start}"),
+        deadline=dt.date.fromisoformat(f"{plan.year}-{row.deadline}"),
+        metric_name=row.metric,
+        metric_unit=row.metric_unit,
+        target_value=Decimal(row.target) if row.target is not None else None,
+        weight=Decimal(row.weight),
+        cadence=row.cadence,
+    )
 
 
 def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, seed: int) -> AnnualPlan:
@@ -191,40 +235,10 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
         for membership in Membership.objects.filter(role=Membership.Role.SECRETARY).select_related("user")
     }
     reviewer = users["committee"]
-    for (
-        area,
-        number,
-        title,
-        description,
-        lead,
-        assigned,
-        leader,
-        start,
-        deadline,
-        metric,
-        metric_unit,
-        target,
-        cadence,
-        weight,
-    ) in plan_data.KEY_TASKS:
-        key_task = KeyTask.objects.create(
-            plan=plan,
-            area=areas[area],
-            number=number,
-            title=title,
-            description=description,
-            lead_unit=units[lead],
-            responsible_leader=users[leader],
-            start_date=dt.date.fromisoformat(f"{year}-{start}"),
-            deadline=dt.date.fromisoformat(f"{year}-{deadline}"),
-            metric_name=metric,
-            metric_unit=metric_unit,
-            target_value=Decimal(target) if target is not None else None,
-            weight=Decimal(weight),
-            cadence=cadence,
-        )
-        unit_names = org_data.BRANCHES if assigned == plan_data.ALL_BRANCHES else assigned
-        key_task.cooperating_units.set([units[name] for name in unit_names if name != lead])
+    for row in map(_TaskRow._make, plan_data.KEY_TASKS):
+        key_task = _demo_key_task(plan, row, area=areas[row.area], units=units, users=users)
+        unit_names = org_data.BRANCHES if row.assigned == plan_data.ALL_BRANCHES else row.assigned
+        key_task.cooperating_units.set([units[name] for name in unit_names if name != row.lead])
         for unit_name in unit_names:
             unit = units[unit_name]
             assignment = Assignment.objects.create(
@@ -232,7 +246,7 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
                 unit=unit,
                 owner=secretaries.get(unit.pk),
                 deadline=key_task.deadline,
-                weight=Decimal(2 if unit_name == lead else 1),
+                weight=Decimal(2 if unit_name == row.lead else 1),
             )
             pace = plan_data.UNIT_PACE.get(unit_name, 1.0) * rng.uniform(0.9, 1.1)
             _replay_history(

@@ -151,6 +151,58 @@ def _reports_for(
     return reports
 
 
+def _key_task(plan: AnnualPlan, number: int, areas: list, unit_rows: list, leaders: list, rng) -> KeyTask:
+    """Key task `number`: areas in turn, lead units in turn, a random start and deadline within the year."""
+    year = plan.year
+    area_index = (number - 1) % len(areas)
+    start = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(2, 150))
+    deadline = start + dt.timedelta(days=rng.randint(30, (dt.date(year, 12, 31) - start).days))
+    return KeyTask(
+        plan=plan,
+        area=areas[area_index],
+        number=f"{area_index + 1}.{number}",
+        number_sort=f"{area_index + 1:04d}.{number:04d}",
+        title=f"压测重点任务{number:03d}",
+        description="",
+        lead_unit=unit_rows[(number - 1) % len(unit_rows)],
+        responsible_leader=leaders[number % len(leaders)],
+        start_date=start,
+        deadline=deadline,
+        weight=Decimal(rng.choice([1, 1, 1, 2, 3])),
+        cadence=rng.choice(
+            [KeyTask.Cadence.MONTHLY, KeyTask.Cadence.QUARTERLY, KeyTask.Cadence.QUARTERLY, KeyTask.Cadence.ONCE]
+        ),
+    )
+
+
+def _assignment(key_task: KeyTask, unit, owner, pace: float, *, as_of: dt.date, calendar, rng) -> Assignment:
+    """A unit's share as of `as_of`: progress on the expected line times the unit's pace; one in twenty
+    extended; most of those past their deadline completed, the slow units late."""
+    deadline = original = key_task.deadline
+    if rng.random() < 0.05:
+        deadline = deadline + dt.timedelta(days=rng.randint(5, 30))
+    assignment = Assignment(
+        key_task=key_task,
+        unit=unit,
+        owner=owner,
+        deadline=deadline,
+        original_deadline=original,
+        weight=Decimal(2 if unit.pk == key_task.lead_unit_id else 1),
+    )
+    expected = expected_progress(start=key_task.start_date, deadline=deadline, today=as_of, calendar=calendar)
+    progress = min(100, round(expected * pace * rng.uniform(0.8, 1.2) / 5) * 5)
+    if deadline < as_of and rng.random() < 0.85:
+        progress = 100
+    if progress >= 100:
+        late_days = 12 if pace < 0.8 else 2
+        finished = deadline + dt.timedelta(days=rng.randint(-25, late_days))
+        assignment.completed_at = min(finished, as_of)
+        assignment.status = Assignment.Status.COMPLETED
+        progress = 100
+    assignment.progress = progress
+    return assignment
+
+
 @transaction.atomic
 def load_generate(
     *,
@@ -180,36 +232,9 @@ def load_generate(
     for order, (code, name) in enumerate(AREAS, start=1):
         area, _ = Area.objects.get_or_create(plan=plan, name=name, defaults={"code": code, "sort_order": order})
         areas.append(area)
-
-    key_task_rows = []
-    for number in range(1, tasks + 1):
-        area_index = (number - 1) % len(areas)
-        start = dt.date(year, 1, 1) + dt.timedelta(days=rng.randint(2, 150))
-        deadline = start + dt.timedelta(days=rng.randint(30, (dt.date(year, 12, 31) - start).days))
-        key_task_rows.append(
-            KeyTask(
-                plan=plan,
-                area=areas[area_index],
-                number=f"{area_index + 1}.{number}",
-                number_sort=f"{area_index + 1:04d}.{number:04d}",
-                title=f"压测重点任务{number:03d}",
-                description="",
-                lead_unit=unit_rows[(number - 1) % len(unit_rows)],
-                responsible_leader=leaders[number % len(leaders)],
-                start_date=start,
-                deadline=deadline,
-                weight=Decimal(rng.choice([1, 1, 1, 2, 3])),
-                cadence=rng.choice(
-                    [
-                        KeyTask.Cadence.MONTHLY,
-                        KeyTask.Cadence.QUARTERLY,
-                        KeyTask.Cadence.QUARTERLY,
-                        KeyTask.Cadence.ONCE,
-                    ]
-                ),
-            )
-        )
-    key_task_rows = KeyTask.objects.bulk_create(key_task_rows, batch_size=BATCH)
+    key_task_rows = KeyTask.objects.bulk_create(
+        [_key_task(plan, number, areas, unit_rows, leaders, rng) for number in range(1, tasks + 1)], batch_size=BATCH
+    )
 
     pace = {unit.pk: rng.uniform(0.55, 1.2) for unit in unit_rows}
     reviewer = leaders[0]
@@ -217,29 +242,9 @@ def load_generate(
     for key_task in key_task_rows:
         batch, report_rows = [], []
         for unit in unit_rows:
-            deadline = key_task.deadline
-            original = deadline
-            if rng.random() < 0.05:
-                deadline = deadline + dt.timedelta(days=rng.randint(5, 30))
-            assignment = Assignment(
-                key_task=key_task,
-                unit=unit,
-                owner=owners[unit.pk],
-                deadline=deadline,
-                original_deadline=original,
-                weight=Decimal(2 if unit.pk == key_task.lead_unit_id else 1),
+            assignment = _assignment(
+                key_task, unit, owners[unit.pk], pace[unit.pk], as_of=as_of, calendar=calendar, rng=rng
             )
-            expected = expected_progress(start=key_task.start_date, deadline=deadline, today=as_of, calendar=calendar)
-            progress = min(100, round(expected * pace[unit.pk] * rng.uniform(0.8, 1.2) / 5) * 5)
-            if deadline < as_of and rng.random() < 0.85:
-                progress = 100
-            if progress >= 100:
-                late_days = 12 if pace[unit.pk] < 0.8 else 2
-                finished = deadline + dt.timedelta(days=rng.randint(-25, late_days))
-                assignment.completed_at = min(finished, as_of)
-                assignment.status = Assignment.Status.COMPLETED
-                progress = 100
-            assignment.progress = progress
             made = _reports_for(
                 assignment, key_task, count=reports, as_of=as_of, author=owners[unit.pk], reviewer=reviewer, rng=rng
             )

@@ -259,13 +259,8 @@ def assignment_page(filtered: QuerySet, ordering: list[str], number, *, size: in
     return page, rows
 
 
-def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Dashboard:
-    today = today or local_today()
-    calendar = WorkCalendar.load()
-    lights_current(today=today, calendar=calendar)
-    base = plan_assignments(user, plan)
-
-    # Counts by light per key task (for areas and the overall figure) and per unit: two GROUP BY queries.
+def _area_rows(base: QuerySet, plan: AnnualPlan):
+    """Counts and weighted progress overall, per key task (with each key task's weight) and per area."""
     overall = LightCounts()
     per_task: dict[int, LightCounts] = {}
     for row in _grouped_light_counts(base, "key_task_id", "weight"):
@@ -293,7 +288,11 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
                 progress=weighted_mean((per_task[task_id].progress, task_weight[task_id]) for task_id in task_ids),
             )
         )
+    return overall, per_task, task_weight, areas
 
+
+def _unit_rows(base: QuerySet) -> list[UnitRow]:
+    """Counts and progress per unit, ranked."""
     per_unit: dict[int, LightCounts] = {}
     for row in _grouped_light_counts(base, "unit_id"):
         # A unit's progress is the plain mean of its assignments: weights share a key task between units.
@@ -304,9 +303,20 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
             "id", "name", "short_name"
         )
     }
-    units = rank_units(
+    return rank_units(
         [UnitRow(unit_id=unit_id, name=names.get(unit_id, ""), lights=lights) for unit_id, lights in per_unit.items()]
     )
+
+
+def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Dashboard:
+    today = today or local_today()
+    calendar = WorkCalendar.load()
+    lights_current(today=today, calendar=calendar)
+    base = plan_assignments(user, plan)
+
+    # Counts by light per key task (for areas and the overall figure) and per unit: two GROUP BY queries.
+    overall, per_task, task_weight, areas = _area_rows(base, plan)
+    units = _unit_rows(base)
 
     rows_query = base.select_related("key_task", "unit", "owner")
     red_rows, _red_count = red_list(base, today=today, calendar=calendar, limit=RED_LIST_SIZE)

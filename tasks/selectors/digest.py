@@ -91,73 +91,83 @@ class Digest:
         return "\n".join(lines)
 
 
+ASSIGNMENT_FIELDS = (
+    "id",
+    "deadline",
+    "progress",
+    "last_approved_at",
+    "key_task__start_date",
+    "key_task__cadence",
+    "key_task__number",
+    "key_task__title",
+    "key_task__area__sort_order",
+    "key_task__area__name",
+    "unit__sort_order",
+    "unit__name",
+    "unit__short_name",
+    "owner__full_name",
+    "owner__username",
+)
+
+
 def weekly_digest(*, today: dt.date, calendar: WorkCalendar | None = None) -> Digest:
     """Red and yellow counts by area and by unit, the ten most overdue assignments, reports to review."""
     calendar = calendar or WorkCalendar.load()
-    rules = LightRules.from_settings()
     digest = Digest(today=today)
-    by_area: dict[tuple, LightCount] = {}
-    by_unit: dict[tuple, LightCount] = {}
-    overdue: list[OverdueLine] = []
-    lights: dict[tuple, Light] = {}
+    tally = _Tally(today=today, calendar=calendar)
     assignments = Assignment.objects.filter(
         status=Assignment.Status.IN_PROGRESS, key_task__plan__status=AnnualPlan.Status.PUBLISHED
-    ).values_list(
-        "id",
-        "deadline",
-        "progress",
-        "last_approved_at",
-        "key_task__start_date",
-        "key_task__cadence",
-        "key_task__number",
-        "key_task__title",
-        "key_task__area__sort_order",
-        "key_task__area__name",
-        "unit__sort_order",
-        "unit__name",
-        "unit__short_name",
-        "owner__full_name",
-        "owner__username",
-    )
-    for (
-        assignment_id,
-        deadline,
-        progress,
-        last_approved,
-        start,
-        cadence,
-        number,
-        title,
-        area_order,
-        area,
-        unit_order,
-        unit_name,
-        unit_short,
-        owner_name,
-        owner_username,
-    ) in assignments.iterator(chunk_size=5000):
+    ).values_list(*ASSIGNMENT_FIELDS)
+    for row in assignments.iterator(chunk_size=5000):
         digest.assignment_count += 1
+        tally.add(dict(zip(ASSIGNMENT_FIELDS, row, strict=True)))
+    digest.by_area = [tally.by_area[key] for key in sorted(tally.by_area)]
+    digest.by_unit = [tally.by_unit[key] for key in sorted(tally.by_unit)]
+    digest.most_overdue = sorted(
+        tally.overdue, key=lambda line: (-line.overdue_workdays, line.deadline, line.assignment_id)
+    )[:MOST_OVERDUE]
+    digest.pending_count, digest.pending_reports = _pending_reports(today=today, calendar=calendar)
+    return digest
+
+
+class _Tally:
+    """Red and yellow assignments counted by area and unit, and the red ones as lines."""
+
+    def __init__(self, *, today: dt.date, calendar: WorkCalendar):
+        self.today, self.calendar, self.rules = today, calendar, LightRules.from_settings()
+        self.by_area: dict[tuple, LightCount] = {}
+        self.by_unit: dict[tuple, LightCount] = {}
+        self.overdue: list[OverdueLine] = []
+        self.lights: dict[tuple, Light] = {}
+
+    def light(self, row: dict) -> Light:
         # compute_light is pure, and assignments of one key task mostly share its inputs: work each out once.
-        inputs = (start, deadline, progress, last_approved, cadence == KeyTask.Cadence.MONTHLY)
-        light = lights.get(inputs)
-        if light is None:
-            light = lights[inputs] = compute_light(
+        monthly = row["key_task__cadence"] == KeyTask.Cadence.MONTHLY
+        start, deadline, progress = row["key_task__start_date"], row["deadline"], row["progress"]
+        inputs = (start, deadline, progress, row["last_approved_at"], monthly)
+        if inputs not in self.lights:
+            self.lights[inputs] = compute_light(
                 start=start,
                 deadline=deadline,
                 progress=progress,
                 completed_on=None,
-                monthly=inputs[4],
-                last_approved_on=last_approved,
-                today=today,
-                calendar=calendar,
-                rules=rules,
+                monthly=monthly,
+                last_approved_on=row["last_approved_at"],
+                today=self.today,
+                calendar=self.calendar,
+                rules=self.rules,
             )
+        return self.lights[inputs]
+
+    def add(self, row: dict) -> None:
+        light = self.light(row)
         if light not in (Light.RED, Light.YELLOW):
-            continue
-        unit = unit_short or unit_name
+            return
+        unit = row["unit__short_name"] or row["unit__name"]
+        area = row["key_task__area__name"]
         for table, key, label in (
-            (by_area, (area_order, area), area),
-            (by_unit, (unit_order, unit_name), unit),
+            (self.by_area, (row["key_task__area__sort_order"], area), area),
+            (self.by_unit, (row["unit__sort_order"], row["unit__name"]), unit),
         ):
             count = table.setdefault(key, LightCount(label))
             if light == Light.RED:
@@ -165,29 +175,28 @@ def weekly_digest(*, today: dt.date, calendar: WorkCalendar | None = None) -> Di
             else:
                 count.yellow += 1
         if light == Light.RED:
-            overdue.append(
+            self.overdue.append(
                 OverdueLine(
-                    assignment_id,
-                    f"{number} {title}",
+                    row["id"],
+                    f"{row['key_task__number']} {row['key_task__title']}",
                     unit,
-                    owner_name or owner_username or "",
-                    deadline,
-                    calendar.workdays_between(deadline, today),
-                    progress,
+                    row["owner__full_name"] or row["owner__username"] or "",
+                    row["deadline"],
+                    self.calendar.workdays_between(row["deadline"], self.today),
+                    row["progress"],
                 )
             )
-    digest.by_area = [by_area[key] for key in sorted(by_area)]
-    digest.by_unit = [by_unit[key] for key in sorted(by_unit)]
-    digest.most_overdue = sorted(overdue, key=lambda line: (-line.overdue_workdays, line.deadline, line.assignment_id))[
-        :MOST_OVERDUE
-    ]
+
+
+def _pending_reports(*, today: dt.date, calendar: WorkCalendar) -> tuple[int, list[PendingLine]]:
+    """How many reports wait for review in published plans, and the longest-waiting ones as lines."""
     pending = ProgressReport.objects.filter(
         state=ProgressReport.State.SUBMITTED, assignment__key_task__plan__status=AnnualPlan.Status.PUBLISHED
     ).order_by("submitted_at", "id")
-    digest.pending_count = pending.count()
+    lines = []
     for report in pending.select_related("author", "assignment__key_task", "assignment__unit")[:PENDING_SHOWN]:
         submitted_on = timezone.localdate(report.submitted_at)
-        digest.pending_reports.append(
+        lines.append(
             PendingLine(
                 report.pk,
                 report.assignment_id,
@@ -199,4 +208,4 @@ def weekly_digest(*, today: dt.date, calendar: WorkCalendar | None = None) -> Di
                 max(0, calendar.workdays_between(submitted_on, today)),
             )
         )
-    return digest
+    return pending.count(), lines

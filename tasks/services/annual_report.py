@@ -161,11 +161,28 @@ def annual_report_figures(*, plan: AnnualPlan, user=None, today: dt.date | None 
         require(access.is_committee(user))
     as_of = today or local_today()
     lights_current(today=as_of)
+    key_tasks = _task_outcomes(plan)
+    _attach_narratives(plan, key_tasks)
+    committee = (
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMITTEE, parent__isnull=True).order_by("sort_order", "id").first()
+    )
+    return AnnualFigures(
+        plan=plan,
+        as_of=as_of,
+        committee=committee.name if committee else "党委",
+        areas=_area_figures(plan, key_tasks),
+        units=assessment_rows(plan=plan, user=user, today=as_of),
+        orglife=orglife_counts(year=plan.year),
+    )
+
+
+def _task_outcomes(plan: AnnualPlan) -> dict[int, TaskOutcome]:
+    """Each key task's outcome: its assignments counted by light, units late or overdue, weighted progress and
+    the totals against its target."""
     rows = (
         Assignment.objects.filter(key_task__plan=plan)
         .values(
             "key_task_id",
-            "unit_id",
             "light",
             "progress",
             "weight",
@@ -176,7 +193,6 @@ def annual_report_figures(*, plan: AnnualPlan, user=None, today: dt.date | None 
         )
         .order_by("key_task__number_sort", "unit__sort_order", "unit__name")
     )
-
     key_tasks = {task.pk: TaskOutcome(task) for task in plan.key_tasks.select_related("area", "lead_unit")}
     weighted: dict[int, list[tuple[int, Decimal]]] = {}
     for row in rows:
@@ -199,9 +215,11 @@ def annual_report_figures(*, plan: AnnualPlan, user=None, today: dt.date | None 
             outcome.actual_total = (outcome.actual_total or Decimal(0)) + (row["actual_value"] or Decimal(0))
     for task_id, pairs in weighted.items():
         key_tasks[task_id].progress = weighted_mean(pairs)
+    return key_tasks
 
-    _attach_narratives(plan, key_tasks)
 
+def _area_figures(plan: AnnualPlan, key_tasks: dict[int, TaskOutcome]) -> list[AreaFigures]:
+    """The areas that have key tasks, each with its tasks in number order and their counts summed."""
     areas = []
     for area in plan.areas.order_by("sort_order", "id"):
         figures = AreaFigures(area=area)
@@ -216,18 +234,7 @@ def annual_report_figures(*, plan: AnnualPlan, user=None, today: dt.date | None 
             figures.red += len(outcome.red_units)
         if figures.tasks:
             areas.append(figures)
-
-    committee = (
-        OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMITTEE, parent__isnull=True).order_by("sort_order", "id").first()
-    )
-    return AnnualFigures(
-        plan=plan,
-        as_of=as_of,
-        committee=committee.name if committee else "党委",
-        areas=areas,
-        units=assessment_rows(plan=plan, user=user, today=as_of),
-        orglife=orglife_counts(year=plan.year),
-    )
+    return areas
 
 
 def _attach_narratives(plan: AnnualPlan, key_tasks: dict[int, TaskOutcome]) -> None:

@@ -80,6 +80,24 @@ def ledger_queryset(*, user, plan: AnnualPlan | None = None, queryset: QuerySet 
     return queryset
 
 
+LEDGER_FIELDS = (
+    "key_task__number",
+    "key_task__title",
+    "key_task__area__name",
+    "unit__name",
+    "owner__full_name",
+    "owner__username",
+    "deadline",
+    "light",
+    "progress",
+    "actual_value",
+    "key_task__target_value",
+    "key_task__metric_unit",
+    "completed_at",
+    "id",
+)
+
+
 def ledger_export(
     *, user, out, queryset: QuerySet | None = None, plan: AnnualPlan | None = None, today: dt.date | None = None
 ) -> int:
@@ -90,80 +108,19 @@ def ledger_export(
     queryset = ledger_queryset(user=user, plan=plan, queryset=queryset)
     if not queryset.query.order_by:
         queryset = queryset.order_by("key_task__plan__year", "key_task__number_sort", "unit__sort_order", "unit__name")
-    rows = queryset.values_list(
-        "key_task__number",
-        "key_task__title",
-        "key_task__area__name",
-        "unit__name",
-        "owner__full_name",
-        "owner__username",
-        "deadline",
-        "light",
-        "progress",
-        "actual_value",
-        "key_task__target_value",
-        "key_task__metric_unit",
-        "completed_at",
-        "id",
-    )
-
-    labels = _light_labels()
-    states = {value: str(label) for value, label in ProgressReport.State.choices}
+    rows = queryset.values_list(*LEDGER_FIELDS, named=True)
     count = 0
-    chunk: list[tuple] = []
     with StreamingSheet(
         out,
         title="台账",
         headers=[header for header, _width in LEDGER_COLUMNS],
         widths=[width for _header, width in LEDGER_COLUMNS],
     ) as sheet:
-
-        def flush():
-            reports = _latest_reports([row[-1] for row in chunk])
-            for (
-                number,
-                title,
-                area,
-                unit,
-                full_name,
-                username,
-                deadline,
-                light,
-                progress,
-                actual,
-                target,
-                metric_unit,
-                completed_at,
-                assignment_id,
-            ) in chunk:
-                report_date, state, narrative = reports.get(assignment_id, (None, "", ""))
-                sheet.append(
-                    [
-                        number,
-                        title,
-                        area,
-                        unit,
-                        full_name or username or "",
-                        deadline,
-                        labels[light],
-                        progress,
-                        actual,
-                        target,
-                        metric_unit,
-                        completed_at,
-                        report_date,
-                        states.get(state, ""),
-                        narrative,
-                    ]
-                )
-            chunk.clear()
-
-        for row in rows.iterator(chunk_size=REPORT_CHUNK):
-            chunk.append(row)
-            count += 1
-            if len(chunk) >= REPORT_CHUNK:
-                flush()
-        flush()
+        lines = _LedgerLines()
+        for chunk in _chunks(rows.iterator(chunk_size=REPORT_CHUNK), REPORT_CHUNK):
+            for line in lines.of(chunk):
+                sheet.append(line)
+            count += len(chunk)
     audit_record(
         action=Action.EXPORT,
         user=user,
@@ -171,6 +128,49 @@ def ledger_export(
         detail={"plan": plan.year if plan else None, "rows": count},
     )
     return count
+
+
+def _chunks(rows, size: int):
+    chunk = []
+    for row in rows:
+        chunk.append(row)
+        if len(chunk) == size:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+class _LedgerLines:
+    """Ledger rows as the sheet shows them, a chunk at a time (with the chunk's latest reports: one query)."""
+
+    def __init__(self):
+        self.labels = _light_labels()
+        self.states = {value: str(label) for value, label in ProgressReport.State.choices}
+
+    def of(self, chunk: list) -> list[list]:
+        reports = _latest_reports([row.id for row in chunk])
+        return [self.line(row, reports.get(row.id, (None, "", ""))) for row in chunk]
+
+    def line(self, row, report: tuple) -> list:
+        report_date, state, narrative = report
+        return [
+            row.key_task__number,
+            row.key_task__title,
+            row.key_task__area__name,
+            row.unit__name,
+            row.owner__full_name or row.owner__username or "",
+            row.deadline,
+            self.labels[row.light],
+            row.progress,
+            row.actual_value,
+            row.key_task__target_value,
+            row.key_task__metric_unit,
+            row.completed_at,
+            report_date,
+            self.states.get(state, ""),
+            narrative,
+        ]
 
 
 def _latest_reports(assignment_ids: list[int]) -> dict[int, tuple]:
@@ -374,6 +374,23 @@ ASSESSMENT_COLUMNS = [
 ]
 
 
+def _assessment_footer(sheet, *, rows: int, weights: AssessmentWeights, today: dt.date) -> None:
+    """How the score is made and the date of the figures under the table; filters and A4 landscape printing."""
+    note_row = rows + 4
+    sheet.cell(row=note_row, column=1, value="说明：" + weights.describe())
+    sheet.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=len(ASSESSMENT_COLUMNS))
+    sheet.cell(row=note_row + 1, column=1, value="统计截至")
+    as_of = sheet.cell(row=note_row + 1, column=2, value=today)
+    as_of.number_format = "yyyy-mm-dd"
+    as_of.alignment = Alignment(horizontal="left")
+    sheet.auto_filter.ref = f"A2:{get_column_letter(len(ASSESSMENT_COLUMNS))}{rows + 2}"
+    sheet.print_title_rows = "1:2"
+    sheet.page_setup.orientation = "landscape"
+    sheet.page_setup.fitToWidth = 1
+    sheet.page_setup.fitToHeight = 0
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+
+
 def assessment_export(
     *, plan: AnnualPlan, out, user=None, weights: AssessmentWeights | None = None, today: dt.date | None = None
 ) -> list[AssessmentRow]:
@@ -423,19 +440,7 @@ def assessment_export(
             cell.border = border
             if isinstance(value, Decimal):
                 cell.number_format = "0.0"
-    note_row = len(rows) + 4
-    sheet.cell(row=note_row, column=1, value="说明：" + weights.describe())
-    sheet.merge_cells(start_row=note_row, start_column=1, end_row=note_row, end_column=len(ASSESSMENT_COLUMNS))
-    sheet.cell(row=note_row + 1, column=1, value="统计截至")
-    as_of = sheet.cell(row=note_row + 1, column=2, value=today)
-    as_of.number_format = "yyyy-mm-dd"
-    as_of.alignment = Alignment(horizontal="left")
-    sheet.auto_filter.ref = f"A2:{last_letter}{len(rows) + 2}"
-    sheet.print_title_rows = "1:2"
-    sheet.page_setup.orientation = "landscape"
-    sheet.page_setup.fitToWidth = 1
-    sheet.page_setup.fitToHeight = 0
-    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    _assessment_footer(sheet, rows=len(rows), weights=weights, today=today)
     workbook.save(out)
     audit_record(action=Action.EXPORT, user=user, obj=plan, object_type="assessment", detail={"rows": len(rows)})
     return rows

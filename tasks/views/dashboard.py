@@ -20,6 +20,25 @@ def list_url(name: str, plan, **params) -> str:
     return f"{reverse(name)}?{urlencode(query)}"
 
 
+def lights_linked(plan, row, **params) -> list[tuple]:
+    """(light, count, link to the assignment list filtered to it) for a row of the area or unit table."""
+    return [
+        (light, count, list_url("assignment_list", plan, **params, light=light.value))
+        for light, count in row.lights.items()
+    ]
+
+
+def month_chart_linked(plan, months):
+    """The month chart, each month's bar linking to the assignments due in it."""
+    urls = [
+        list_url(
+            "assignment_list", plan, deadline_after=point.month.isoformat(), deadline_before=point.last_day.isoformat()
+        )
+        for point in months
+    ]
+    return charts.month_chart(months, urls)
+
+
 @login_required
 def dashboard(request):
     """Where are we? The plan at a glance, for the committee; secretaries see their units only."""
@@ -48,42 +67,17 @@ def dashboard(request):
         light_items=[(light, count, light_urls[light.value]) for light, count in data.lights.items()],
         light_segments=charts.light_segments(data.lights.items(), light_urls),
         areas=[
-            (
-                row,
-                list_url("key_task_list", plan, area=row.area.pk),
-                [
-                    (light, count, list_url("assignment_list", plan, area=row.area.pk, light=light.value))
-                    for light, count in row.lights.items()
-                ],
-            )
+            (row, list_url("key_task_list", plan, area=row.area.pk), lights_linked(plan, row, area=row.area.pk))
             for row in data.areas
         ],
         units=[
-            (
-                row,
-                list_url("assignment_list", plan, unit=row.unit_id),
-                [
-                    (light, count, list_url("assignment_list", plan, unit=row.unit_id, light=light.value))
-                    for light, count in row.lights.items()
-                ],
-            )
+            (row, list_url("assignment_list", plan, unit=row.unit_id), lights_linked(plan, row, unit=row.unit_id))
             for row in (units if show_all_units else units[:UNITS_SHOWN])
         ],
         unit_count=len(units),
         units_truncated=not show_all_units and len(units) > UNITS_SHOWN,
         unit_sort=unit_sort,
-        month_chart=charts.month_chart(
-            data.months,
-            [
-                list_url(
-                    "assignment_list",
-                    plan,
-                    deadline_after=point.month.isoformat(),
-                    deadline_before=point.last_day.isoformat(),
-                )
-                for point in data.months
-            ],
-        ),
+        month_chart=month_chart_linked(plan, data.months),
         red_url=list_url("assignment_list", plan, light=Light.RED.value, sort="deadline"),
         due_soon_url=list_url(
             "assignment_list",

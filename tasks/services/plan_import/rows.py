@@ -86,275 +86,307 @@ def parse_rows(
     sheet_rows: list[tuple[int, tuple]], *, year: int, directory: Directory
 ) -> tuple[list[PlanRow], list[ImportIssue]]:
     """Check every row; `sheet_rows` are the non-empty rows as (row number, values)."""
-    issues: list[ImportIssue] = []
     header = _find_header(sheet_rows)
     if header is None:
-        expected = "、".join(column.header for column in COLUMNS if column.required)
-        return [], [
-            ImportIssue(
-                None,
-                None,
-                "",
-                _(
-                    "No header row found. The first rows must hold the column names of the template, at least: %(names)s."  # noqa: E501 - one translatable sentence
-                )
-                % {"names": expected},
-                "no_header",
-            )
-        ]
+        return [], [_no_header_issue()]
     header_index, positions = header
-    missing = [column for column in COLUMNS if column.required and column.key not in positions]
-    for column in missing:
-        issues.append(
-            ImportIssue(
-                sheet_rows[header_index][0],
-                None,
-                column.header,
-                _('The required column "%(name)s" is missing.') % {"name": column.header},
-                "missing_column",
-            )
-        )
+    missing = _missing_column_issues(sheet_rows[header_index][0], positions)
     if missing:
-        return [], issues
-
-    data_rows = sheet_rows[header_index + 1 :]
-    if data_rows and _is_hint_row(data_rows[0][1]):
-        data_rows = data_rows[1:]
-    if not data_rows:
-        return [], [ImportIssue(None, None, "", _("The file has no key tasks below the header row."), "empty")]
-    if len(data_rows) > MAX_ROWS:
-        message = _("The file has %(count)d rows; at most %(limit)d can be imported at once.")
-        message %= {"count": len(data_rows), "limit": MAX_ROWS}
-        return [], [ImportIssue(None, None, "", message, "too_many_rows")]
+        return [], missing
+    data_rows, refusal = _data_rows(sheet_rows[header_index + 1 :])
+    if refusal is not None:
+        return [], [refusal]
 
     parsed: list[PlanRow] = []
+    issues: list[ImportIssue] = []
     first_row_of_number: dict[str, int] = {}
     for row_number, values in data_rows:
-        row_issues: list[ImportIssue] = []
+        reader = RowReader(row_number, values, positions=positions, year=year, directory=directory)
+        row = reader.plan_row(first_row_of_number)
+        issues.extend(reader.issues)
+        if row is not None:
+            parsed.append(row)
+    if not issues:
+        issues = _owner_membership_issues(parsed, positions, directory)
+    return parsed, issues
 
-        def cell(key, values=values):
-            position = positions.get(key)
-            return values[position] if position is not None and position < len(values) else None
 
-        def problem(key, code, message, row_number=row_number, row_issues=row_issues):
-            position = positions.get(key)
-            row_issues.append(
-                ImportIssue(
-                    row_number,
-                    get_column_letter(position + 1) if position is not None else None,
-                    COLUMN_BY_KEY[key].header,
-                    message,
-                    code,
+def _no_header_issue() -> ImportIssue:
+    expected = "、".join(column.header for column in COLUMNS if column.required)
+    message = _("No header row found. The first rows must hold the column names of the template, at least: %(names)s.")
+    return ImportIssue(None, None, "", message % {"names": expected}, "no_header")
+
+
+def _missing_column_issues(header_row: int, positions: dict[str, int]) -> list[ImportIssue]:
+    return [
+        ImportIssue(
+            header_row,
+            None,
+            column.header,
+            _('The required column "%(name)s" is missing.') % {"name": column.header},
+            "missing_column",
+        )
+        for column in COLUMNS
+        if column.required and column.key not in positions
+    ]
+
+
+def _data_rows(rows: list[tuple[int, tuple]]) -> tuple[list[tuple[int, tuple]], ImportIssue | None]:
+    """The rows below the header (the template's hint row aside), or why there is nothing to import."""
+    if rows and _is_hint_row(rows[0][1]):
+        rows = rows[1:]
+    if not rows:
+        return [], ImportIssue(None, None, "", _("The file has no key tasks below the header row."), "empty")
+    if len(rows) > MAX_ROWS:
+        message = _("The file has %(count)d rows; at most %(limit)d can be imported at once.")
+        message %= {"count": len(rows), "limit": MAX_ROWS}
+        return [], ImportIssue(None, None, "", message, "too_many_rows")
+    return rows, None
+
+
+def _owner_membership_issues(parsed: list[PlanRow], positions: dict[str, int], directory: Directory):
+    """Owners must belong to one of the task's units when several are named (each takes his unit's share)."""
+    issues = []
+    for row in parsed:
+        if len(row.owners) < 2:
+            continue
+        for person in row.owners:
+            if not any(person.pk in directory.unit_members.get(unit.pk, ()) for unit in row.units):
+                issues.append(
+                    ImportIssue(
+                        row.row,
+                        get_column_letter(positions["owner"] + 1),
+                        COLUMN_BY_KEY["owner"].header,
+                        _("%(name)s belongs to none of this key task's units.") % {"name": person.display_name},
+                        "owner_not_member",
+                    )
                 )
-            )
+    return issues
 
-        def required_text(key, max_length):
-            text = cell_text(cell(key))
-            if not text:
-                problem(key, "required", _("This column is required."))
-            elif len(text) > max_length:
-                problem(key, "too_long", _("Too long: at most %(limit)d characters.") % {"limit": max_length})
-            return text
 
-        def optional_text(key, max_length):
-            text = cell_text(cell(key))
-            if len(text) > max_length:
-                problem(key, "too_long", _("Too long: at most %(limit)d characters.") % {"limit": max_length})
-            return text
+class RowReader:
+    """Reads one data row: each cell checked, each problem named by row and column in `issues`."""
 
-        def every_branch(key):
-            if not directory.branches:
-                message = _("No unit is a party branch (党支部) yet, so “%(name)s” names nobody: list the units.")
-                problem(key, "no_branches", message % {"name": cell_text(cell(key))})
-            return list(directory.branches)
+    def __init__(self, row_number: int, values: tuple, *, positions: dict[str, int], year: int, directory: Directory):
+        self.row_number, self.values, self.positions = row_number, values, positions
+        self.year, self.directory = year, directory
+        self.issues: list[ImportIssue] = []
 
-        def one_unit(key, name):
-            matches = _matches(directory.units, name)
-            if not matches:
-                message = _(
-                    'No unit is called "%(name)s". Use a unit\'s full name or short name as kept in the system.'
-                )
-                problem(key, "unknown_unit", message % {"name": name})
-                return None
-            if len(matches) > 1:
-                message = _('"%(name)s" matches several units: use the full name.')
-                problem(key, "ambiguous_unit", message % {"name": name})
-                return None
-            return matches[0]
+    def plan_row(self, first_row_of_number: dict[str, int]) -> PlanRow | None:
+        """The row as a PlanRow, or None when it has problems (then in `issues`), checked in column order."""
+        area = self.required_text("area", 50)
+        number = self.number(first_row_of_number)
+        title = self.required_text("title", 200)
+        description = self.optional_text("description", 5000)
+        lead_unit, lead_carries, cooperating = self.lead_unit()
+        cooperating = self.cooperating_units(lead_unit, lead_carries, cooperating)
+        leader_name = cell_text(self.cell("leader"))
+        leader = self.one_person("leader", leader_name) if leader_name else None
+        owners = self.owners()
+        dates = self.dates()
+        metric = self.optional_text("metric", 50)
+        metric_unit = self.optional_text("metric_unit", 10)
+        target = self.target(metric)
+        weight = self.weight()
+        cadence = self.cadence()
+        if self.issues:
+            return None
+        return PlanRow(
+            row=self.row_number,
+            area=area,
+            number=number,
+            title=title,
+            description=description,
+            lead_unit=lead_unit,
+            cooperating_units=cooperating,
+            leader=leader,
+            owners=owners,
+            start=dates["start"],
+            deadline=dates["deadline"],
+            metric=metric,
+            metric_unit=metric_unit,
+            target=target.quantize(Decimal("0.01")) if target is not None else None,
+            weight=weight,
+            cadence=cadence,
+            lead_carries=lead_carries,
+        )
 
-        def one_person(key, name):
-            matches = _matches(directory.people, name)
-            if not matches:
-                problem(key, "unknown_person", _('No user is called "%(name)s".') % {"name": name})
-                return None
-            if len(matches) > 1:
-                message = _(
-                    '"%(name)s" matches several users: ask an administrator to tell them apart or use the login name.'
-                )
-                problem(key, "ambiguous_person", message % {"name": name})
-                return None
-            return matches[0]
+    # --- Cells and problems
 
-        area = required_text("area", 50)
-        number = number_text(cell("number"))
+    def cell(self, key: str):
+        position = self.positions.get(key)
+        return self.values[position] if position is not None and position < len(self.values) else None
+
+    def problem(self, key: str, code: str, message: str) -> None:
+        position = self.positions.get(key)
+        column = get_column_letter(position + 1) if position is not None else None
+        self.issues.append(ImportIssue(self.row_number, column, COLUMN_BY_KEY[key].header, message, code))
+
+    def too_long(self, key: str, max_length: int) -> None:
+        self.problem(key, "too_long", _("Too long: at most %(limit)d characters.") % {"limit": max_length})
+
+    def required_text(self, key: str, max_length: int) -> str:
+        text = cell_text(self.cell(key))
+        if not text:
+            self.problem(key, "required", _("This column is required."))
+        elif len(text) > max_length:
+            self.too_long(key, max_length)
+        return text
+
+    def optional_text(self, key: str, max_length: int) -> str:
+        text = cell_text(self.cell(key))
+        if len(text) > max_length:
+            self.too_long(key, max_length)
+        return text
+
+    def names(self, key: str) -> list[str]:
+        """The names of a cell that may hold several (、 , ; / or new lines between them)."""
+        return [name.strip() for name in NAME_SEPARATORS.split(cell_text(self.cell(key))) if name.strip()]
+
+    # --- Columns
+
+    def number(self, first_row_of_number: dict[str, int]) -> str:
+        number = number_text(self.cell("number"))
         if not number:
-            problem("number", "required", _("This column is required."))
+            self.problem("number", "required", _("This column is required."))
         elif len(number) > 20:
-            problem("number", "too_long", _("Too long: at most %(limit)d characters.") % {"limit": 20})
+            self.too_long("number", 20)
         elif number in first_row_of_number:
-            problem(
-                "number",
-                "duplicate_number",
-                _("Number %(number)s is used twice: also in row %(row)d.")
-                % {"number": number, "row": first_row_of_number[number]},
+            message = _("Number %(number)s is used twice: also in row %(row)d.")
+            self.problem("number", "duplicate_number", message % {"number": number, "row": first_row_of_number[number]})
+        else:
+            first_row_of_number[number] = self.row_number
+        return number
+
+    def one_unit(self, key: str, name: str) -> OrgUnit | None:
+        matches = _matches(self.directory.units, name)
+        if not matches:
+            message = _('No unit is called "%(name)s". Use a unit\'s full name or short name as kept in the system.')
+            self.problem(key, "unknown_unit", message % {"name": name})
+            return None
+        if len(matches) > 1:
+            message = _('"%(name)s" matches several units: use the full name.')
+            self.problem(key, "ambiguous_unit", message % {"name": name})
+            return None
+        return matches[0]
+
+    def one_person(self, key: str, name: str) -> User | None:
+        matches = _matches(self.directory.people, name)
+        if not matches:
+            self.problem(key, "unknown_person", _('No user is called "%(name)s".') % {"name": name})
+            return None
+        if len(matches) > 1:
+            message = _(
+                '"%(name)s" matches several users: ask an administrator to tell them apart or use the login name.'
             )
-        else:
-            first_row_of_number[number] = row_number
-        title = required_text("title", 200)
-        description = optional_text("description", 5000)
+            self.problem(key, "ambiguous_person", message % {"name": name})
+            return None
+        return matches[0]
 
-        lead_name = cell_text(cell("lead_unit"))
-        lead_unit = None
-        lead_carries = True
-        cooperating = []
-        if not lead_name:
-            problem("lead_unit", "required", _("This column is required."))
-        elif means_every_branch(lead_name) and not directory.units.get(lead_name):
-            # 牵头单位 各党支部: every branch carries it alike, and the committee at the top leads it.
-            lead_carries = False
-            cooperating = every_branch("lead_unit")
-            if len(directory.top_committees) == 1:
-                lead_unit = directory.top_committees[0]
-            else:
-                message = _(
-                    "“%(name)s” means every branch, but the system holds %(count)d top-level committees: name one "
-                    "lead unit, and put “%(name)s” under cooperating units."
-                )
-                problem(
-                    "lead_unit",
-                    "no_single_committee",
-                    message % {"name": lead_name, "count": len(directory.top_committees)},
-                )
-        elif NAME_SEPARATORS.search(lead_name):
+    def every_branch(self, key: str) -> list[OrgUnit]:
+        if not self.directory.branches:
+            message = _("No unit is a party branch (党支部) yet, so “%(name)s” names nobody: list the units.")
+            self.problem(key, "no_branches", message % {"name": cell_text(self.cell(key))})
+        return list(self.directory.branches)
+
+    def lead_unit(self) -> tuple[OrgUnit | None, bool, list[OrgUnit]]:
+        """The lead unit, whether it carries the task itself, and the units 牵头单位 already names as carrying it
+        (各党支部: every branch carries it alike, and the committee at the top leads it)."""
+        name = cell_text(self.cell("lead_unit"))
+        if not name:
+            self.problem("lead_unit", "required", _("This column is required."))
+            return None, True, []
+        if means_every_branch(name) and not self.directory.units.get(name):
+            branches = self.every_branch("lead_unit")
+            if len(self.directory.top_committees) == 1:
+                return self.directory.top_committees[0], False, branches
+            message = _(
+                "“%(name)s” means every branch, but the system holds %(count)d top-level committees: name one "
+                "lead unit, and put “%(name)s” under cooperating units."
+            )
+            values = {"name": name, "count": len(self.directory.top_committees)}
+            self.problem("lead_unit", "no_single_committee", message % values)
+            return None, False, branches
+        if NAME_SEPARATORS.search(name):
             message = _("Only one lead unit per key task; put the others under cooperating units.")
-            problem("lead_unit", "several_lead_units", message)
-        else:
-            lead_unit = one_unit("lead_unit", lead_name)
-        for name in NAME_SEPARATORS.split(cell_text(cell("cooperating_units"))):
-            name = name.strip()
-            if not name:
-                continue
-            if means_every_branch(name) and not directory.units.get(name):
-                found = every_branch("cooperating_units")
+            self.problem("lead_unit", "several_lead_units", message)
+            return None, True, []
+        return self.one_unit("lead_unit", name), True, []
+
+    def cooperating_units(self, lead_unit: OrgUnit | None, lead_carries: bool, units: list) -> list[OrgUnit]:
+        units = list(units)
+        for name in self.names("cooperating_units"):
+            if means_every_branch(name) and not self.directory.units.get(name):
+                found = self.every_branch("cooperating_units")
             else:
-                found = [one_unit("cooperating_units", name)]
+                found = [self.one_unit("cooperating_units", name)]
             for unit in found:
-                if unit is not None and (unit != lead_unit or not lead_carries) and unit not in cooperating:
-                    cooperating.append(unit)
+                if unit is not None and (unit != lead_unit or not lead_carries) and unit not in units:
+                    units.append(unit)
+        return units
 
-        leader_name = cell_text(cell("leader"))
-        leader = one_person("leader", leader_name) if leader_name else None
-        owners = []
-        for name in NAME_SEPARATORS.split(cell_text(cell("owner"))):
-            name = name.strip()
-            if name:
-                person = one_person("owner", name)
-                if person is not None and person not in owners:
-                    owners.append(person)
+    def owners(self) -> list[User]:
+        people = []
+        for name in self.names("owner"):
+            person = self.one_person("owner", name)
+            if person is not None and person not in people:
+                people.append(person)
+        return people
 
+    def dates(self) -> dict[str, dt.date]:
         dates = {}
         for key in ("start", "deadline"):
-            raw = cell(key)
+            raw = self.cell(key)
             if raw is None or cell_text(raw) == "":
-                problem(key, "required", _("This column is required."))
+                self.problem(key, "required", _("This column is required."))
                 continue
-            day = cell_date(raw, year)
+            day = cell_date(raw, self.year)
             if day is None:
-                problem(
-                    key,
-                    "bad_date",
-                    _('"%(value)s" is not a date. Type a date such as 2023-03-31 or 2023/3/31.')
-                    % {"value": cell_text(raw)},
-                )
+                message = _('"%(value)s" is not a date. Type a date such as 2023-03-31 or 2023/3/31.')
+                self.problem(key, "bad_date", message % {"value": cell_text(raw)})
             else:
                 dates[key] = day
         if "start" in dates and "deadline" in dates and dates["deadline"] < dates["start"]:
-            problem(
-                "deadline",
-                "deadline_before_start",
-                _("The deadline %(deadline)s is before the start %(start)s.")
-                % {"deadline": dates["deadline"].isoformat(), "start": dates["start"].isoformat()},
-            )
+            message = _("The deadline %(deadline)s is before the start %(start)s.")
+            values = {"deadline": dates["deadline"].isoformat(), "start": dates["start"].isoformat()}
+            self.problem("deadline", "deadline_before_start", message % values)
+        return dates
 
-        metric = optional_text("metric", 50)
-        metric_unit = optional_text("metric_unit", 10)
-        target = None
+    def target(self, metric: str) -> Decimal | None:
         try:
-            target = cell_decimal(cell("target"))
-            if target is not None and (target < 0 or target >= Decimal("1e10")):
-                problem("target", "bad_number", _("The target must be a number from 0 up."))
-                target = None
-            elif target is not None and not metric:
-                message = _("A target needs a metric: say what is counted (e.g. 中心组学习).")
-                problem("metric", "target_without_metric", message)
+            target = cell_decimal(self.cell("target"))
         except (InvalidOperation, ValueError):
             message = _('"%(value)s" is not a number. Type the number only; put its unit (次, 项) under metric unit.')
-            problem("target", "bad_number", message % {"value": cell_text(cell("target"))})
-        weight = Decimal(1)
-        try:
-            typed = cell_decimal(cell("weight"))
-            if typed is not None:
-                if typed <= 0 or typed >= Decimal("10000"):
-                    problem("weight", "bad_number", _("The weight must be a number greater than 0."))
-                else:
-                    weight = typed.quantize(Decimal("0.01"))
-        except (InvalidOperation, ValueError):
-            problem("weight", "bad_number", _('"%(value)s" is not a number.') % {"value": cell_text(cell("weight"))})
-        cadence_text = cell_text(cell("cadence"))
-        cadence = KeyTask.Cadence.QUARTERLY
-        if cadence_text:
-            cadence = CADENCES.get(cadence_text.lower().replace(" ", ""))
-            if cadence is None:
-                message = _('Unknown reporting cadence "%(value)s": use 每月, 每季度 or 一次.')
-                problem("cadence", "unknown_cadence", message % {"value": cadence_text})
+            self.problem("target", "bad_number", message % {"value": cell_text(self.cell("target"))})
+            return None
+        if target is not None and (target < 0 or target >= Decimal("1e10")):
+            self.problem("target", "bad_number", _("The target must be a number from 0 up."))
+            return None
+        if target is not None and not metric:
+            message = _("A target needs a metric: say what is counted (e.g. 中心组学习).")
+            self.problem("metric", "target_without_metric", message)
+        return target
 
-        issues.extend(row_issues)
-        if not row_issues:
-            parsed.append(
-                PlanRow(
-                    row=row_number,
-                    area=area,
-                    number=number,
-                    title=title,
-                    description=description,
-                    lead_unit=lead_unit,
-                    cooperating_units=cooperating,
-                    leader=leader,
-                    owners=owners,
-                    start=dates["start"],
-                    deadline=dates["deadline"],
-                    metric=metric,
-                    metric_unit=metric_unit,
-                    target=target.quantize(Decimal("0.01")) if target is not None else None,
-                    weight=weight,
-                    cadence=cadence,
-                    lead_carries=lead_carries,
-                )
-            )
-    # Owners must belong to one of the task's units when several are named (each takes his unit's share).
-    if not issues:
-        for row in parsed:
-            if len(row.owners) > 1:
-                for person in row.owners:
-                    if not any(person.pk in directory.unit_members.get(unit.pk, ()) for unit in row.units):
-                        position = positions["owner"]
-                        issues.append(
-                            ImportIssue(
-                                row.row,
-                                get_column_letter(position + 1),
-                                COLUMN_BY_KEY["owner"].header,
-                                _("%(name)s belongs to none of this key task's units.") % {"name": person.display_name},
-                                "owner_not_member",
-                            )
-                        )
-    return parsed, issues
+    def weight(self) -> Decimal:
+        try:
+            typed = cell_decimal(self.cell("weight"))
+        except (InvalidOperation, ValueError):
+            message = _('"%(value)s" is not a number.') % {"value": cell_text(self.cell("weight"))}
+            self.problem("weight", "bad_number", message)
+            return Decimal(1)
+        if typed is None:
+            return Decimal(1)
+        if typed <= 0 or typed >= Decimal("10000"):
+            self.problem("weight", "bad_number", _("The weight must be a number greater than 0."))
+            return Decimal(1)
+        return typed.quantize(Decimal("0.01"))
+
+    def cadence(self) -> str | None:
+        text = cell_text(self.cell("cadence"))
+        if not text:
+            return KeyTask.Cadence.QUARTERLY
+        cadence = CADENCES.get(text.lower().replace(" ", ""))
+        if cadence is None:
+            message = _('Unknown reporting cadence "%(value)s": use 每月, 每季度 or 一次.')
+            self.problem("cadence", "unknown_cadence", message % {"value": text})
+        return cadence

@@ -19,7 +19,24 @@ def plan_template_workbook() -> bytes:
     sheet.title = "任务清单"
     lists = workbook.create_sheet("选项")
     lists.sheet_state = "hidden"
+    _header(sheet)
+    _validations(sheet, _option_ranges(lists))
+    # Excel turns a typed 2.10 into the number 2.1: the number column is text.
+    for row in range(3, 203):
+        sheet[f"{_letter_of('number')}{row}"].number_format = "@"
+        for key in ("start", "deadline"):
+            sheet[f"{_letter_of(key)}{row}"].number_format = "yyyy-mm-dd"
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
 
+
+def _letter_of(key: str) -> str:
+    return get_column_letter([column.key for column in COLUMNS].index(key) + 1)
+
+
+def _header(sheet) -> None:
+    """The column names (required ones starred) and, under them, the explanation row."""
     header_font = Font(name="黑体", bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="B22222")
     hint_font = Font(name="宋体", italic=True, color="666666", size=9)
@@ -33,71 +50,74 @@ def plan_template_workbook() -> bytes:
     sheet.row_dimensions[2].height = 48
     sheet.freeze_panes = "A3"
 
+
+def _option_ranges(lists) -> dict[str, str]:
+    """The drop-down lists written on the hidden sheet; the cell range of each."""
     units = list(OrgUnit.objects.filter(is_active=True).order_by("sort_order", "name").values_list("name", flat=True))
     options = {
         "area": [name for _, name in DEFAULT_AREAS],
         "unit": units or ["（请先在系统中维护单位）"],
         "cadence": CADENCE_CHOICES,
     }
+    ranges = {}
     for list_index, (name, values) in enumerate(options.items(), start=1):
         letter = get_column_letter(list_index)
         lists.cell(row=1, column=list_index, value=name)
         for row, value in enumerate(values, start=2):
             write_text_cell(lists.cell(row=row, column=list_index), value)  # unit names are user text
-        options[name] = f"选项!${letter}$2:${letter}${len(values) + 1}"
+        ranges[name] = f"选项!${letter}$2:${letter}${len(values) + 1}"
+    return ranges
 
-    def letter_of(key: str) -> str:
-        return get_column_letter([column.key for column in COLUMNS].index(key) + 1)
 
+def _validations(sheet, ranges: dict[str, str]) -> None:
     last = MAX_ROWS + 2
-    # An area not in the list is allowed (a plan may add its own), so that list only warns.
-    area_list = DataValidation(
-        type="list",
-        formula1=options["area"],
-        allow_blank=True,
-        errorStyle="warning",
-        error="不在常用方面列表中，确认要新增此方面吗？",
-        errorTitle="工作方面",
-    )
-    unit_list = DataValidation(
-        type="list",
-        formula1=options["unit"],
-        allow_blank=True,
-        error="请从列表中选择系统中已有的单位。",
-        errorTitle="牵头单位",
-    )
-    cadence_list = DataValidation(
-        type="list",
-        formula1=options["cadence"],
-        allow_blank=True,
-        error="请选择：每月、每季度或一次。",
-        errorTitle="反馈频次",
-    )
-    date_rule = DataValidation(
-        type="date",
-        operator="greaterThan",
-        formula1="36526",
-        allow_blank=True,
-        error="请输入日期，如 2023-03-31。",
-        errorTitle="日期",
-    )
-    for validation in (area_list, unit_list, cadence_list, date_rule):
+    rules = [
+        # An area not in the list is allowed (a plan may add its own), so that list only warns.
+        (
+            DataValidation(
+                type="list",
+                formula1=ranges["area"],
+                allow_blank=True,
+                errorStyle="warning",
+                error="不在常用方面列表中，确认要新增此方面吗？",
+                errorTitle="工作方面",
+            ),
+            ["area"],
+        ),
+        (
+            DataValidation(
+                type="list",
+                formula1=ranges["unit"],
+                allow_blank=True,
+                error="请从列表中选择系统中已有的单位。",
+                errorTitle="牵头单位",
+            ),
+            ["lead_unit"],
+        ),
+        (
+            DataValidation(
+                type="list",
+                formula1=ranges["cadence"],
+                allow_blank=True,
+                error="请选择：每月、每季度或一次。",
+                errorTitle="反馈频次",
+            ),
+            ["cadence"],
+        ),
+        (
+            DataValidation(
+                type="date",
+                operator="greaterThan",
+                formula1="36526",
+                allow_blank=True,
+                error="请输入日期，如 2023-03-31。",
+                errorTitle="日期",
+            ),
+            ["start", "deadline"],
+        ),
+    ]
+    for validation, keys in rules:
         validation.showErrorMessage = True
-    for validation, keys in (
-        (area_list, ["area"]),
-        (unit_list, ["lead_unit"]),
-        (cadence_list, ["cadence"]),
-        (date_rule, ["start", "deadline"]),
-    ):
         sheet.add_data_validation(validation)
         for key in keys:
-            validation.add(f"{letter_of(key)}3:{letter_of(key)}{last}")
-    # Excel turns a typed 2.10 into the number 2.1: the number column is text.
-    for row in range(3, 203):
-        sheet[f"{letter_of('number')}{row}"].number_format = "@"
-        for key in ("start", "deadline"):
-            sheet[f"{letter_of(key)}{row}"].number_format = "yyyy-mm-dd"
-
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    return buffer.getvalue()
+            validation.add(f"{_letter_of(key)}3:{_letter_of(key)}{last}")

@@ -90,22 +90,7 @@ def _remind(
 
 
 def _assignment_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audience) -> list[Reminder]:
-    rows: list[Reminder] = []
-    report_day = calendar.next_workday(today.replace(day=REPORT_DAY))
-    # 本月待反馈 is one rule (tasks.selectors.home), shared with the secretary's home and the list filter.
-    monthly_due = (
-        set(
-            awaiting_monthly_report(
-                Assignment.objects.filter(key_task__plan__status=AnnualPlan.Status.PUBLISHED), today=today
-            ).values_list("id", flat=True)
-        )
-        if today >= report_day and report_day.month == today.month
-        else set()
-    )
-    # Thousands of assignments share a few hundred deadlines: count working days once per deadline.
-    workdays_left: dict[dt.date, int] = {}
-    workdays_late: dict[dt.date, int] = {}
-    month = f"{today:%Y-%m}"
+    ladder = _Ladder(today=today, calendar=calendar, audience=audience)
     assignments = Assignment.objects.filter(
         status=Assignment.Status.IN_PROGRESS, key_task__plan__status=AnnualPlan.Status.PUBLISHED
     ).values_list(
@@ -119,73 +104,101 @@ def _assignment_reminders(*, today: dt.date, calendar: WorkCalendar, audience: A
         "key_task__responsible_leader_id",
         "unit__name",
         "unit__short_name",
+        named=True,
     )
-    for (
-        assignment_id,
-        deadline,
-        unit_id,
-        owner_id,
-        progress,
-        number,
-        title,
-        leader_id,
-        unit_name,
-        unit_short,
-    ) in assignments.iterator(chunk_size=5000):
-        info = TaskInfo(assignment_id, number, title, unit_short or unit_name, deadline, progress)
-        owner = [owner_id] if owner_id else []
-        secretaries = audience.secretaries.get(unit_id, [])
-        if deadline >= today:
-            if deadline not in workdays_left:
-                workdays_left[deadline] = _workdays_before(calendar, today, deadline)
-            left = workdays_left[deadline]
-            for limit, band in DUE_SOON_BANDS:
-                if left <= limit:
-                    rows += _remind(
-                        audience,
-                        info,
-                        due_soon_texts(info, left),
-                        kind=Kind.DUE_SOON,
-                        period=f"{band}:{deadline}",
-                        user_ids=owner + (secretaries if band == "d1" else []),
-                        unit_ids=[unit_id],
-                    )
-                    break
-        else:
-            if deadline not in workdays_late:
-                workdays_late[deadline] = calendar.workdays_between(deadline, today)
-            overdue = workdays_late[deadline]
-            if overdue >= 1:
-                step = (overdue - 1) // OVERDUE_EVERY * OVERDUE_EVERY + 1
-                rows += _remind(
-                    audience,
-                    info,
-                    overdue_texts(info, overdue),
-                    kind=Kind.OVERDUE,
-                    period=f"o{step}:{deadline}",
-                    user_ids=owner + secretaries,
-                    unit_ids=[unit_id],
-                )
-            if overdue >= ESCALATE_AFTER and leader_id:
-                rows += _remind(
-                    audience,
-                    info,
-                    escalation_texts(info, overdue),
-                    kind=Kind.ESCALATION,
-                    period=f"{deadline}",
-                    user_ids=[leader_id],
-                )
-        if assignment_id in monthly_due:
-            rows += _remind(
-                audience,
-                info,
-                report_due_texts(info, month),
-                kind=Kind.REPORT_DUE,
-                period=month,
-                user_ids=owner,
-                unit_ids=[unit_id],
-            )
+    rows: list[Reminder] = []
+    for row in assignments.iterator(chunk_size=5000):
+        rows += ladder.reminders(row)
     return rows
+
+
+class _Ladder:
+    """The rungs of DOMAIN.md's ladder that one open assignment has reached today: due soon, overdue,
+    escalation, monthly report due."""
+
+    def __init__(self, *, today: dt.date, calendar: WorkCalendar, audience: Audience):
+        self.today, self.calendar, self.audience = today, calendar, audience
+        self.month = f"{today:%Y-%m}"
+        report_day = calendar.next_workday(today.replace(day=REPORT_DAY))
+        # 本月待反馈 is one rule (tasks.selectors.home), shared with the secretary's home and the list filter.
+        self.monthly_due = (
+            set(
+                awaiting_monthly_report(
+                    Assignment.objects.filter(key_task__plan__status=AnnualPlan.Status.PUBLISHED), today=today
+                ).values_list("id", flat=True)
+            )
+            if today >= report_day and report_day.month == today.month
+            else set()
+        )
+        # Thousands of assignments share a few hundred deadlines: count working days once per deadline.
+        self.workdays_left: dict[dt.date, int] = {}
+        self.workdays_late: dict[dt.date, int] = {}
+
+    def reminders(self, row) -> list[Reminder]:
+        unit = row.unit__short_name or row.unit__name
+        info = TaskInfo(row.id, row.key_task__number, row.key_task__title, unit, row.deadline, row.progress)
+        owner = [row.owner_id] if row.owner_id else []
+        late = row.deadline < self.today
+        rows = self.overdue(row, info, owner) if late else self.due_soon(row, info, owner)
+        if row.id in self.monthly_due:
+            rows += _remind(
+                self.audience,
+                info,
+                report_due_texts(info, self.month),
+                kind=Kind.REPORT_DUE,
+                period=self.month,
+                user_ids=owner,
+                unit_ids=[row.unit_id],
+            )
+        return rows
+
+    def due_soon(self, row, info: TaskInfo, owner: list[int]) -> list[Reminder]:
+        deadline = row.deadline
+        if deadline not in self.workdays_left:
+            self.workdays_left[deadline] = _workdays_before(self.calendar, self.today, deadline)
+        left = self.workdays_left[deadline]
+        for limit, band in DUE_SOON_BANDS:
+            if left <= limit:
+                secretaries = self.audience.secretaries.get(row.unit_id, []) if band == "d1" else []
+                return _remind(
+                    self.audience,
+                    info,
+                    due_soon_texts(info, left),
+                    kind=Kind.DUE_SOON,
+                    period=f"{band}:{deadline}",
+                    user_ids=owner + secretaries,
+                    unit_ids=[row.unit_id],
+                )
+        return []
+
+    def overdue(self, row, info: TaskInfo, owner: list[int]) -> list[Reminder]:
+        deadline = row.deadline
+        if deadline not in self.workdays_late:
+            self.workdays_late[deadline] = self.calendar.workdays_between(deadline, self.today)
+        overdue = self.workdays_late[deadline]
+        rows = []
+        if overdue >= 1:
+            step = (overdue - 1) // OVERDUE_EVERY * OVERDUE_EVERY + 1
+            rows += _remind(
+                self.audience,
+                info,
+                overdue_texts(info, overdue),
+                kind=Kind.OVERDUE,
+                period=f"o{step}:{deadline}",
+                user_ids=owner + self.audience.secretaries.get(row.unit_id, []),
+                unit_ids=[row.unit_id],
+            )
+        leader_id = row.key_task__responsible_leader_id
+        if overdue >= ESCALATE_AFTER and leader_id:
+            rows += _remind(
+                self.audience,
+                info,
+                escalation_texts(info, overdue),
+                kind=Kind.ESCALATION,
+                period=f"{deadline}",
+                user_ids=[leader_id],
+            )
+        return rows
 
 
 def _review_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audience) -> list[Reminder]:
