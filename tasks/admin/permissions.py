@@ -38,3 +38,17 @@ class ChinesePermissionsMixin:
             formfield.queryset = formfield.queryset.select_related("content_type")
             formfield.label_from_instance = permission_label
         return formfield
+
+
+class ReadOnlyAdminMixin:
+    """For a log (the audit log, the change records, the administrator accounts' list): searchable, never
+    added to, edited or deleted in the admin. After DutyAdminMixin in the bases, so the duty decides who looks."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -9,13 +9,14 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from tasks.admin.accounts import PasswordByServiceMixin
+from tasks.admin.permissions import ReadOnlyAdminMixin
 from tasks.models import AdministratorAccount, AuditEntry
 from tasks.security import duties
 from tasks.security.duties import DutyAdminMixin
 
 
 @admin.register(AuditEntry)
-class AuditEntryAdmin(DutyAdminMixin, admin.ModelAdmin):
+class AuditEntryAdmin(DutyAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["created_at", "username", "ip", "action", "object_type", "object_id", "object_repr", "result"]
     list_filter = ["action", "result", "created_at"]
     search_fields = ["username", "ip", "object_repr", "object_type", "object_id"]
@@ -23,23 +24,15 @@ class AuditEntryAdmin(DutyAdminMixin, admin.ModelAdmin):
     readonly_fields = [field.name for field in AuditEntry._meta.fields]
     list_per_page = 50
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def get_actions(self, request):
         return {}
 
 
 @admin.register(AdministratorAccount)
-class AdministratorAccountAdmin(DutyAdminMixin, PasswordByServiceMixin, DjangoUserAdmin):
+class AdministratorAccountAdmin(DutyAdminMixin, ReadOnlyAdminMixin, PasswordByServiceMixin, DjangoUserAdmin):
     """The security administrator's list of administrator accounts, with one thing to do: reset a password
-    (tasks.services.accounts.user_password_set, which makes the owner choose a new one at the next login)."""
+    (tasks.services.accounts.user_password_set, which makes the owner choose a new one at the next login).
+    Nothing else is edited: the password page asks tasks.security.duties.may_set_password itself."""
 
     list_filter = ["admin_duty", "is_active"]
     search_fields = ["username", "full_name"]
@@ -68,13 +61,3 @@ class AdministratorAccountAdmin(DutyAdminMixin, PasswordByServiceMixin, DjangoUs
             return format_html('<a href="{}">{}</a>', url, _("Reset password"))
 
         return ["username", "full_name", "admin_duty", "is_active", "password_changed_at", reset_password]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        # Nothing here is edited; the password page asks tasks.security.duties.may_set_password itself.
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -13,7 +13,7 @@ from tasks.admin.accounts import (
     MembershipServiceMixin,
     PasswordByServiceMixin,
 )
-from tasks.admin.permissions import ChinesePermissionsMixin
+from tasks.admin.permissions import ChinesePermissionsMixin, ReadOnlyAdminMixin
 from tasks.models import (
     AnnualPlan,
     Area,
@@ -352,22 +352,13 @@ class WorkdayOverrideAdmin(DutyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "date"
 
 
-class ChangeRecordAdmin(DutyAdminMixin, admin.ModelAdmin):
+class ChangeRecordAdmin(DutyAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The change log (django-simple-history): searchable, never editable."""
 
     list_display = ["history_date", "history_type", "history_user", "ip_address", "__str__"]
     list_filter = ["history_type", "history_date"]
     search_fields = ["history_user__username", "history_user__full_name", "ip_address", "history_change_reason"]
     date_hierarchy = "history_date"
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 for tracked in (AnnualPlan, KeyTask, Assignment, ProgressReport, ExtensionRequest):

@@ -11,25 +11,15 @@ from django.forms.models import fields_for_model, model_to_dict
 from django.utils.translation import gettext_lazy as _
 
 from tasks.models import Assignment, KeyTask, Membership, OrgUnit, User
+from tasks.services import plans as plan_services
 
 
 def _date_input():
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-KEY_TASK_FIELDS = [
-    "title",
-    "description",
-    "start_date",
-    "deadline",
-    "metric_name",
-    "metric_unit",
-    "target_value",
-    "weight",
-    "cadence",
-    "responsible_leader",
-    "evidence_required",
-]
+# What the committee edits on a key task: the service's list, one definition.
+KEY_TASK_FIELDS = list(plan_services.KEY_TASK_FIELDS)
 
 
 class KeyTaskForm(forms.Form):

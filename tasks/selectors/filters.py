@@ -77,6 +77,14 @@ class _PlanFilterSet(django_filters.FilterSet):
             pk__in=access.visible_key_tasks(user).filter(plan=plan).values("responsible_leader")
         ).order_by("full_name")
 
+    def filter_deadline(self, queryset, name, value):
+        """The deadline of what is listed (an assignment's, or a key task's) within the range."""
+        if value.start:
+            queryset = queryset.filter(deadline__gte=value.start)
+        if value.stop:
+            queryset = queryset.filter(deadline__lte=value.stop)
+        return queryset
+
 
 # The largest id a database column holds (a signed 64-bit integer, BigAutoField).
 MAX_ID = 2**63 - 1
@@ -145,13 +153,6 @@ class AssignmentFilter(_PlanFilterSet):
     def filter_leader(self, queryset, name, value):
         return queryset.filter(key_task__responsible_leader=value)
 
-    def filter_deadline(self, queryset, name, value):
-        if value.start:
-            queryset = queryset.filter(deadline__gte=value.start)
-        if value.stop:
-            queryset = queryset.filter(deadline__lte=value.stop)
-        return queryset
-
 
 class KeyTaskFilter(_PlanFilterSet):
     """A key task matches a unit, light or owner filter when one of its visible assignments does."""
@@ -184,13 +185,6 @@ class KeyTaskFilter(_PlanFilterSet):
 
     def filter_leader(self, queryset, name, value):
         return queryset.filter(responsible_leader=value)
-
-    def filter_deadline(self, queryset, name, value):
-        if value.start:
-            queryset = queryset.filter(deadline__gte=value.start)
-        if value.stop:
-            queryset = queryset.filter(deadline__lte=value.stop)
-        return queryset
 
 
 def filtered_assignments(data, *, user, plan, today, calendar) -> tuple[AssignmentFilter, QuerySet]:

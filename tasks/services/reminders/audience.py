@@ -42,18 +42,13 @@ class Audience:
         }
         parents = dict(OrgUnit.objects.values_list("id", "parent_id"))
         direct: dict[int, list[int]] = defaultdict(list)
-        committee: list[int] = []
-        for unit_id, user_id, role in (
-            Membership.objects.filter(role__in=[Membership.Role.SECRETARY, Membership.Role.COMMITTEE])
+        for unit_id, user_id in (
+            Membership.objects.filter(role=Membership.Role.SECRETARY)
             .order_by("unit_id", "user_id")
-            .values_list("unit_id", "user_id", "role")
+            .values_list("unit_id", "user_id")
         ):
-            if user_id not in users:
-                continue
-            if role == Membership.Role.SECRETARY:
+            if user_id in users:
                 direct[unit_id].append(user_id)
-            elif user_id not in committee:
-                committee.append(user_id)
         secretaries = {}
         for unit_id in parents:
             # A sub-branch without its own secretary is run by the secretary of the unit above it.
@@ -62,7 +57,9 @@ class Audience:
                 seen.add(current)
                 current = parents.get(current)
             secretaries[unit_id] = direct.get(current, []) if current is not None else []
-        reviewers, unit_reviewers = access.reviewers_by_unit(users)
+        # Committee members review every unit's reports: the committee and the reviewers come from one place.
+        committee, unit_reviewers = access.reviewers_by_unit(users)
+        reviewers = list(committee)
         robots, committee_units = {}, []
         for unit in OrgUnit.objects.filter(is_active=True).exclude(robot_kind="").exclude(robot_webhook_url=""):
             robots[unit.pk] = unit.robot_kind
