@@ -127,9 +127,18 @@ class User(AbstractUser):
         self.must_change_password = False
         self.has_demo_password = False
 
+    # The fields a name is shown from: lists of hundreds of people read these and call display_name_of, without
+    # loading each account.
+    DISPLAY_FIELDS = ("full_name", "first_name", "last_name", "username")
+
     @property
     def display_name(self) -> str:
-        return self.full_name or self.get_full_name() or self.username
+        return User.display_name_of(self.full_name, self.first_name, self.last_name, self.username)
+
+    @staticmethod
+    def display_name_of(full_name: str, first_name: str, last_name: str, username: str) -> str:
+        """The full name (姓名), else first and last name, else the login name."""
+        return full_name or f"{first_name} {last_name}".strip() or username
 
 
 class OrgUnit(models.Model):
@@ -177,9 +186,16 @@ class OrgUnit(models.Model):
     def __str__(self):
         return self.name
 
+    LABEL_FIELDS = ("short_name", "name")
+
     @property
     def label(self) -> str:
-        return self.short_name or self.name
+        return OrgUnit.label_of(self.short_name, self.name)
+
+    @staticmethod
+    def label_of(short_name: str, name: str) -> str:
+        """A unit as lists and tables name it: its short name, else its name."""
+        return short_name or name
 
 
 class Membership(models.Model):

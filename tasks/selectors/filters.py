@@ -212,25 +212,30 @@ def filtered_key_tasks(data, *, user, plan) -> tuple[KeyTaskFilter, QuerySet]:
     return filterset, queryset
 
 
-# The model filters whose <option>s the list pages show, and the attribute each option is labelled with.
-CHOICE_LABELS = {"area": "name", "unit": "label", "owner": "display_name", "leader": "display_name"}
+# The model filters whose <option>s the list pages show: the fields each option is labelled from, and how.
+CHOICE_LABELS = {
+    "area": (("name",), str),
+    "unit": (OrgUnit.LABEL_FIELDS, OrgUnit.label_of),
+    "owner": (User.DISPLAY_FIELDS, User.display_name_of),
+    "leader": (User.DISPLAY_FIELDS, User.display_name_of),
+}
 
 
 def filter_choices(filterset) -> dict[str, list[tuple[str, str, bool]]]:
     """(value, label, chosen) for each model filter's options, limited to what the user may see.
 
-    At provincial scale a unit or owner filter offers 500 choices: loading them took ~30 ms of every list
-    page, so the labels (text, not HTML) are kept in the shared cache until the next write; the key is the
-    choices' SQL, which holds what this user may see. A person's renamed account is not such a write (logins
-    save accounts too often): the old name may show here for up to the cache's five minutes."""
-    return {name: _choices(filterset, name, label) for name, label in CHOICE_LABELS.items()}
+    At provincial scale a unit or owner filter offers 500 choices. They are read as values, not as 500 loaded
+    accounts and units, and the labels (text, not HTML) are kept in the shared cache until the next write; the
+    key is the choices' SQL, which holds what this user may see. A person's renamed account is not such a write
+    (logins save accounts too often): the old name may show here for up to the cache's five minutes."""
+    return {name: _choices(filterset, name, *labelled) for name, labelled in CHOICE_LABELS.items()}
 
 
-def _choices(filterset, name: str, label_attr: str) -> list[tuple[str, str, bool]]:
+def _choices(filterset, name: str, fields: tuple[str, ...], label) -> list[tuple[str, str, bool]]:
     queryset = filterset.filters[name].queryset
     options = cache.cached(
-        ("filter-choices", cache.query_key(queryset), label_attr),
-        lambda: [(str(obj.pk), str(getattr(obj, label_attr))) for obj in queryset],
+        ("filter-choices", cache.query_key(queryset), fields),
+        lambda: [(str(pk), label(*values)) for pk, *values in queryset.values_list("pk", *fields)],
     )
     chosen = str(filterset.form[name].value() or "")
-    return [(value, label, value == chosen) for value, label in options]
+    return [(value, text, value == chosen) for value, text in options]
