@@ -17,6 +17,8 @@ LONG_FUNCTIONS: dict[str, str] = {
     "tasks/services/orglife/meetings.py:_check": "organisational life is being built this session by its own "
     "helper; split when that work lands",
     "tasks/services/orglife/meetings.py:_save": "as _check",
+    "tasks/services/plan_import/apply.py:apply_rows": "grew this session with the plan pages' import preview "
+    "(what is created, changed, removed); split (create / update / assignment changes) when that work settles",
 }
 
 
