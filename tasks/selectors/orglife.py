@@ -242,7 +242,7 @@ def absent_members(*, unit_ids, today: dt.date | None = None, window_months: int
         first = (first - dt.timedelta(days=1)).replace(day=1)
     missed = (
         Attendance.objects.filter(
-            member__unit_id__in=unit_ids,
+            record__unit_id__in=unit_ids,  # the record's (unit, held_on) index; attendance is only of its own members
             member__status=PartyMember.Status.ACTIVE,
             record__held_on__gte=first,
             record__held_on__lte=today,
