@@ -1,6 +1,6 @@
 from django.urls import path
 
-from tasks.views import api_tokens, dashboard, exports, inbox, lists, orglife, pages, plans, reports, urge
+from tasks.views import api_tokens, bulk, dashboard, exports, inbox, lists, orglife, pages, plans, reports, urge
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -15,11 +15,13 @@ urlpatterns = [
     path("review/", reports.review_queue, name="review_queue"),
     path("reports/<int:pk>/review/", reports.report_review, name="report_review"),
     path("reports/<int:pk>/difficulty/", reports.difficulty_answer_create, name="difficulty_answer"),
+    path("reports/approve/", bulk.reports_approve_many, name="reports_approve_many"),
     path("extensions/<int:pk>/decide/", reports.extension_decide, name="extension_decide"),
     path("evidence/<int:pk>/", reports.evidence_download, name="evidence_download"),
     path("evidence/<int:pk>/view/", reports.evidence_view, name="evidence_view"),
     path("key-tasks/<int:pk>/comments/", reports.comment_create, name="comment_create"),
     path("assignments/<int:pk>/urge/", urge.urge, name="assignment_urge"),
+    path("assignments/urge/", urge.urge_many, name="assignment_urge_many"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),
     path("inbox/<int:pk>/", inbox.inbox_open, name="inbox_open"),

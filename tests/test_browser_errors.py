@@ -284,6 +284,7 @@ COVERED_POST_FORMS = [
     "registration/password_change_form.html",  # test_password_change_wrong_old_password
     "tasks/api_tokens.html",  # tests/test_browser_api_tokens.py; "revoke" is a button without input
     "tasks/assignment_edit.html",  # test_browser_plans: stale version, deadline before the key task's start
+    "tasks/assignment_list.html",  # test_browser_bulk: test_bulk_urge_with_nothing_ticked_and_with_one_urged_today
     "tasks/assignment_remove.html",  # test_browser_plans: test_removing_an_assignment_that_has_just_reported
     "tasks/exports.html",  # rollover and calendar reset: buttons without input
     "tasks/extension_form.html",  # test_extension_with_a_date_before_today
@@ -298,10 +299,10 @@ COVERED_POST_FORMS = [
     "tasks/partials/difficulty.html",  # test_browser_secretary.py: test_committee_answers_a_difficulty
     "tasks/partials/report_form.html",  # test_report_* (out of range, narrative, lowered, refused file, no JS)
     "tasks/partials/review_card.html",  # test_review_return_without_comment, test_review_error_keeps_the_comment
-    "tasks/partials/urge_form.html",  # test_urge_with_an_empty_message
+    "tasks/partials/urge_form.html",  # test_urge_with_an_empty_message, test_browser_bulk: a second urge the same day
     "tasks/plan_close.html",  # test_browser_plans: test_closing_a_year_that_is_not_over
     "tasks/plan_import.html",  # test_plan_import_with_errors
     "tasks/plan_list.html",  # rollover: a button without input (its refusal is a message, test_views_exports)
     "tasks/plan_publish.html",  # test_browser_plans: a second click from another tab, a double click
-    "tasks/review_queue.html",  # test_extension_refused_without_comment
+    "tasks/review_queue.html",  # test_extension_refused_without_comment; test_browser_bulk: bulk approve, none ticked
 ]

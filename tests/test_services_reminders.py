@@ -6,9 +6,19 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
-from tasks.models import InboxMessage, KeyTask, Membership, OrgUnit, ProgressReport, Reminder, Urge
+from tasks.models import (
+    Assignment,
+    AuditEntry,
+    InboxMessage,
+    KeyTask,
+    Membership,
+    OrgUnit,
+    ProgressReport,
+    Reminder,
+    Urge,
+)
 from tasks.selectors import assignment_timeline, weekly_digest
 from tasks.services.reminders import assignment_urge, reminder_scan
 from tasks.services.reports import progress_report_return
@@ -345,13 +355,45 @@ def test_urge_is_sent_at_once_on_a_holiday_to_owner_and_secretary(make_assignmen
     ]
 
 
-def test_urging_twice_sends_twice(make_assignment, member_a, committee):
-    assignment = make_assignment(deadline=dt.date(2024, 9, 30), owner=member_a)
+def test_one_urge_a_working_day_the_second_names_the_first(make_assignment, member_a, committee):
+    """Friday 2024-11-15: urged. The same Friday and the weekend after: refused (days off count with the working
+    day before them), nothing sent. Monday 2024-11-18: the next urge goes."""
+    assignment = make_assignment(deadline=dt.date(2024, 9, 20), owner=member_a)
+    with time_machine.travel(at_nine(dt.date(2024, 11, 15)), tick=False):
+        assignment_urge(assignment=assignment, urged_by=committee)
 
-    assignment_urge(assignment=assignment, urged_by=committee)
-    assignment_urge(assignment=assignment, urged_by=committee)
+    for day in (dt.date(2024, 11, 15), dt.date(2024, 11, 16), dt.date(2024, 11, 17)):
+        with time_machine.travel(at_nine(day), tick=False), pytest.raises(ValidationError) as refused:
+            assignment_urge(assignment=assignment, urged_by=committee, message="再催")
+        assert refused.value.messages == [
+            "Already urged on 2024-11-15 09:00 by 王建国; urges so far: 1. The next urge can go on 2024-11-18."
+        ]
+    assert InboxMessage.objects.filter(user=member_a).count() == 1
+    assert Urge.objects.count() == 1
 
+    with time_machine.travel(at_nine(dt.date(2024, 11, 18)), tick=False):
+        assignment_urge(assignment=assignment, urged_by=committee)
     assert InboxMessage.objects.filter(user=member_a).count() == 2
+
+
+def test_each_urge_is_one_audit_row_with_its_message(make_assignment, member_a, committee):
+    assignment = make_assignment(deadline=dt.date(2024, 9, 20), owner=member_a)
+
+    assignment_urge(assignment=assignment, urged_by=committee, message="请本周内报送进展")
+
+    (row,) = AuditEntry.objects.filter(action=AuditEntry.Action.URGE)
+    assert (row.user, row.object_id, row.detail) == (committee, str(assignment.pk), {"message": "请本周内报送进展"})
+
+
+def test_a_completed_assignment_is_not_urged(make_assignment, member_a, committee):
+    assignment = make_assignment(deadline=dt.date(2024, 9, 20), owner=member_a)
+    Assignment.objects.filter(pk=assignment.pk).update(
+        status=Assignment.Status.COMPLETED, completed_at=dt.date(2024, 9, 1), progress=100
+    )
+
+    with pytest.raises(ValidationError):
+        assignment_urge(assignment=assignment, urged_by=committee)
+    assert not Urge.objects.exists() and not Reminder.objects.exists()
 
 
 def test_only_committee_members_may_urge(assignment_b, secretary_a, secretary_b):

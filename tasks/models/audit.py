@@ -44,6 +44,7 @@ class AuditEntry(models.Model):
         REPORT = "report", _("progress report")
         REVIEW = "review", _("review")
         EXTENSION = "extension", _("extension")
+        URGE = "urge", _("urge")
         EXPORT = "export", _("export")
         IMPORT = "import", _("import")
         PURGE = "purge", _("audit log purge")

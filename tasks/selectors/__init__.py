@@ -2,8 +2,9 @@
 
 `assignments`: rows, the workbench, progress; `dashboard`: the committee dashboard and the paged lists;
 `filters`: the list filters kept in the URL; `timeline`: the history of a key task or an assignment;
-`digest`: the committee's weekly digest; `plans`: which plan a page, an export or a command works on, and
-the committee's plan pages (figures per plan, who is told what when a plan is published).
+`digest`: the committee's weekly digest; `urges`: urges so far and the one-a-working-day limit; `plans`: which
+plan a page, an export or a command works on, and the committee's plan pages (figures per plan, who is told what
+when a plan is published).
 Callers import from here. A test that patches a name looked up by a view patches it here (the views call
 `selectors.workbench`), one looked up inside a module patches that module.
 """
@@ -50,6 +51,7 @@ from tasks.selectors.plans import (
     publish_recipients,
 )
 from tasks.selectors.timeline import TimelineEvent, assignment_timeline, key_task_timeline
+from tasks.selectors.urges import FollowUp, UrgeSummary, follow_ups, next_urge_day, urge_summaries, urge_summary
 
 __all__ = [
     "ASSIGNMENT_ORDERINGS",
@@ -58,11 +60,13 @@ __all__ = [
     "AssignmentRow",
     "Dashboard",
     "Digest",
+    "FollowUp",
     "KeyTaskFilter",
     "LightCounts",
     "MonthPoint",
     "PublishSummary",
     "TimelineEvent",
+    "UrgeSummary",
     "assignment_page",
     "assignment_rows",
     "assignment_timeline",
@@ -74,11 +78,13 @@ __all__ = [
     "filter_choices",
     "filtered_assignments",
     "filtered_key_tasks",
+    "follow_ups",
     "key_task_progress",
     "key_task_timeline",
     "latest_report_ids",
     "light_counts_by_key_task",
     "most_urgent_rows",
+    "next_urge_day",
     "ordering_for",
     "plan_assignments",
     "plan_close_blockers",
@@ -89,6 +95,8 @@ __all__ = [
     "returned_report_to_correct",
     "secretary_counts",
     "sort_units",
+    "urge_summaries",
+    "urge_summary",
     "weekly_digest",
     "workbench",
 ]

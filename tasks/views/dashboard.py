@@ -7,7 +7,7 @@ from django.urls import reverse
 from tasks import access, charts
 from tasks.cache import cached
 from tasks.rules import Light, local_today
-from tasks.selectors import current_plan, dashboard_get, sort_units
+from tasks.selectors import current_plan, dashboard_get, follow_ups, sort_units
 from tasks.selectors.orglife import orglife_summary
 from tasks.views.common import year_param
 
@@ -58,11 +58,14 @@ def dashboard(request):
         ("dashboard", plan.pk, "all" if scope.is_committee else user.pk, local_today()),
         lambda: dashboard_get(user=user, plan=plan),
     )
+    # The red list says when each late unit last reported and was last urged (read fresh: the figures are cached).
+    follow = follow_ups([row.assignment.pk for row in data.red_rows]) if access.can_urge(user) else {}
     units, unit_sort = sort_units(data.units, request.GET.get("sort", "rank"))
     show_all_units = request.GET.get("units") == "all"
     light_urls = {light.value: list_url("assignment_list", plan, light=light.value) for light in Light}
     context.update(
         data=data,
+        red_rows=[(row, follow.get(row.assignment.pk)) for row in data.red_rows],
         is_committee=access.is_committee(user),
         light_items=[(light, count, light_urls[light.value]) for light, count in data.lights.items()],
         light_segments=charts.light_segments(data.lights.items(), light_urls),

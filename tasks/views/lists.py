@@ -4,6 +4,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from tasks import access
+from tasks.forms import UrgeForm
 from tasks.rules import Light, WorkCalendar, local_today
 from tasks.selectors import (
     ASSIGNMENT_ORDERINGS,
@@ -15,6 +16,7 @@ from tasks.selectors import (
     filtered_key_tasks,
     light_counts_by_key_task,
     ordering_for,
+    urge_summaries,
 )
 from tasks.views.common import year_param
 
@@ -40,7 +42,14 @@ def assignment_list(request):
     page, rows = assignment_page(
         filtered, ordering, request.GET.get("page"), size=PAGE_SIZE, today=today, calendar=calendar
     )
+    may_urge = access.can_urge(request.user)
+    if may_urge:
+        urges = urge_summaries([row.assignment.pk for row in rows], calendar=calendar)
+        for row in rows:
+            row.urges = urges[row.assignment.pk]
     context.update(
+        may_urge=may_urge,
+        urge_form=UrgeForm(),
         filter=filterset,
         filter_choices=filter_choices(filterset),
         page=page,

@@ -72,6 +72,8 @@ def assignment_page(request, assignment, *, status=200, **forms):
         "urge_form": UrgeForm(),
         **state,
     }
+    if access.can_urge(user):
+        context["urges"] = selectors.urge_summary(assignment)
     if state["may_report"]:
         context["form"] = _report_form(user, assignment, returned_report=state["returned_report"])
     if state["extension_too_late"]:

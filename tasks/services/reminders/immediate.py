@@ -2,10 +2,16 @@
 published plan, an answered difficulty. Every one goes through `reminder_notify`, so it gets the outbox, the
 unique key, the retries and the sweep. Adding such a kind is one entry in `kinds.KINDS` (immediate=True)."""
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from tasks import access
+from tasks.audit import Action, audit_record
 from tasks.models import Assignment, DifficultyAnswer, ProgressReport, Reminder, Urge
+from tasks.rules import local_today
+from tasks.selectors.urges import urge_summary
 from tasks.services.common import require, require_plan_open
 from tasks.services.reminders.audience import Audience
 from tasks.services.reminders.kinds import is_immediate
@@ -85,12 +91,28 @@ def reminder_difficulty_answered_notify(*, answer: DifficultyAnswer) -> list[Rem
 
 
 def assignment_urge(*, assignment: Assignment, urged_by, message: str = "") -> Urge:
-    """催办: sent at once, holidays included, to the owner and the unit's secretary (and the unit's robot)."""
+    """催办: sent at once, holidays included, to the owner and the unit's secretary (and the unit's robot). At most
+    one a working day per assignment (tasks.selectors.urges): a second is refused with when the last one went."""
     require(access.can_urge(urged_by))
     message = message.strip()[:500]
     with transaction.atomic():
-        assignment = Assignment.objects.select_related("key_task", "unit").get(pk=assignment.pk)
+        # The lock makes two members pressing at once one urge and one refusal, not two urges.
+        assignment = Assignment.objects.select_for_update().select_related("key_task", "unit").get(pk=assignment.pk)
         require_plan_open(assignment.key_task.plan_id)
+        if assignment.is_completed:
+            raise ValidationError(_("This assignment is already completed: there is nothing to urge."), code="done")
+        summary = urge_summary(assignment)
+        if not summary.may_urge_on(local_today()):
+            raise ValidationError(
+                _("Already urged on %(when)s by %(who)s; urges so far: %(count)d. The next urge can go on %(next)s.")
+                % {
+                    "when": timezone.localtime(summary.last_at).strftime("%Y-%m-%d %H:%M"),
+                    "who": summary.last_by,
+                    "count": summary.count,
+                    "next": summary.next_day.isoformat(),
+                },
+                code="urged_today",
+            )
         urge = Urge.objects.create(assignment=assignment, urged_by=urged_by, message=message)
         audience = Audience.load()
         info = TaskInfo.of(assignment)
@@ -107,4 +129,5 @@ def assignment_urge(*, assignment: Assignment, urged_by, message: str = "") -> U
             unit_ids=[assignment.unit_id],
             audience=audience,
         )
+        audit_record(action=Action.URGE, user=urged_by, obj=assignment, detail={"message": message})
     return urge

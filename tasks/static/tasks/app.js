@@ -2,10 +2,22 @@
  *   <select data-autosubmit>  submits its form when changed (the year choosers)
  *   <button data-print>       prints the page (the dashboard)
  *   <button data-submit-once> its form is sent once: a second click (publish, close) sends nothing more
+ *   <div data-check-all="F">  shown with JavaScript only: its checkbox ticks or clears every checkbox of form F
  */
 (function () {
   "use strict";
+  document.querySelectorAll("[data-check-all]").forEach(function (box) {
+    box.hidden = false;
+  });
   document.addEventListener("change", function (event) {
+    var all = event.target.closest("[data-check-all]");
+    if (all) {
+      var name = all.getAttribute("data-check-all");
+      document.querySelectorAll('input[type="checkbox"][form="' + name + '"]').forEach(function (box) {
+        box.checked = event.target.checked;
+      });
+      return;
+    }
     var field = event.target.closest("[data-autosubmit]");
     if (field && field.form) {
       field.form.submit();
