@@ -54,6 +54,10 @@ DJANGO_AND_PACKAGES = [
     gettext_noop("access logs"),
     gettext_noop("Account locked: too many login attempts. Please try again later."),
     gettext_noop("Account locked: too many login attempts. Contact an admin to unlock your account."),
+    # django-cas-ng names its app and models in English only (the group and user permission pickers show them).
+    gettext_noop("Django_Cas_Ng"),
+    gettext_noop("proxy granting ticket"),
+    gettext_noop("session ticket"),
     gettext_noop("Periodic Tasks"),
     gettext_noop("periodic task"),
     gettext_noop("periodic tasks"),

@@ -14,16 +14,33 @@ ACTIONS = {
 }
 
 
+def model_label(model) -> str:
+    """A model's name in the pickers. django-simple-history names its record models "historical <name>" in
+    English, whatever the language, and a many-to-many field's history after the join table
+    ("HistoricalKeyTask_cooperating_units"); packages without Chinese (django-cas-ng) name theirs in English too,
+    which our catalogue translates."""
+    original = getattr(model, "instance_type", None)
+    if original is None:
+        return _(str(model._meta.verbose_name))
+    owner = original._meta.auto_created
+    if owner:
+        field = next(f for f in owner._meta.many_to_many if f.remote_field.through is original)
+        name = f"{owner._meta.verbose_name}·{field.verbose_name}"
+    else:
+        name = str(original._meta.verbose_name)
+    return _("change records of %(model)s") % {"model": name}
+
+
 def permission_label(permission: Permission) -> str:
     content_type = permission.content_type
     model = content_type.model_class()
     try:
-        app = str(apps.get_app_config(content_type.app_label).verbose_name)
+        app = _(str(apps.get_app_config(content_type.app_label).verbose_name))
     except LookupError:
         app = content_type.app_label
     action = permission.codename.split("_", 1)[0]
     if model is not None and action in ACTIONS and permission.codename == f"{action}_{model._meta.model_name}":
-        name = ACTIONS[action](model._meta.verbose_name)
+        name = ACTIONS[action](model_label(model))
     else:
         name = _(permission.name)
     return f"{app} | {name}"

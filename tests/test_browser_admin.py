@@ -1,0 +1,67 @@
+"""The admin's account and group pages read in Chinese in a real browser, words drawn by its JavaScript included
+("Choose 组 by selecting them…"), and the user form has one name field (姓名), not 名字/姓氏 beside it."""
+
+import re
+
+import pytest
+
+from tasks.models import User
+from tests.factories import UserFactory
+from tests.support_browser import page_for
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+ENGLISH_SEEN_BEFORE = [
+    "After you",
+    "This password is too short",
+    "too short",
+    "Choose",
+    "by selecting them",
+    "Available",
+    "Chosen",
+    "Remove all",
+    "First name",
+    "Last name",
+    "historical",
+    "ticket",
+    "Historical",
+]
+# Names that stay as they are in Chinese text: products and the schedule syntax.
+LATIN_ALLOWED = {"Celery", "Cron", "CAS", "Control", "Command", "Mac", "ADMIN", "admin", "sysadmin", "newbie"}
+
+
+def english_words(text: str) -> set[str]:
+    return {word for word in re.findall(r"[A-Za-z][A-Za-z_]{3,}", text) if word not in LATIN_ALLOWED}
+
+
+@pytest.fixture
+def sysadmin(db):
+    return UserFactory(username="sysadmin", full_name="系统管理员", is_staff=True, admin_duty=User.AdminDuty.SYSTEM)
+
+
+@pytest.mark.parametrize("path", ["/admin/tasks/user/add/", "user_change", "/admin/auth/group/add/"])
+def test_the_account_and_group_pages_have_no_english_left(browser, live_server, sysadmin, secretary_a, path, width):
+    if path == "user_change":
+        path = f"/admin/tasks/user/{secretary_a.pk}/change/"
+    page = page_for(browser, live_server, sysadmin, width, path)
+    page.wait_for_load_state("networkidle")  # the pickers are drawn by the admin's JavaScript
+    text = page.inner_text("body")
+    assert [phrase for phrase in ENGLISH_SEEN_BEFORE if phrase in text] == []
+    options = page.locator("select[multiple] option").all_inner_texts()
+    assert sorted({word for option in options for word in english_words(option)}) == []
+    assert "名字" not in text and "姓氏" not in text
+
+
+def test_a_short_password_is_refused_in_chinese(browser, live_server, sysadmin, width):
+    page = page_for(browser, live_server, sysadmin, width, "/admin/tasks/user/add/")
+    page.fill("input[name=username]", "newbie")
+    if page.locator("input[name=usable_password]").count():
+        page.locator("input[name=usable_password][value=true]").check()
+    page.fill("input[name=password1]", "Ab1!")
+    page.fill("input[name=password2]", "Ab1!")
+    page.locator("input[type=submit][name=_save]").click()
+    page.wait_for_load_state()
+    text = page.inner_text("body")
+    assert "密码太短" in text
+    assert [phrase for phrase in ENGLISH_SEEN_BEFORE if phrase in text] == []
+    assert not User.objects.filter(username="newbie").exists()
