@@ -165,3 +165,18 @@ def test_only_reviewers_may_approve_several(client, secretary_a, assignment_a1):
     assert client.post(reverse("reports_approve_many"), {"report": [report.pk]}).status_code == 404
     report.refresh_from_db()
     assert report.state == "submitted"
+
+
+def test_the_audit_log_shows_an_urge_by_its_assignment_and_message(client, committee, late_b):
+    from tasks.models import User
+    from tests.factories import UserFactory
+
+    assignment_urge(assignment=late_b, urged_by=committee, message="请本周内报送")
+    auditor = UserFactory(username="auditor", is_staff=True, admin_duty=User.AdminDuty.AUDIT)
+    client.force_login(auditor)
+
+    page = client.get("/audit/?action=urge").content.decode()
+
+    assert f"承办任务</span> {late_b}" in page
+    assert "<dt>留言</dt><dd>请本周内报送</dd>" in page
+    assert "tasks.assignment#" not in page and "{&#x27;" not in page
