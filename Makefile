@@ -51,7 +51,17 @@ run: $(VENV)/.installed-run | var/static
 	@echo "Starting web (http://127.0.0.1:8000), worker and scheduler. Stop all with Ctrl-C."
 	$(VENV)/bin/honcho --procfile Procfile start
 
-test: $(VENV)/.installed-dev | var/static
+# axe-core for the accessibility tests (tests/test_browser_a11y.py), pinned by tests/browser_assets/package-lock.json:
+# installed here with npm ci, never fetched while the tests run. Without npm the tests skip (in CI they fail).
+AXE := tests/browser_assets/node_modules/axe-core/axe.min.js
+$(AXE): tests/browser_assets/package-lock.json
+	@if command -v npm >/dev/null 2>&1; then \
+	  npm ci --prefix tests/browser_assets --ignore-scripts --no-audit --no-fund --loglevel=error && touch $@; \
+	else \
+	  echo "note: npm not found: the accessibility tests (axe-core) are skipped (apt-get install npm)"; \
+	fi
+
+test: $(VENV)/.installed-dev $(AXE) | var/static
 	$(PY) -m pytest $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-dev

@@ -44,7 +44,7 @@ def settled() -> bool:
 
 
 def test_smtp_down_for_ten_minutes_every_email_arrives_once_after_recovery(
-    production_retries, settings, assignment_a1, assignment_b, committee, secretary_a, secretary_b
+    production_retries, settings, assignment_a1, assignment_b, overdue_b, committee, secretary_a, secretary_b
 ):
     port = free_port()
     use_smtp(settings, port)  # nothing listens there until the server is started
@@ -53,7 +53,8 @@ def test_smtp_down_for_ten_minutes_every_email_arrives_once_after_recovery(
         with SimulatedCelery(start=START) as celery:
             assignment_urge(assignment=assignment_b, urged_by=committee, message="请尽快报送")
             celery.at(dt.timedelta(minutes=3), lambda: assignment_urge(assignment=assignment_a1, urged_by=committee))
-            celery.at(dt.timedelta(minutes=9), lambda: assignment_urge(assignment=assignment_b, urged_by=committee))
+            # Another of branch B's assignments: one urge a working day per assignment.
+            celery.at(dt.timedelta(minutes=9), lambda: assignment_urge(assignment=overdue_b, urged_by=committee))
             celery.at(OUTAGE, server.start)
             celery.run(until=dt.timedelta(hours=2), stop=lambda: celery.elapsed > OUTAGE.total_seconds() and settled())
     finally:
@@ -131,7 +132,7 @@ def wait_for(condition, timeout=60.0) -> None:
 
 
 def test_redis_restarted_while_reminders_wait_in_its_queue_each_arrives_once(
-    settings, private_redis, assignment_a1, assignment_b, committee, secretary_a, secretary_b
+    settings, private_redis, assignment_a1, assignment_b, overdue_b, committee, secretary_a, secretary_b
 ):
     smtp = SmtpServer(free_port())
     smtp.handler = HeldSmtp()
@@ -142,7 +143,7 @@ def test_redis_restarted_while_reminders_wait_in_its_queue_each_arrives_once(
             assignment_urge(assignment=assignment_b, urged_by=committee)
             assert smtp.handler.arrived.wait(10)  # the worker is sending it; the server holds its answer
             assignment_urge(assignment=assignment_a1, urged_by=committee)
-            assignment_urge(assignment=assignment_b, urged_by=committee)
+            assignment_urge(assignment=overdue_b, urged_by=committee)  # one urge a working day per assignment
             assert private_redis.queued() == 2
 
             private_redis.restart()

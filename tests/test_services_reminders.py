@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 import pytest
 import time_machine
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.utils import translation
 
 from tasks.models import (
     Assignment,
@@ -363,10 +364,14 @@ def test_one_urge_a_working_day_the_second_names_the_first(make_assignment, memb
         assignment_urge(assignment=assignment, urged_by=committee)
 
     for day in (dt.date(2024, 11, 15), dt.date(2024, 11, 16), dt.date(2024, 11, 17)):
-        with time_machine.travel(at_nine(day), tick=False), pytest.raises(ValidationError) as refused:
+        with (
+            time_machine.travel(at_nine(day), tick=False),
+            translation.override("zh-hans"),
+            pytest.raises(ValidationError) as refused,
+        ):
             assignment_urge(assignment=assignment, urged_by=committee, message="再催")
         assert refused.value.messages == [
-            "Already urged on 2024-11-15 09:00 by 王建国; urges so far: 1. The next urge can go on 2024-11-18."
+            "已于 2024-11-15 09:00 由王建国催办（累计 1 次）。每个工作日限催办一次，2024-11-18 起可再次催办。"
         ]
     assert InboxMessage.objects.filter(user=member_a).count() == 1
     assert Urge.objects.count() == 1
