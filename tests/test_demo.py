@@ -5,7 +5,7 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
-from tasks.models import AnnualPlan, Assignment, KeyTask, OrgUnit, ProgressReport, User
+from tasks.models import AnnualPlan, Assignment, InboxMessage, KeyTask, OrgUnit, ProgressReport, User
 from tasks.selectors import assignment_rows
 from tests.factories import PlanFactory
 
@@ -59,6 +59,16 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client,
     assert {m.unit_id for m in secretary1.memberships.all()}.isdisjoint(
         {m.unit_id for m in secretary2.memberships.all()}
     )
+    # A new user's first look at the inbox: no replayed 退回 notices about reports approved long ago, but today's
+    # urges from the committee about late or slipping assignments, unread.
+    assert not InboxMessage.objects.filter(reminder__kind="returned").exists()
+    assert ProgressReport.objects.filter(state="returned").exists()  # the returns stay on the timelines
+    notices = list(InboxMessage.objects.select_related("reminder__assignment"))
+    assert notices, "some unit has a late assignment: its secretary was urged"
+    for notice in notices:
+        assert (notice.reminder.kind, notice.read_at) == ("urge", None)
+        assert notice.reminder.assignment.light in ("red", "yellow")
+        assert notice.created_at.date() == TODAY.date()
     settings.DEBUG = True  # printed demo passwords work in development only (tests/test_security_accounts.py)
     for username in ("admin", "secadmin", "auditor", "committee", "secretary1", "secretary2"):
         client.post(reverse("login"), {"username": username, "password": "Demo-pass-2023"})

@@ -11,10 +11,22 @@ from django.db import transaction
 from django.utils import timezone
 
 from tasks.demo import org_data, plan_data
-from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, User
-from tasks.rules import WorkCalendar, expected_progress, local_today
+from tasks.models import (
+    AnnualPlan,
+    Area,
+    Assignment,
+    Bundle,
+    InboxMessage,
+    KeyTask,
+    Membership,
+    OrgUnit,
+    Reminder,
+    User,
+)
+from tasks.rules import Light, WorkCalendar, expected_progress, local_today
 from tasks.services.lights import lights_refresh
 from tasks.services.plans import plan_close
+from tasks.services.reminders import assignment_urge
 from tasks.services.reports import (
     progress_report_approve,
     progress_report_return,
@@ -28,6 +40,7 @@ DEMO_PDF = (
     b"3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 595 842]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n"
 )
 DEMO_YEAR = 2023
+FIRST_LOOK_URGE = "请于本周内报送进展，并说明困难和需协调事项。"
 
 
 def _at(day: dt.date, hour: int) -> dt.datetime:
@@ -276,6 +289,8 @@ def demo_build(*, password: str | None = None, today: dt.date | None = None) -> 
                 demo_plan_create(year=year, units=units, as_of=min(today, dt.date(year, 12, 31)), seed=year)
                 built.append(year)
         lights_refresh(Assignment.objects.filter(key_task__plan__year__in=built))
+        if built:
+            _first_look(years=built, today=today)
         _orglife_create(units=units, today=today)
     return passwords, built
 
@@ -293,3 +308,33 @@ def _orglife_create(*, units: dict[str, OrgUnit], today: dt.date) -> None:
     orglife_generate(
         units=branches, members=18, as_of=today, seed=today.year, author=author, missed_june=first, absentee_units=first
     )
+
+
+def _first_look(*, years: list[int], today: dt.date) -> None:
+    """What a person sees on first opening the inbox. The replay sent its notices as it went: 退回 notices about
+    reports corrected and approved long ago, dated the day of the build. They are history (each assignment's
+    timeline keeps the return and its reason), so they go. In their place the committee urges, today, the most
+    urgent late or slipping assignment of each branch secretary (if any), through the urge service: one unread notice
+    about something that really needs doing."""
+    replayed = Reminder.objects.filter(kind=Reminder.Kind.RETURNED, assignment__key_task__plan__year__in=years)
+    bundles = Bundle.objects.filter(items__in=replayed).distinct()
+    InboxMessage.objects.filter(reminder__in=replayed).delete()
+    InboxMessage.objects.filter(bundle__in=bundles).delete()
+    replayed.delete()
+    bundles.filter(items__isnull=True).delete()
+    plan = AnnualPlan.objects.filter(year=today.year, status=AnnualPlan.Status.PUBLISHED).first()
+    if plan is None or plan.year not in years:
+        return
+    committee = User.objects.get(username="committee")
+    # 党建办's secretary is the committee member who urges: nobody urges themselves.
+    secretaries = Membership.objects.filter(role=Membership.Role.SECRETARY).exclude(user=committee)
+    for membership in secretaries.order_by("unit_id"):
+        late = (
+            Assignment.objects.filter(key_task__plan=plan, unit=membership.unit_id, light__in=[Light.RED, Light.YELLOW])
+            .exclude(urges__isnull=False)
+            .exclude(owner=committee)
+            .order_by("light", "deadline", "pk")  # red before yellow
+            .first()
+        )
+        if late is not None:
+            assignment_urge(assignment=late, urged_by=committee, message=FIRST_LOOK_URGE)
