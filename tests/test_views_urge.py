@@ -180,3 +180,10 @@ def test_the_audit_log_shows_an_urge_by_its_assignment_and_message(client, commi
     assert f"承办任务</span> {late_b}" in page
     assert "<dt>留言</dt><dd>请本周内报送</dd>" in page
     assert "tasks.assignment#" not in page and "{&#x27;" not in page
+
+
+def test_the_committee_home_red_list_says_when_each_last_reported_and_was_last_urged(client, committee, late_b):
+    assignment_urge(assignment=late_b, urged_by=committee)
+    client.force_login(committee)
+    page = client.get("/").content.decode()
+    assert "尚未反馈 · 已催办 1 次，最近 2023-07-10" in page

@@ -3,7 +3,7 @@ that open the filtered list, the committee's home (review queue and red list), a
 extension can no longer be asked."""
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.db.models import QuerySet
 from django.http import QueryDict
@@ -82,11 +82,13 @@ class CommitteeHome:
     red_rows: list
     red_count: int
     red_url: str
+    red_items: list = field(default_factory=list)  # (row, FollowUp): when each last reported and was last urged
 
 
 def committee_home(user, plan: AnnualPlan) -> CommitteeHome:
     """A committee member's home: the review queue (oldest first) and the dashboard's red list."""
     from tasks.selectors.dashboard import plan_assignments, red_list
+    from tasks.selectors.urges import follow_ups
 
     today, calendar = local_today(), WorkCalendar.load()
     lights_current(today=today, calendar=calendar)
@@ -96,6 +98,7 @@ def committee_home(user, plan: AnnualPlan) -> CommitteeHome:
     )
     base = plan_assignments(user, plan)
     red_rows, red_count = red_list(base, today=today, calendar=calendar, limit=HOME_LIST_SIZE)
+    follow = follow_ups([row.assignment.pk for row in red_rows], calendar=calendar)
     return CommitteeHome(
         reports_waiting=list(
             waiting.select_related("assignment__key_task", "assignment__unit", "author").order_by("submitted_at", "id")[
@@ -105,6 +108,7 @@ def committee_home(user, plan: AnnualPlan) -> CommitteeHome:
         reports_waiting_count=waiting.count(),
         extensions_waiting_count=extensions.count() if access.can_decide_extension(user) else 0,
         red_rows=red_rows,
+        red_items=[(row, follow[row.assignment.pk]) for row in red_rows],
         red_count=red_count,
         red_url=f"{reverse('assignment_list')}?year={plan.year}&light={Light.RED.value}&sort=deadline",
     )
