@@ -85,7 +85,17 @@ class ProgressReport(models.Model):
                 name="report_reviewed_has_reviewer",
             ),
         ]
-        indexes = [models.Index(fields=["state", "submitted_at"]), models.Index(fields=["assignment", "state"])]
+        indexes = [
+            models.Index(fields=["state", "submitted_at"]),
+            models.Index(fields=["assignment", "state"]),
+            # The dashboard's open difficulties (difficulty_open), newest first: walked in order and stopped after
+            # a page, instead of reading every report that ever named one (a scan of 600,000 at provincial scale).
+            models.Index(
+                fields=["-submitted_at", "-id"],
+                condition=models.Q(difficulty_state="") & ~models.Q(obstacles="") & ~models.Q(state="returned"),
+                name="report_difficulty_open",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.assignment} · {self.percent}%"
