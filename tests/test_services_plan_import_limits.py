@@ -20,7 +20,9 @@ from tests.test_services_plan_import import HEADERS, good_rows
 MAIN = b'<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
 SHARED_STRINGS_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"
 SHARED_STRINGS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings"
-SECONDS = 2.0
+# Unguarded, these shapes keep openpyxl busy for minutes; refused, they take well under a second. The bound is
+# wide because tests share busy machines: it catches the pathology, not a slow moment.
+SECONDS = 30.0
 
 
 def template_workbook() -> dict[str, bytes]:
