@@ -452,6 +452,12 @@ REMINDER_CLAIM_TIMEOUT_SECONDS = env.int("REMINDER_CLAIM_TIMEOUT_SECONDS", defau
 REMINDER_EMAIL_BATCH_SIZE = env.int("REMINDER_EMAIL_BATCH_SIZE", default=100)
 REMINDER_WEBHOOK_TIMEOUT = env.float("REMINDER_WEBHOOK_TIMEOUT", default=10)
 EMAIL_TIMEOUT = env.int("EMAIL_TIMEOUT", default=30)
+# Outbound webhooks (README, "Integration"): retried with the reminders' backoff until a delivery has had
+# WEBHOOK_MAX_ATTEMPTS attempts *and* is WEBHOOK_RETRY_WINDOW_SECONDS old; then the endpoint is disabled and its owner
+# told. Each POST times out after WEBHOOK_TIMEOUT seconds.
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=6)
+WEBHOOK_RETRY_WINDOW_SECONDS = env.int("WEBHOOK_RETRY_WINDOW_SECONDS", default=24 * 3600)
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=10)
 
 # --- Domain rules (DOMAIN.md defaults) --------------------------------------------------------------
 LIGHT_DUE_SOON_WORKDAYS = env.int("LIGHT_DUE_SOON_WORKDAYS", default=5)

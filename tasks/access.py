@@ -295,3 +295,8 @@ def visible_meetings(user) -> QuerySet:
 
 def visible_meeting_files(user) -> QuerySet:
     return MeetingFile.objects.filter(record__in=visible_meetings(user))
+
+
+def can_manage_webhooks(user) -> bool:
+    """Register outbound webhooks: a committee member, or the system administrator (who runs the integrations)."""
+    return is_committee(user) or (getattr(user, "is_active", False) and getattr(user, "admin_duty", "") == "system")

@@ -48,6 +48,18 @@ def deliver_bundle_batch(self, bundle_ids: list[int]) -> dict:
     return _deliver(self, list(bundle_ids), one=False)
 
 
+@shared_task(name="tasks.jobs.deliver_webhook", **DELIVERY_OPTIONS)
+def deliver_webhook(self, delivery_id: int) -> dict:
+    """POST one webhook delivery, signed; a failure comes back with the reminders' backoff."""
+    from tasks.services import reminders, webhooks
+
+    with translation.override(settings.LANGUAGE_CODE):
+        outcome = webhooks.webhook_deliver(delivery_id=delivery_id)
+    if outcome.state == "pending":
+        raise self.retry(args=[delivery_id], kwargs={}, countdown=reminders.reminder_retry_delay(outcome.attempts))
+    return {"state": outcome.state, "attempts": outcome.attempts}
+
+
 @shared_task(name="tasks.jobs.scan_reminders", acks_late=True, reject_on_worker_lost=True)
 def scan_reminders(date: str | None = None) -> dict:
     """The daily scan (django-celery-beat, 09:00 Asia/Shanghai). Safe to run any number of times."""
@@ -66,11 +78,14 @@ def scan_reminders(date: str | None = None) -> dict:
 
 @shared_task(name="tasks.jobs.sweep_reminders", acks_late=True, reject_on_worker_lost=True)
 def sweep_reminders() -> dict:
-    """Every few minutes: re-enqueue rows a broker outage or a dead worker left behind."""
-    from tasks.services import reminders
+    """Every few minutes: re-enqueue reminder bundles and webhook deliveries a broker outage or a dead worker left
+    behind."""
+    from tasks.services import reminders, webhooks
 
     result = reminders.reminder_sweep()
-    return {"released": result.released, "requeued": len(result.requeued)}
+    # Webhook deliveries share the sweep: the same claim timeout and the same hand-over to the broker.
+    requeued_webhooks = webhooks.webhook_sweep()
+    return {"released": result.released, "requeued": len(result.requeued), "webhooks": len(requeued_webhooks)}
 
 
 @shared_task(name="tasks.jobs.recompute_lights", acks_late=True, reject_on_worker_lost=True)

@@ -1,6 +1,19 @@
 from django.urls import path
 
-from tasks.views import api_tokens, bulk, dashboard, exports, inbox, lists, orglife, pages, plans, reports, urge
+from tasks.views import (
+    api_tokens,
+    bulk,
+    dashboard,
+    exports,
+    inbox,
+    lists,
+    orglife,
+    pages,
+    plans,
+    reports,
+    urge,
+    webhooks,
+)
 
 urlpatterns = [
     path("", pages.home, name="home"),
@@ -63,4 +76,9 @@ urlpatterns = [
     path("orglife/<int:unit_id>/groups/new/", orglife.group_create, name="party_group_create"),
     path("orglife/<int:unit_id>/members/import/", orglife.roster_import_page, name="roster_import"),
     path("orglife/<int:unit_id>/members/template.xlsx", orglife.roster_template, name="roster_template"),
+    path("webhooks/", webhooks.webhook_list, name="webhook_list"),
+    path("webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:pk>/toggle/", webhooks.webhook_toggle, name="webhook_toggle"),
+    path("webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook_delete"),
+    path("webhooks/<int:pk>/deliveries/<int:delivery_pk>/resend/", webhooks.webhook_resend, name="webhook_resend"),
 ]

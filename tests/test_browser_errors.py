@@ -305,4 +305,6 @@ COVERED_POST_FORMS = [
     "tasks/plan_list.html",  # rollover: a button without input (its refusal is a message, test_views_exports)
     "tasks/plan_publish.html",  # test_browser_plans: a second click from another tab, a double click
     "tasks/review_queue.html",  # test_extension_refused_without_comment; test_browser_bulk: bulk approve, none ticked
+    "tasks/webhook_detail.html",  # turn off/on, delete, re-send: buttons without input
+    "tasks/webhooks.html",  # tests/test_browser_webhooks.py
 ]

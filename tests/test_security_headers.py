@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.signals import template_rendered
 from django.urls import reverse
 
-from tasks.models import Bundle, InboxMessage, MeetingRecord, User
+from tasks.models import Bundle, InboxMessage, MeetingRecord, User, WebhookEndpoint
 from tasks.services import progress_report_submit
 from tests.factories import TEST_PASSWORD, AssignmentFactory, UserFactory
 from tests.helpers import pdf
@@ -175,6 +175,7 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
         created_by=secretary_a,
     )
     branch = org.branch_a1.pk
+    hook = WebhookEndpoint.objects.create(owner=committee, url="https://oa.example/hooks", events=["report.approved"])
     visits = {
         None: [reverse("login"), "/no-such-page/"],
         committee: [
@@ -203,6 +204,8 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
             reverse("orglife_home"),
             reverse("orglife_matrix"),
             reverse("meeting_types"),
+            reverse("webhook_list"),
+            reverse("webhook_detail", args=[hook.pk]),
         ],
         secretary_a: [
             reverse("home"),  # the workbench (a committee member's home is the review queue and red list)

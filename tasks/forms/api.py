@@ -5,7 +5,7 @@ from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from tasks.models import ApiToken, User
+from tasks.models import ApiToken, User, WebhookEndpoint
 
 
 class ApiTokenForm(forms.Form):
@@ -34,3 +34,18 @@ class ApiTokenForm(forms.Form):
         else:
             self.fields["account"].queryset = service_accounts
             self.fields["account"].required = True
+
+
+class WebhookEndpointForm(forms.Form):
+    """A receiving system's address and the events it wants (rules: tasks.services.webhooks)."""
+
+    url = forms.URLField(
+        label=_("URL"),
+        max_length=500,
+        assume_scheme="https",
+        help_text=_("The receiving system's address, e.g. https://oa.intranet.example/hooks/partybuild"),
+    )
+    description = forms.CharField(label=_("Description"), max_length=200, required=False)
+    events = forms.MultipleChoiceField(
+        label=_("Events"), choices=WebhookEndpoint.Event.choices, widget=forms.CheckboxSelectMultiple
+    )

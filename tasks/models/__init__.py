@@ -8,6 +8,7 @@ from tasks.models.plans import AnnualPlan, Area, Assignment, KeyTask, LightBasis
 from tasks.models.reminders import Bundle, InboxMessage, Reminder, Urge
 from tasks.models.reports import Comment, DifficultyAnswer, Evidence, ExtensionRequest, ProgressReport
 from tasks.models.security import PasswordHistory
+from tasks.models.webhooks import WebhookDelivery, WebhookEndpoint
 
 __all__ = [
     "AdministratorAccount",
@@ -39,5 +40,7 @@ __all__ = [
     "Reminder",
     "Urge",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
     "WorkdayOverride",
 ]

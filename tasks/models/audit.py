@@ -50,6 +50,7 @@ class AuditEntry(models.Model):
         PURGE = "purge", _("audit log purge")
         CHAIN_KEY = "chain_key", _("audit log keyed")
         API_TOKEN = "api_token", _("API token")
+        WEBHOOK = "webhook", _("webhook")
 
     class Result(models.TextChoices):
         SUCCESS = "success", _("success")

@@ -16,6 +16,7 @@ from tasks.models import Assignment, ExtensionRequest
 from tasks.services.common import StaleWriteError, require, require_plan_open
 from tasks.services.inbox import inbox_message_create
 from tasks.services.lights import lights_refresh
+from tasks.services.webhooks import webhook_extension_decided
 
 
 def extension_request_create(
@@ -95,4 +96,5 @@ def extension_request_decide(
             url=assignment.get_absolute_url(),
         )
         audit_record(action=Action.REVIEW, user=decided_by, obj=extension, detail={"decision": extension.state})
+        webhook_extension_decided(extension)
     return extension

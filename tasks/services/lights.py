@@ -73,15 +73,26 @@ def _compute(ids: list[int], *, today: dt.date, calendar: WorkCalendar, rules: L
 
 def _store(ids: list[int], *, today: dt.date, calendar: WorkCalendar, rules: LightRules) -> dict[int, Light]:
     """Compute and write the lights of `ids`, a chunk at a time (one UPDATE per light and chunk)."""
+    from tasks.services.webhooks import overdue_watched, webhook_overdue
+
     stored: dict[int, Light] = {}
+    # Assignments turning red now, for the assignment.overdue webhook (looked for only when an endpoint wants it).
+    turned_red: list[int] = []
+    watched = overdue_watched()
     for start in range(0, len(ids), CHUNK):
         lights = _compute(ids[start : start + CHUNK], today=today, calendar=calendar, rules=rules)
         by_light: dict[Light, list[int]] = defaultdict(list)
         for pk, light in lights.items():
             by_light[light].append(pk)
         for light, pks in by_light.items():
+            if light == Light.RED and watched:
+                turned_red += (
+                    Assignment.objects.filter(pk__in=pks).exclude(light=Light.RED).values_list("pk", flat=True)
+                )
             Assignment.objects.filter(pk__in=pks).update(light=light, light_on=today)
         stored.update(lights)
+    if turned_red:
+        webhook_overdue(turned_red)
     return stored
 
 

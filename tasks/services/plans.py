@@ -91,6 +91,9 @@ def plan_publish(*, plan: AnnualPlan, user) -> PublishSummary:
             _("Published: %(assignments)d assignments, %(people)d people told")
             % {"assignments": summary.assignments, "people": summary.people},
         ).save(update_fields=["status"])
+        from tasks.services.webhooks import webhook_plan_published
+
+        webhook_plan_published(plan)
         url = reverse("home") + f"?year={plan.year}"
         for user_id, items in summary.recipients.items():
             subject, body = plan_published_texts(plan, items)

@@ -16,6 +16,7 @@ from tasks.rules import Light, assignment_light
 from tasks.services.common import StaleWriteError, require, require_plan_open
 from tasks.services.evidence import evidence_copy, evidence_storage, evidence_store, evidence_validate
 from tasks.services.lights import lights_refresh
+from tasks.services.webhooks import Event, webhook_report_event
 
 
 def _locked_assignment(assignment_id: int, expected_version: int | None) -> Assignment:
@@ -133,6 +134,7 @@ def progress_report_submit(
             if meetings:
                 detail["meetings"] = [m.pk for m in meetings]
             audit_record(action=Action.REPORT, user=author, obj=report, detail=detail)
+            webhook_report_event(Event.REPORT_SUBMITTED, report, assignment=assignment)
     except BaseException:
         for name in written:
             evidence_storage().delete(name)
@@ -177,6 +179,7 @@ def progress_report_approve(
         assignment.save()
         lights_refresh(assignment)
         audit_record(action=Action.REVIEW, user=reviewer, obj=report, detail={"decision": "approve"})
+        webhook_report_event(Event.REPORT_APPROVED, report, assignment=assignment)
     return report
 
 
@@ -201,6 +204,7 @@ def progress_report_return(
 
         reminder_returned_notify(report=report)
         audit_record(action=Action.REVIEW, user=reviewer, obj=report, detail={"decision": "return"})
+        webhook_report_event(Event.REPORT_RETURNED, report, assignment=assignment)
     return report
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from tasks import access
 from tasks.forms import ApiTokenForm
 from tasks.models import ApiToken, User
 from tasks.security import duties
@@ -63,6 +64,7 @@ def api_tokens(request):
         "tokens": _tokens_of(user),
         "created": created,
         "no_service_accounts": service_accounts is not None and not service_accounts.exists(),
+        "may_manage_webhooks": access.can_manage_webhooks(user),
     }
     return render(request, "tasks/api_tokens.html", context, status=status)
 
