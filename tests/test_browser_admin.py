@@ -26,8 +26,21 @@ ENGLISH_SEEN_BEFORE = [
     "ticket",
     "Historical",
 ]
-# Names that stay as they are in Chinese text: products and the schedule syntax.
-LATIN_ALLOWED = {"Celery", "Cron", "CAS", "Control", "Command", "Mac", "ADMIN", "admin", "sysadmin", "newbie"}
+# Names that stay as they are in Chinese text: products, the schedule syntax and Webhook (as WeCom and DingTalk
+# write it in Chinese: "Webhook 地址").
+LATIN_ALLOWED = {
+    "Celery",
+    "Cron",
+    "CAS",
+    "Webhook",
+    "Control",
+    "Command",
+    "Mac",
+    "ADMIN",
+    "admin",
+    "sysadmin",
+    "newbie",
+}
 
 
 def english_words(text: str) -> set[str]:
