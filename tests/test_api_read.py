@@ -200,6 +200,50 @@ def test_unknown_addresses_and_methods_are_problems_too(client, committee):
     assert refused["Content-Type"] == "application/problem+json"
 
 
+def test_a_server_error_is_a_problem_in_chinese_and_the_web_keeps_its_page(
+    client, committee, secretary_a, settings, monkeypatch, caplog
+):
+    """An unhandled exception under /api/ (DEBUG off, as in production): a problem with the logged reference, no
+    traceback and no HTML; a page of the web still gets the 500 page."""
+    from tasks import selectors
+    from tasks.api import views
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("boom in the selector")
+
+    settings.DEBUG = False
+    monkeypatch.setattr(views, "current_plan", explode)
+    monkeypatch.setattr(selectors, "workbench", explode)
+    client.raise_request_exception = False
+    client.force_login(committee)
+    with caplog.at_level("ERROR", logger="django.request"):
+        response = client.get(reverse("api:assignment-list"))
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/problem+json"
+    body = response.json()
+    ref = response["X-Error-Ref"]
+    assert body == {
+        "type": "about:blank",
+        "title": "服务器错误",
+        "status": 500,
+        "detail": zh(
+            "Something went wrong on the server. Try again later; if it happens again, give the administrator "
+            "the reference %(ref)s."
+        )
+        % {"ref": ref},
+        "code": "server_error",
+        "instance": "/api/v1/assignments/",
+        "reference": ref,
+    }
+    assert ref in body["detail"] and "服务器" in body["detail"]
+    assert "boom" not in response.content.decode() and "Traceback" not in response.content.decode()
+    assert any(r.exc_info and getattr(r, "request", None) is not None for r in caplog.records)  # logged, with it
+    client.force_login(secretary_a)
+    page = client.get(reverse("home"))  # the secretary's home reads the workbench
+    assert page.status_code == 500 and page["Content-Type"].startswith("text/html")
+    assert 'id="error-ref"' in page.content.decode()
+
+
 def test_schema_and_docs_page_are_served_offline(client, committee):
     schema = client.get(reverse("api:schema"), {"format": "json"})
     assert schema.status_code == 200
@@ -208,6 +252,7 @@ def test_schema_and_docs_page_are_served_offline(client, committee):
     listing = document["paths"]["/api/v1/assignments/"]["get"]
     assert {"light", "unit", "deadline_after", "cursor", "year"} <= {p["name"] for p in listing["parameters"]}
     assert "application/problem+json" in listing["responses"]["404"]["content"]
+    assert "application/problem+json" in listing["responses"]["500"]["content"]
     client.force_login(committee)
     page = client.get(reverse("api:docs"))
     assert page.status_code == 200

@@ -2,12 +2,15 @@
 
 Every error the API gives goes through `problem_exception_handler`: DRF's own (validation, authentication,
 throttling), Django's (Http404, PermissionDenied) and the services' ValidationError (a business rule refused).
-A field's messages are in `errors` ({field: [message]}), the first of them is `detail`.
+A field's messages are in `errors` ({field: [message]}), the first of them is `detail`. A server error (an
+unhandled exception) is a problem too (`server_error_problem`, from Django's handler500), never the HTML page.
 """
+
+import json
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.utils.translation import gettext as _
 from rest_framework import exceptions, serializers, status
 from rest_framework.response import Response
@@ -50,6 +53,7 @@ def titles() -> dict[int, str]:
         415: _("Unsupported media type"),
         428: _("If-Match required"),
         429: _("Too many requests"),
+        500: _("Server error"),
     }
 
 
@@ -67,6 +71,30 @@ class ProblemSerializer(serializers.Serializer):
         required=False,
         help_text="messages by field (`non_field_errors` for the request as a whole)",
     )
+    reference = serializers.CharField(
+        required=False, help_text="a server error's reference, also in the server's log with the traceback"
+    )
+
+
+def server_error_problem(request, ref: str) -> HttpResponse:
+    """An unhandled exception under /api/ (tasks.views.errors.server_error): a problem like every other error, with
+    the reference that is logged with the traceback, and nothing of the traceback itself."""
+    body = {
+        "type": "about:blank",
+        "title": titles()[500],
+        "status": 500,
+        "detail": _(
+            "Something went wrong on the server. Try again later; if it happens again, give the administrator "
+            "the reference %(ref)s."
+        )
+        % {"ref": ref},
+        "code": "server_error",
+        "instance": request.path,
+        "reference": ref,
+    }
+    response = HttpResponse(json.dumps(body, ensure_ascii=False), status=500, content_type=PROBLEM_CONTENT_TYPE)
+    response["X-Error-Ref"] = ref
+    return response
 
 
 def _flatten(detail) -> dict[str, list[str]] | list[str]:

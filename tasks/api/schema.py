@@ -4,7 +4,7 @@ from drf_spectacular import authentication, openapi
 
 from tasks.api.problems import PROBLEM_CONTENT_TYPE, ProblemSerializer
 
-READ_PROBLEMS = ("400", "401", "403", "404", "429")
+READ_PROBLEMS = ("400", "401", "403", "404", "429", "500")
 WRITE_PROBLEMS = (*READ_PROBLEMS, "409", "412", "413", "415", "428")
 
 
