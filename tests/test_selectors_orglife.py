@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from tasks.models import Attendance, MeetingRecord, MeetingType, PartyGroup, PartyMember
 from tasks.rules import Light, WorkCalendar
 from tasks.rules.orglife import occurrence_light, period_of, periods_of_year
-from tasks.selectors.orglife import absent_members, occurrences_for, orglife_matrix
+from tasks.selectors.orglife import LightTally, absent_members, occurrences_for, orglife_matrix, orglife_summary
 from tests.factories import OrgUnitFactory
 
 pytestmark = pytest.mark.django_db
@@ -192,3 +192,34 @@ def test_the_matrix_reads_in_a_fixed_number_of_queries(org, committee, secretary
     row = next(r for r in by_group.rows if r.unit.name.startswith("第"))
     assert [c.light for c in row.cells[:5]] == [Light.DONE, Light.DONE, Light.DONE, Light.GREEN, None]
     assert row.cells[0].record_id is not None
+
+
+@pytest.mark.parametrize("today", [dt.date(2024, 3, 27), dt.date(2024, 7, 10), dt.date(2024, 12, 31)])
+def test_the_dashboard_summary_counts_what_the_occurrences_say(
+    org, committee, secretary_a, roster, meeting_types, today
+):
+    """The summary counts per duty instead of listing every branch's occurrences: both must agree, party groups,
+    a meeting counting for two types, a type added mid-year and a branch without groups included."""
+    MeetingType.objects.create(code="study", name="专题学习会", cadence="quarter", active_from=dt.date(2024, 5, 1))
+    two = [meeting_types["general_meeting"], meeting_types["theme_day"]]
+    record(org.branch_a1, two, dt.date(2024, 1, 12), user=secretary_a)
+    record(org.branch_a1, [meeting_types["theme_day"]], dt.date(2024, 3, 5), user=secretary_a)
+    record(
+        org.branch_a1,
+        [meeting_types["group_meeting"]],
+        dt.date(2024, 2, 5),
+        party_group=roster.group_1,
+        user=secretary_a,
+    )
+    record(org.branch_b, [meeting_types["theme_day"]], dt.date(2024, 2, 20), user=secretary_a)
+    summary = orglife_summary(committee, today=today)
+
+    found = occurrences_for(unit_ids=[org.branch_a1.pk, org.branch_b.pk], year=2024, today=today)
+    expected = LightTally()
+    for occurrences in found.values():
+        for occurrence in occurrences:
+            expected.add(occurrence.light)
+    missing = sum(any(o.light == Light.RED for o in occurrences) for occurrences in found.values())
+    assert summary.tally == expected
+    assert (summary.branches, summary.branches_missing) == (2, missing)
+    assert expected.done == 5  # two types in January, theme day in March, one group in February, branch B

@@ -40,12 +40,11 @@ class Occurrence:
         return f"{name}（{self.party_group.name}）" if self.party_group else name
 
 
-def _month_records(unit_ids, year: int) -> dict[tuple, int]:
-    """(unit, type, party group or None, month) -> the first record that month: one grouped query."""
+def _month_records(units, year: int) -> dict[tuple, int]:
+    """(unit, type, party group or None, month) -> the first record that month: one grouped query. `units` is a
+    list of ids or a queryset of units (a subquery, so a committee's hundreds of ids are not sent as parameters)."""
     rows = (
-        MeetingRecord.types.through.objects.filter(
-            meetingrecord__unit_id__in=unit_ids, meetingrecord__held_on__year=year
-        )
+        MeetingRecord.types.through.objects.filter(meetingrecord__unit__in=units, meetingrecord__held_on__year=year)
         .annotate(month=ExtractMonth("meetingrecord__held_on"))
         .values("meetingrecord__unit_id", "meetingtype_id", "meetingrecord__party_group_id", "month")
         .annotate(first=Min("meetingrecord_id"))
@@ -58,6 +57,49 @@ def active_types() -> list[MeetingType]:
     return list(MeetingType.objects.filter(is_active=True).order_by("sort_order", "id"))
 
 
+@dataclass(frozen=True)
+class Duty:
+    """One type in one period of the year, as every branch owes it, with the light of an occurrence not met:
+    the same for every branch, so it is worked out once per duty, not once per branch."""
+
+    meeting_type: MeetingType
+    period: Period
+    unmet_light: Light | None  # None: the period has not started
+
+    def light(self, met: bool) -> Light | None:
+        return Light.DONE if met else self.unmet_light
+
+
+def duties_of_year(types, year: int, *, today: dt.date, calendar: WorkCalendar) -> list[Duty]:
+    return [
+        Duty(meeting_type, period, occurrence_light(period=period, met=False, today=today, calendar=calendar))
+        for meeting_type in types
+        for period in owed_periods(meeting_type.cadence, year, active_from=meeting_type.active_from)
+    ]
+
+
+def _met_by_duty(met: dict[tuple, int], duties: list[Duty]) -> dict[tuple, dict[tuple, int]]:
+    """(type, period start) -> {(unit, party group or None): the first record in the period}."""
+    period_of_month = {
+        (duty.meeting_type.pk, month): duty.period.start
+        for duty in duties
+        for month in range(duty.period.start.month, duty.period.end.month + 1)
+    }
+    found: dict[tuple, dict[tuple, int]] = defaultdict(dict)
+    for (unit_id, type_id, group_id, month), record_id in sorted(met.items()):
+        start = period_of_month.get((type_id, month))
+        if start is not None:
+            found[(type_id, start)].setdefault((unit_id, group_id), record_id)
+    return found
+
+
+def _party_groups(units) -> dict[int, list[PartyGroup]]:
+    groups: dict[int, list[PartyGroup]] = defaultdict(list)
+    for group in PartyGroup.objects.filter(unit__in=units).order_by("sort_order", "id"):
+        groups[group.unit_id].append(group)
+    return groups
+
+
 def occurrences_for(
     *, unit_ids, year: int, today: dt.date | None = None, types=None, calendar: WorkCalendar | None = None
 ) -> dict[int, list[Occurrence]]:
@@ -66,24 +108,18 @@ def occurrences_for(
     calendar = calendar or WorkCalendar.load()
     unit_ids = list(unit_ids)
     types = active_types() if types is None else types
-    groups: dict[int, list[PartyGroup]] = defaultdict(list)
-    if any(t.per_party_group for t in types):
-        for group in PartyGroup.objects.filter(unit_id__in=unit_ids).order_by("sort_order", "id"):
-            groups[group.unit_id].append(group)
-    met = _month_records(unit_ids, year)
+    groups = _party_groups(unit_ids) if any(t.per_party_group for t in types) else {}
+    duties = duties_of_year(types, year, today=today, calendar=calendar)
+    met = _met_by_duty(_month_records(unit_ids, year), duties)
     result: dict[int, list[Occurrence]] = {unit_id: [] for unit_id in unit_ids}
     for unit_id in unit_ids:
-        for meeting_type in types:
-            targets = groups.get(unit_id, []) if meeting_type.per_party_group else [None]
-            for period in owed_periods(meeting_type.cadence, year, active_from=meeting_type.active_from):
-                months = range(period.start.month, period.end.month + 1)
-                for group in targets:
-                    group_id = group.pk if group else None
-                    record_id = next(
-                        (met[key] for m in months if (key := (unit_id, meeting_type.pk, group_id, m)) in met), None
-                    )
-                    light = occurrence_light(period=period, met=record_id is not None, today=today, calendar=calendar)
-                    result[unit_id].append(Occurrence(unit_id, meeting_type, group, period, light, record_id))
+        for duty in duties:
+            met_here = met.get((duty.meeting_type.pk, duty.period.start), {})
+            targets = groups.get(unit_id, []) if duty.meeting_type.per_party_group else [None]
+            for group in targets:
+                record_id = met_here.get((unit_id, group.pk if group else None))
+                light = duty.light(record_id is not None)
+                result[unit_id].append(Occurrence(unit_id, duty.meeting_type, group, duty.period, light, record_id))
     return result
 
 
@@ -131,10 +167,10 @@ class LightTally:
     green: int = 0
     done: int = 0
 
-    def add(self, light: Light | None) -> None:
+    def add(self, light: Light | None, count: int = 1) -> None:
         if light is not None:
             name = "done" if light in (Light.DONE, Light.DONE_LATE) else light.value
-            setattr(self, name, getattr(self, name) + 1)
+            setattr(self, name, getattr(self, name) + count)
 
     @property
     def owed(self) -> int:
@@ -242,7 +278,7 @@ def absent_members(*, unit_ids, today: dt.date | None = None, window_months: int
         first = (first - dt.timedelta(days=1)).replace(day=1)
     missed = (
         Attendance.objects.filter(
-            record__unit_id__in=unit_ids,  # the record's (unit, held_on) index; attendance is only of its own members
+            record__unit__in=unit_ids,  # the record's (unit, held_on) index; attendance is only of its own members
             member__status=PartyMember.Status.ACTIVE,
             record__held_on__gte=first,
             record__held_on__lte=today,
@@ -312,15 +348,42 @@ class OrglifeSummary:
 
 
 def orglife_summary(user, *, today: dt.date | None = None) -> OrglifeSummary | None:
+    """Counted per duty, not enumerated per branch: a committee of 500 branches owes some 20,000 occurrences a
+    year, and every unmet one of a duty has the same light (tasks.rules.orglife)."""
     today = today or local_today()
-    unit_ids = list(access.orglife_units(user).values_list("pk", flat=True))
+    units = access.orglife_units(user)
+    unit_ids = set(units.values_list("pk", flat=True))
     if not unit_ids:
         return None
-    found = occurrences_for(unit_ids=unit_ids, year=today.year, today=today)
-    tally, missing = LightTally(), 0
-    for occurrences in found.values():
-        for occurrence in occurrences:
-            tally.add(occurrence.light)
-        missing += any(o.light == Light.RED for o in occurrences)
-    absent = len(absent_members(unit_ids=unit_ids, today=today))
-    return OrglifeSummary(today.year, tally, len(unit_ids), missing, absent)
+    types = active_types()
+    group_counts: dict[int, int] = {}
+    if any(t.per_party_group for t in types):
+        group_counts = {unit_id: len(groups) for unit_id, groups in _party_groups(units.order_by()).items()}
+    duties = duties_of_year(types, today.year, today=today, calendar=WorkCalendar.load())
+    met = _met_by_duty(_month_records(units.order_by(), today.year), duties)
+    tally, missing = LightTally(), set()
+    for duty in duties:
+        met_here = met.get((duty.meeting_type.pk, duty.period.start), {})
+        if duty.meeting_type.per_party_group:
+            owed = sum(group_counts.get(unit_id, 0) for unit_id in unit_ids)
+            met_count = sum(1 for unit_id, group_id in met_here if group_id is not None and unit_id in unit_ids)
+        else:
+            owed = len(unit_ids)
+            met_count = sum(1 for unit_id, group_id in met_here if group_id is None and unit_id in unit_ids)
+        tally.add(Light.DONE, met_count)
+        tally.add(duty.unmet_light, owed - met_count)
+        if duty.unmet_light == Light.RED and met_count < owed:
+            missing |= _units_short(duty, met_here, unit_ids, group_counts)
+    absent = len(absent_members(unit_ids=units.order_by(), today=today))
+    return OrglifeSummary(today.year, tally, len(unit_ids), len(missing), absent)
+
+
+def _units_short(duty: Duty, met_here: dict[tuple, int], unit_ids: set[int], group_counts: dict[int, int]) -> set:
+    """The branches (among `unit_ids`) with at least one occurrence of `duty` not met."""
+    if not duty.meeting_type.per_party_group:
+        return unit_ids - {unit_id for unit_id, group_id in met_here if group_id is None}
+    met_groups: dict[int, int] = defaultdict(int)
+    for unit_id, group_id in met_here:
+        if group_id is not None:
+            met_groups[unit_id] += 1
+    return {unit_id for unit_id in unit_ids if met_groups[unit_id] < group_counts.get(unit_id, 0)}
