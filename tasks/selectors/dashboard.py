@@ -266,7 +266,7 @@ def _area_rows(base: QuerySet, plan: AnnualPlan):
     """Counts and weighted progress overall, per key task (with each key task's weight) and per area, and the
     counts by (month due, month completed) for the month chart: one pass over the assignments."""
     overall = LightCounts()
-    per_task: dict[int, LightCounts] = {}
+    per_task: dict[int, LightCounts] = defaultdict(LightCounts)  # not setdefault: it builds a default per row
     monthly: dict[tuple, int] = defaultdict(int)
     grouped = _grouped_light_counts(
         base, "key_task_id", "weight", due_month=TruncMonth("deadline"), done_month=TruncMonth("completed_at")
@@ -274,7 +274,7 @@ def _area_rows(base: QuerySet, plan: AnnualPlan):
     for row in grouped:
         monthly[(_as_date(row["due_month"]), _as_date(row["done_month"]))] += row["n"]
         weight = row["weight"]
-        counts = per_task.setdefault(row["key_task_id"], LightCounts())
+        counts = per_task[row["key_task_id"]]
         for target in (counts, overall):
             target.add(row["light"], row["n"], weight * row["progress_sum"], weight * row["n"])
     task_area, task_weight = {}, {}
@@ -297,7 +297,7 @@ def _area_rows(base: QuerySet, plan: AnnualPlan):
                 progress=weighted_mean((per_task[task_id].progress, task_weight[task_id]) for task_id in task_ids),
             )
         )
-    return overall, per_task, task_weight, areas, monthly
+    return overall, dict(per_task), task_weight, areas, monthly
 
 
 def _as_date(value) -> dt.date | None:
@@ -307,10 +307,10 @@ def _as_date(value) -> dt.date | None:
 
 def _unit_rows(base: QuerySet) -> list[UnitRow]:
     """Counts and progress per unit, ranked."""
-    per_unit: dict[int, LightCounts] = {}
+    per_unit: dict[int, LightCounts] = defaultdict(LightCounts)
     for row in _grouped_light_counts(base, "unit_id"):
         # A unit's progress is the plain mean of its assignments: weights share a key task between units.
-        per_unit.setdefault(row["unit_id"], LightCounts()).add(row["light"], row["n"], row["progress_sum"], row["n"])
+        per_unit[row["unit_id"]].add(row["light"], row["n"], row["progress_sum"], row["n"])
     names = {
         unit_id: short_name or name
         for unit_id, name, short_name in OrgUnit.objects.filter(pk__in=list(per_unit)).values_list(
