@@ -339,7 +339,10 @@ SPECTACULAR_SETTINGS = {
     # No call to validator.swagger.io: an intranet has no internet, and the schema is checked in CI.
     "SWAGGER_UI_SETTINGS": {"validatorUrl": None, "deepLinking": True, "persistAuthorization": False},
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "ENUM_NAME_OVERRIDES": {
+        "PartyMemberStatusEnum": "tasks.models.PartyMember.Status",
+        "AttendanceStatusEnum": "tasks.models.Attendance.Status",
+    },
 }
 
 # --- Language and time ----------------------------------------------------------------------------

@@ -11,6 +11,7 @@ from django.utils import translation
 from tasks.models import AnnualPlan, AuditEntry, ExtensionRequest
 from tasks.rules import Light
 from tasks.selectors import dashboard_get
+from tasks.services.orglife import meeting_record_create
 from tests.factories import AssignmentFactory, KeyTaskFactory, ReportFactory
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +31,9 @@ def zh(message: str) -> str:
 
 
 @pytest.fixture
-def world(key_task, org, secretary_a, secretary_b, assignment_a1, assignment_b):
-    """Branch B's own key task (no assignment of A under it), a report and an extension of B's."""
+def world(key_task, org, secretary_a, secretary_b, assignment_a1, assignment_b, roster, meeting_types):
+    """Branch B's own key task (no assignment of A under it), a report and an extension of B's; a meeting record of
+    branch B (its member on the roster) and one of branch A1."""
     only_b = KeyTaskFactory(plan=key_task.plan, area=key_task.area, number="3.1", lead_unit=org.branch_b)
     b_only = AssignmentFactory(key_task=only_b, unit=org.branch_b, owner=secretary_b)
     report_b = ReportFactory(assignment=assignment_b, author=secretary_b)
@@ -44,12 +46,28 @@ def world(key_task, org, secretary_a, secretary_b, assignment_a1, assignment_b):
         requested_deadline=assignment_b.deadline + dt.timedelta(days=10),
         current_progress=0,
     )
+    meeting = {
+        "types": [meeting_types["theme_day"]],
+        "held_on": dt.date(2023, 5, 26),
+        "place": "党员活动室",
+        "host": "刘芳",
+        "recorder": "孙丽",
+        "topics": "学习党章",
+    }
+    meeting_b = meeting_record_create(
+        unit=org.branch_b, user=secretary_b, attendance=roster.all_present([roster.other_branch_member]), **meeting
+    )
+    meeting_a1 = meeting_record_create(unit=org.branch_a1, user=secretary_a, attendance=roster.all_present(), **meeting)
     return {
         "only_b": only_b,
         "b_only": b_only,
         "report_b": report_b,
         "report_a": report_a,
         "extension_b": extension_b,
+        "meeting_b": meeting_b,
+        "meeting_a1": meeting_a1,
+        "member_b": roster.other_branch_member,
+        "roster": roster,
     }
 
 
@@ -67,6 +85,8 @@ def branch_wall(world, org, assignment_b):
         ("api:report-detail", world["report_b"].pk),
         ("api:extension-detail", world["extension_b"].pk),
         ("api:unit-detail", org.branch_b.pk),
+        ("api:meeting-detail", world["meeting_b"].pk),
+        ("api:party-member-detail", world["member_b"].pk),
     ]
 
 
@@ -96,6 +116,11 @@ def test_lists_hold_only_what_the_web_shows(client, world, org, committee, secre
     assert ids(api(client, secretary_a, reverse("api:unit-list"))) == {org.branch_a.pk, org.branch_a1.pk}
     assert len(ids(api(client, committee, reverse("api:assignment-list")))) == 3
     assert ids(api(client, secretary_b, reverse("api:extension-list"))) == {world["extension_b"].pk}
+    assert ids(api(client, secretary_a, reverse("api:meeting-list"))) == {world["meeting_a1"].pk}
+    assert ids(api(client, secretary_b, reverse("api:meeting-list"))) == {world["meeting_b"].pk}
+    assert len(ids(api(client, committee, reverse("api:meeting-list")))) == 2
+    assert ids(api(client, secretary_a, reverse("api:party-member-list"))) == {m.pk for m in world["roster"].members}
+    assert ids(api(client, secretary_b, reverse("api:party-member-list"))) == {world["member_b"].pk}
 
 
 def test_outsider_sees_nothing_and_anonymous_gets_a_problem(client, world, outsider, assignment_a1):

@@ -1,6 +1,7 @@
 """The OpenAPI schema holds against a live server (schemathesis, run as CI runs it): for every operation, generated
 valid and invalid requests get no server error, and every answer (status, content type, headers, body) is one the
-schema documents. A committee member's read-and-write token calls, so writes are tried too."""
+schema documents. A committee member's read-and-write token calls, so writes are tried too. The world holds a branch's
+roster and a meeting record, so organisational life's endpoints answer with data."""
 
 import datetime as dt
 import subprocess
@@ -12,6 +13,7 @@ from django.utils import timezone
 
 from tasks.models import ApiToken, ExtensionRequest, Membership
 from tasks.services.api_tokens import api_token_create
+from tasks.services.orglife import meeting_record_create
 from tests.factories import (
     AreaFactory,
     AssignmentFactory,
@@ -37,7 +39,7 @@ CHECKS = ",".join(
 
 
 @pytest.fixture
-def world(org):
+def world(org, roster, meeting_types):
     today = timezone.localdate()
     plan = PlanFactory(year=today.year)
     area = AreaFactory(plan=plan, name="组织建设")
@@ -68,6 +70,17 @@ def world(org):
         current_deadline=assignment.deadline,
         requested_deadline=assignment.deadline + dt.timedelta(days=20),
         current_progress=0,
+    )
+    meeting_record_create(
+        unit=org.branch_a1,
+        user=secretary,
+        types=[meeting_types["theme_day"]],
+        held_on=today - dt.timedelta(days=3),
+        place="党员活动室",
+        host="张伟",
+        recorder="王芳",
+        topics="学习党章",
+        attendance=roster.all_present(),
     )
     return committee
 

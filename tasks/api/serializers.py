@@ -2,10 +2,27 @@
 through a serializer's save()."""
 
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from tasks.models import AnnualPlan, Area, Assignment, Evidence, ExtensionRequest, KeyTask, OrgUnit, ProgressReport
+from tasks import access
+from tasks.models import (
+    AnnualPlan,
+    Area,
+    Assignment,
+    Attendance,
+    Evidence,
+    ExtensionRequest,
+    KeyTask,
+    MeetingFile,
+    MeetingRecord,
+    MeetingType,
+    OrgUnit,
+    PartyGroup,
+    PartyMember,
+    ProgressReport,
+)
 from tasks.rules import Light
 
 
@@ -266,3 +283,171 @@ class ExtensionCreateSerializer(serializers.Serializer):
 class ExtensionDecideSerializer(serializers.Serializer):
     approve = serializers.BooleanField(help_text="true: approve (the deadline moves); false: refuse (say why)")
     comment = serializers.CharField(max_length=2000, required=False, allow_blank=True)
+
+
+# --- Organisational life (组织生活): the roster and meeting records (tasks.services.orglife) --------------------
+
+
+class MeetingTypeSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = MeetingType
+        fields = [
+            "id",
+            "code",
+            "name",
+            "short_name",
+            "cadence",
+            "per_party_group",
+            "is_lecture",
+            "evidence_required",
+            "active_from",
+            "is_active",
+        ]
+
+
+class MeetingTypeRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    code = serializers.CharField()
+    name = serializers.CharField()
+
+
+class PartyGroupRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class PartyMemberSerializer(serializers.ModelSerializer):
+    unit = UnitRefSerializer()
+    party_group = PartyGroupRefSerializer(allow_null=True)
+
+    class Meta:
+        model = PartyMember
+        fields = ["id", "unit", "name", "gender", "category", "party_group", "joined_on", "status"]
+
+
+class AttendanceSerializer(serializers.ModelSerializer):
+    member = serializers.IntegerField(source="member_id")
+    name = serializers.CharField(source="member.name")
+
+    class Meta:
+        model = Attendance
+        fields = ["member", "name", "status", "reason"]
+
+
+class MeetingFileSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="original_name")
+
+    class Meta:
+        model = MeetingFile
+        fields = ["id", "name", "content_type", "size", "sha256", "uploaded_at"]
+
+
+class MeetingRecordSerializer(serializers.ModelSerializer):
+    unit = UnitRefSerializer()
+    types = MeetingTypeRefSerializer(many=True)
+    party_group = PartyGroupRefSerializer(allow_null=True)
+    expected_count = serializers.IntegerField(help_text="应到: members on the attendance list")
+    present_count = serializers.IntegerField(help_text="实到")
+    leave_count = serializers.IntegerField(help_text="请假")
+    absent_count = serializers.IntegerField(help_text="缺席")
+    attendance_rate = serializers.FloatField(allow_null=True, help_text="实到 / 应到 (0 to 1), null if nobody expected")
+
+    class Meta:
+        model = MeetingRecord
+        fields = [
+            "id",
+            "unit",
+            "types",
+            "party_group",
+            "held_on",
+            "place",
+            "host",
+            "recorder",
+            "topics",
+            "lecturer",
+            "lecture_title",
+            "expected_count",
+            "present_count",
+            "leave_count",
+            "absent_count",
+            "attendance_rate",
+            "created_at",
+            "version",
+        ]
+
+
+class MeetingRecordDetailSerializer(MeetingRecordSerializer):
+    attendance = AttendanceSerializer(many=True, help_text="one line per member expected (应到)")
+    files = MeetingFileSerializer(many=True, help_text="photos, the sign-in sheet (added on the web)")
+
+    class Meta(MeetingRecordSerializer.Meta):
+        fields = [*MeetingRecordSerializer.Meta.fields, "minutes", "attendance", "files"]
+
+
+class AttendanceLineSerializer(serializers.Serializer):
+    member = serializers.IntegerField(min_value=1, max_value=2**63 - 1, help_text="a party member's id (the roster)")
+    status = serializers.ChoiceField(choices=Attendance.Status.choices)
+    reason = serializers.CharField(
+        max_length=200, required=False, allow_blank=True, default="", help_text="the reason for leave (请假)"
+    )
+
+
+class MeetingRecordWriteSerializer(serializers.Serializer):
+    """A meeting record's fields as the web form has them; the service (tasks.services.orglife.meetings) checks the
+    rules and answers in Chinese: a date in the future, a member or party group of another branch, leave without a
+    reason, a second record of the same meeting."""
+
+    types = serializers.SlugRelatedField(
+        many=True,
+        slug_field="code",
+        queryset=MeetingType.objects.all(),
+        help_text="the types' codes (meeting-types/); one meeting may count for several",
+    )
+    held_on = serializers.DateField()
+    place = serializers.CharField(max_length=100, allow_blank=True)
+    host = serializers.CharField(max_length=30, allow_blank=True, help_text="who chaired it")
+    recorder = serializers.CharField(max_length=30, allow_blank=True, help_text="who took the minutes")
+    topics = serializers.CharField(max_length=1000, allow_blank=True)
+    minutes = serializers.CharField(max_length=20000, required=False, allow_blank=True, default="")
+    lecturer = serializers.CharField(max_length=30, required=False, allow_blank=True, default="")
+    lecture_title = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+    party_group = serializers.PrimaryKeyRelatedField(
+        queryset=PartyGroup.objects.none(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="for a party group meeting (党小组会): the group that met",
+    )
+    attendance = AttendanceLineSerializer(
+        many=True, help_text="one line per member expected (应到), usually the branch's members on the roll"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # The caller (context "user"): the groups and branches it may name. Without one (the schema), none.
+        self.user = self.context.get("user")
+        if self.user is not None:
+            units = access.orglife_units(self.user)
+            self.fields["party_group"].queryset = PartyGroup.objects.filter(unit__in=units)
+
+    def validate_attendance(self, lines):
+        # A member the caller may not see is refused by number, never by name (the service names the others).
+        ids = {line["member"] for line in lines}
+        seen = set(access.visible_party_members(self.user).filter(pk__in=ids).values_list("pk", flat=True))
+        hidden = sorted(ids - seen)
+        if hidden:
+            raise serializers.ValidationError(
+                [_("#%(id)d is not a member of this branch.") % {"id": member_id} for member_id in hidden]
+            )
+        return lines
+
+
+class MeetingRecordCreateSerializer(MeetingRecordWriteSerializer):
+    unit = serializers.PrimaryKeyRelatedField(
+        queryset=OrgUnit.objects.none(), help_text="the branch that met (units/, a 党支部)"
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.user is not None:
+            self.fields["unit"].queryset = access.orglife_units(self.user)

@@ -4,7 +4,7 @@ from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from tasks.api import views
+from tasks.api import orglife, views
 
 app_name = "api"
 
@@ -17,6 +17,9 @@ router.register("key-tasks", views.KeyTaskViewSet, basename="key-task")
 router.register("assignments", views.AssignmentViewSet, basename="assignment")
 router.register("reports", views.ReportViewSet, basename="report")
 router.register("extensions", views.ExtensionViewSet, basename="extension")
+router.register("meeting-types", orglife.MeetingTypeViewSet, basename="meeting-type")
+router.register("party-members", orglife.PartyMemberViewSet, basename="party-member")
+router.register("meetings", orglife.MeetingRecordViewSet, basename="meeting")
 
 
 class DocsView(SpectacularSwaggerSplitView):
