@@ -51,3 +51,28 @@ def roster(org, meeting_types):
         unit=org.branch_b, name="孙丽", gender=PartyMember.Gender.FEMALE, party_group=other_group
     )
     return Roster(group_1, group_2, members, other, other_group)
+
+
+def recorded_meeting(org, secretary, *, topics="学习党纪处分条例"):
+    """One theme day of org.branch_a1 on 2024-06-18, recorded by `secretary` through the service, with two members
+    (one on leave) and the regulations' types: for pages that only need a record to show."""
+    import datetime as dt
+
+    from tasks.services.orglife import meeting_record_create
+
+    meeting_types_ensure_defaults()
+    members = [
+        PartyMember.objects.get_or_create(unit=org.branch_a1, name=name, defaults={"gender": gender})[0]
+        for name, gender in (("李明", PartyMember.Gender.MALE), ("王芳", PartyMember.Gender.FEMALE))
+    ]
+    return meeting_record_create(
+        unit=org.branch_a1,
+        user=secretary,
+        types=[meeting_type("theme_day")],
+        held_on=dt.date(2024, 6, 18),
+        place="三楼会议室",
+        host="张伟",
+        recorder="王芳",
+        topics=topics,
+        attendance=[AttendanceLine(members[0].pk, "present"), AttendanceLine(members[1].pk, "leave", "外出培训")],
+    )

@@ -78,3 +78,36 @@ def test_a_short_password_is_refused_in_chinese(browser, live_server, sysadmin, 
     assert "密码太短" in text
     assert [phrase for phrase in ENGLISH_SEEN_BEFORE if phrase in text] == []
     assert not User.objects.filter(username="newbie").exists()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/admin/tasks/meetingtype/add/",
+        "/admin/tasks/partymember/",
+        "member_change",
+        "record_change",
+        "/admin/tasks/meetingrecord/",
+        "/admin/tasks/historicalmeetingrecord/",
+    ],
+)
+def test_the_organisational_life_pages_have_no_english_left(
+    browser, live_server, committee, secretary_a, org, path, width
+):
+    """The committee's own account, staff with the organisational-life permissions (tests/test_admin_orglife.py
+    holds the scope): the roster, a record with its attendance and files, the types' form and the change log."""
+    from tests.support_orglife import recorded_meeting
+    from tests.test_admin_orglife import staff
+
+    record = recorded_meeting(org, secretary_a)
+    member = record.attendance.first().member
+    path = {
+        "member_change": f"/admin/tasks/partymember/{member.pk}/change/",
+        "record_change": f"/admin/tasks/meetingrecord/{record.pk}/change/",
+    }.get(path, path)
+    page = page_for(browser, live_server, staff(committee), width, path)
+    page.wait_for_load_state("networkidle")
+    text = page.inner_text("body")
+    assert "学习党纪处分条例" in text or "党员名册" in text or "组织生活" in text or "会议类型" in text
+    assert [phrase for phrase in ENGLISH_SEEN_BEFORE if phrase in text] == []
+    assert sorted(english_words(text) - {"committee"}) == []

@@ -40,6 +40,24 @@ def meeting_types_ensure_defaults() -> None:
             )
 
 
+def meeting_type_errors(
+    *, name: str, cadence: str, per_party_group: bool, is_lecture: bool, meeting_type: MeetingType | None = None
+) -> dict[str, list[str]]:
+    """Every problem with a type, by field (the service and the admin's form share them)."""
+    errors: dict[str, list[str]] = {}
+    if not name:
+        errors["name"] = [_("Give the meeting type a name.")]
+    elif len(name) > 50:
+        errors["name"] = [_("A meeting type's name has at most 50 characters.")]
+    elif MeetingType.objects.filter(name=name).exclude(pk=getattr(meeting_type, "pk", None)).exists():
+        errors["name"] = [_("A meeting type “%(name)s” already exists.") % {"name": name}]
+    if cadence not in MeetingType.Cadence.values:
+        errors["cadence"] = [_("Choose once a month, once a quarter or once a year.")]
+    if is_lecture and per_party_group:
+        errors["is_lecture"] = [_("A party lecture is given to the whole branch, not per party group.")]
+    return errors
+
+
 def meeting_type_save(
     *,
     user,
@@ -57,17 +75,9 @@ def meeting_type_save(
     `active_from` (default: today's month), so branches are not red for months before it existed."""
     require(access.can_manage_meeting_types(user))
     name = " ".join((name or "").split())
-    errors: dict[str, list[str]] = {}
-    if not name:
-        errors["name"] = [_("Give the meeting type a name.")]
-    elif len(name) > 50:
-        errors["name"] = [_("A meeting type's name has at most 50 characters.")]
-    elif MeetingType.objects.filter(name=name).exclude(pk=getattr(meeting_type, "pk", None)).exists():
-        errors["name"] = [_("A meeting type “%(name)s” already exists.") % {"name": name}]
-    if cadence not in MeetingType.Cadence.values:
-        errors["cadence"] = [_("Choose once a month, once a quarter or once a year.")]
-    if is_lecture and per_party_group:
-        errors["is_lecture"] = [_("A party lecture is given to the whole branch, not per party group.")]
+    errors = meeting_type_errors(
+        name=name, cadence=cadence, per_party_group=per_party_group, is_lecture=is_lecture, meeting_type=meeting_type
+    )
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
