@@ -151,10 +151,11 @@ class PartyMemberAdminForm(forms.ModelForm):
         if "unit" in self.fields:
             kept = [unit.pk for unit in access.orglife_units(self.actor) if access.can_keep_orglife(self.actor, unit)]
             self.fields["unit"].queryset = OrgUnit.objects.filter(pk__in=kept)
-        self.fields["party_group"].queryset = PartyGroup.objects.filter(
-            unit__in=access.orglife_units(self.actor)
-        ).select_related("unit")
-        self.fields["party_group"].label_from_instance = lambda group: f"{group.unit.label} · {group.name}"
+        if "party_group" in self.fields:  # not for a member the account sees but does not keep (read-only)
+            groups = self.fields["party_group"]
+            groups.queryset = PartyGroup.objects.filter(unit__in=access.orglife_units(self.actor))
+            groups.queryset = groups.queryset.select_related("unit")
+            groups.label_from_instance = lambda group: f"{group.unit.label} · {group.name}"
 
     def _get_validation_exclusions(self):
         # A namesake on the roster is refused with the service's words (member_errors), not a constraint's name.
@@ -270,8 +271,12 @@ class MeetingRecordAdmin(DutyAdminMixin, _RevertThroughChangeMixin, SimpleHistor
     def get_queryset(self, request):
         return (super().get_queryset(request) & access.visible_meetings(request.user)).prefetch_related("types")
 
+    def get_fields(self, request, obj=None):
+        # The id and the version are bookkeeping.
+        return [field.name for field in self.model._meta.fields if field.name not in ("id", "version")] + ["types"]
+
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in self.model._meta.fields] + ["types"]
+        return self.get_fields(request, obj)
 
     @admin.display(description=_("meeting types"))
     def type_names(self, record):

@@ -352,13 +352,37 @@ class WorkdayOverrideAdmin(DutyAdminMixin, admin.ModelAdmin):
     date_hierarchy = "date"
 
 
+def _titled(title):
+    """A field's list filter under another title: django-simple-history's fields are named in English."""
+
+    class TitledFilter(admin.FieldListFilter):
+        def __new__(cls, *args, **kwargs):
+            instance = admin.FieldListFilter.create(*args, **kwargs)
+            instance.title = title
+            return instance
+
+    return TitledFilter
+
+
 class ChangeRecordAdmin(DutyAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     """The change log (django-simple-history): searchable, never editable."""
 
-    list_display = ["history_date", "history_type", "history_user", "ip_address", "__str__"]
-    list_filter = ["history_type", "history_date"]
+    list_display = ["changed_at", "change_action", "changed_by", "ip_address", "__str__"]
+    list_filter = [("history_type", _titled(_("action"))), ("history_date", _titled(_("time")))]
     search_fields = ["history_user__username", "history_user__full_name", "ip_address", "history_change_reason"]
     date_hierarchy = "history_date"
+
+    @admin.display(description=_("time"), ordering="history_date")
+    def changed_at(self, record):
+        return record.history_date
+
+    @admin.display(description=_("action"), ordering="history_type")
+    def change_action(self, record):
+        return record.get_history_type_display()
+
+    @admin.display(description=_("user"), ordering="history_user")
+    def changed_by(self, record):
+        return record.history_user
 
 
 for tracked in (AnnualPlan, KeyTask, Assignment, ProgressReport, ExtensionRequest):

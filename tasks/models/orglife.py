@@ -48,7 +48,12 @@ class MeetingType(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
-    history = HistoricalRecords(bases=[IPAddressHistoricalModel])
+    history = HistoricalRecords(
+        bases=[IPAddressHistoricalModel],
+        # simple-history names them "historical <name>" in English whatever the language (the admin's menu).
+        verbose_name=_("change record of a meeting type"),
+        verbose_name_plural=_("change records of meeting types"),
+    )
 
     class Meta:
         ordering = ["sort_order", "id"]
@@ -70,7 +75,11 @@ class PartyGroup(models.Model):
     name = models.CharField(_("name"), max_length=50)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
-    history = HistoricalRecords(bases=[IPAddressHistoricalModel])
+    history = HistoricalRecords(
+        bases=[IPAddressHistoricalModel],
+        verbose_name=_("change record of a party group"),
+        verbose_name_plural=_("change records of party groups"),
+    )
 
     class Meta:
         ordering = ["unit", "sort_order", "id"]
@@ -123,7 +132,11 @@ class PartyMember(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    history = HistoricalRecords(bases=[IPAddressHistoricalModel])
+    history = HistoricalRecords(
+        bases=[IPAddressHistoricalModel],
+        verbose_name=_("change record of a party member"),
+        verbose_name_plural=_("change records of party members"),
+    )
 
     class Meta:
         ordering = ["unit", "party_group__sort_order", "id"]
@@ -170,7 +183,11 @@ class MeetingRecord(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    history = HistoricalRecords(bases=[IPAddressHistoricalModel])
+    history = HistoricalRecords(
+        bases=[IPAddressHistoricalModel],
+        verbose_name=_("change record of a meeting record"),
+        verbose_name_plural=_("change records of meeting records"),
+    )
 
     class Meta:
         ordering = ["-held_on", "-id"]
