@@ -1,5 +1,7 @@
 from django import template
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tasks.rules import Light
 
@@ -10,6 +12,25 @@ register = template.Library()
 def light_badge(light):
     light = Light(light)
     return {"light": light, "symbol": light.symbol, "label": light.label}
+
+
+# An occurrence of organisational life (tasks.selectors.orglife): held, missed, ends soon, not yet due.
+_ORGLIFE_LIGHTS = {
+    Light.DONE.value: ("light light-done", "✔", gettext_lazy("held")),
+    Light.RED.value: ("light light-red", "▲", gettext_lazy("missed")),
+    Light.YELLOW.value: ("light light-yellow", "◆", gettext_lazy("ends soon")),
+    Light.GREEN.value: ("light light-green", "●", gettext_lazy("not yet due")),
+}
+
+
+@register.simple_tag
+def orglife_light(light):
+    """An occurrence's light as a badge. A tag, not an included template: the matrix shows hundreds a page, and an
+    include costs a template lookup and a context per badge."""
+    if light not in _ORGLIFE_LIGHTS:
+        return format_html('<span class="text-muted small">{}</span>', _("not started"))
+    css, symbol, label = _ORGLIFE_LIGHTS[light]
+    return format_html('<span class="{}"><span aria-hidden="true">{}</span>{}</span>', css, symbol, label)
 
 
 @register.inclusion_tag("tasks/partials/progress_bar.html")
