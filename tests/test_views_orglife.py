@@ -288,3 +288,29 @@ def test_the_committee_adds_a_meeting_type_mid_year(client, org, committee, secr
     )
     theme.refresh_from_db()
     assert theme.cadence == "quarter"
+
+
+@time_machine.travel(dt.datetime(2024, 7, 10, 10, 0), tick=False)
+def test_the_matrix_by_period_shows_each_party_groups_badge(client, org, committee, secretary_a, roster, meeting_types):
+    """A per-group type has one badge per party group in a cell, each titled with its group and linked to the
+    record that met it; a branch without groups owes nothing there."""
+    record = MeetingRecord.objects.create(
+        unit=org.branch_a1,
+        held_on=dt.date(2024, 6, 5),
+        party_group=roster.group_1,
+        place="会议室",
+        host="张伟",
+        recorder="王芳",
+        topics="学习",
+        created_by=secretary_a,
+    )
+    record.types.set([meeting_types["group_meeting"]])
+    client.force_login(committee)
+    html = client.get(reverse("orglife_matrix") + "?type=group_meeting&year=2024").content.decode()
+    link = reverse("meeting_detail", args=[record.pk])
+    group_1 = meeting_types["group_meeting"].label + "（第一党小组）"
+    group_2 = meeting_types["group_meeting"].label + "（第二党小组）"
+    assert f'<a href="{link}" title="{group_1}"><span class="light light-done">' in html
+    assert f'<span title="{group_2}"><span class="light light-red">' in html  # June is over: missed
+    assert zh("held") in html and zh("missed") in html and zh("not started") in html  # August on: not started
+    assert html.count(f'href="{link}"') == 1
