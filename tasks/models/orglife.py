@@ -245,7 +245,11 @@ class Attendance(models.Model):
                 condition=~models.Q(status="leave") | ~models.Q(reason=""), name="attendance_leave_has_reason"
             ),
         ]
-        indexes = [models.Index(fields=["member", "status"])]
+        indexes = [
+            models.Index(fields=["member", "status"]),
+            # The six-month rule starts from the few absences (some 3% of attendance), never from all of it.
+            models.Index(fields=["record", "member"], condition=models.Q(status="absent"), name="attendance_absent"),
+        ]
 
     def __str__(self):
         return f"{self.member} · {self.get_status_display()}"
