@@ -70,6 +70,11 @@ urlpatterns = [
     path("orglife/meetings/<int:pk>/", orglife.meeting_detail, name="meeting_detail"),
     path("orglife/meetings/<int:pk>/edit/", orglife.meeting_edit, name="meeting_edit"),
     path("orglife/files/<int:pk>/", orglife.meeting_file_download, name="meeting_file_download"),
+    path(
+        "orglife/meetings/<int:pk>/files/<int:file_id>/delete/",
+        orglife.meeting_file_delete,
+        name="meeting_file_delete",
+    ),
     path("orglife/<int:unit_id>/members/", orglife.roster, name="roster"),
     path("orglife/<int:unit_id>/members/new/", orglife.member_create, name="member_create"),
     path("orglife/members/<int:pk>/edit/", orglife.member_edit, name="member_edit"),

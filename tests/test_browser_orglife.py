@@ -141,3 +141,41 @@ def test_a_meeting_type_of_a_name_taken(browser, live_server, committee, meeting
     expect_visible_text(page, zh("A meeting type “%(name)s” already exists.", name="主题党日"))
     shot(page, "meeting-types-errors", width)
     assert page.input_value("#meeting-type-form #id_name") == "主题党日"
+
+
+def test_deleting_the_last_file_a_type_asks_for(browser, live_server, org, secretary_a, roster, meeting_types, width):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tasks.services.orglife import meeting_record_create
+
+    theme_day = meeting_types["theme_day"]
+    theme_day.evidence_required = True
+    theme_day.save()
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    record = meeting_record_create(
+        unit=org.branch_a1,
+        user=secretary_a,
+        types=[theme_day],
+        held_on=dt.date.today() - dt.timedelta(days=2),
+        place="三楼会议室",
+        host="张伟",
+        recorder="王芳",
+        topics="学习党纪处分条例",
+        attendance=roster.all_present(),
+        files=[SimpleUploadedFile("签到表.png", png), SimpleUploadedFile("合影.png", png)],
+    )
+    page = page_for(browser, live_server, secretary_a, width, record.get_absolute_url())
+    page.locator("#meeting-files li", has_text="合影.png").get_by_role("link", name="删除").click()
+    expect_visible_text(page, zh("Delete “%(name)s”?", name="合影.png"))
+    page.click("#delete-button")
+    expect_visible_text(page, zh("File “%(name)s” deleted.", name="合影.png"))
+    assert page.locator("#meeting-files li").all_inner_texts()[0].startswith("签到表.png")
+
+    page.locator("#meeting-files li", has_text="签到表.png").get_by_role("link", name="删除").click()
+    page.click("#delete-button")
+    expect_visible_text(
+        page,
+        zh("%(types)s asks for files: add another file to the record before deleting its last one.", types="主题党日"),
+    )
+    shot(page, "meeting-file-delete", width)
+    assert [f.original_name for f in MeetingRecord.objects.get(pk=record.pk).files.all()] == ["签到表.png"]

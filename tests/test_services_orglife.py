@@ -10,6 +10,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from tasks import access
 from tasks.models import Attendance, AuditEntry, MeetingFile, MeetingRecord, MeetingType, PartyGroup, PartyMember
 from tasks.services.orglife import (
+    meeting_file_delete,
     meeting_record_create,
     meeting_record_update,
     meeting_type_save,
@@ -290,3 +291,55 @@ def test_the_committee_adds_a_type_mid_year_owed_from_this_month(committee, secr
         user=committee, meeting_type=meeting_types["theme_day"], name="主题党日", cadence=MeetingType.Cadence.QUARTER
     )
     assert changed.history.first().history_user == committee
+
+
+# --- Deleting a file of a saved record --------------------------------------------------------------------------
+
+
+def stored_files(settings) -> list:
+    return [p for p in settings.EVIDENCE_ROOT.rglob("*") if p.is_file()]
+
+
+def test_the_secretary_deletes_a_file_with_history_and_audit(
+    org, secretary_a, secretary_b, roster, meeting_types, settings, django_capture_on_commit_callbacks
+):
+    record = meeting_record_create(
+        user=secretary_a,
+        files=[SimpleUploadedFile("签到表.png", PNG), SimpleUploadedFile("合影.png", PNG)],
+        **record_kwargs(org, roster, meeting_types),
+    )
+    sheet, photo = record.files.order_by("id")
+    with pytest.raises(PermissionDenied):
+        meeting_file_delete(stored=sheet, user=secretary_b)
+    with django_capture_on_commit_callbacks(execute=True):
+        saved = meeting_file_delete(stored=sheet, user=secretary_a)
+    assert list(saved.files.all()) == [photo] and saved.version == record.version + 1
+    assert len(stored_files(settings)) == 1
+    change = saved.history.first()
+    assert change.history_user == secretary_a and "签到表.png" in change.history_change_reason
+    audit = AuditEntry.objects.filter(object_type="tasks.meetingrecord", object_id=str(record.pk)).first()
+    assert audit.user == secretary_a and audit.detail["changes"]["files"] == ["签到表.png", "—"]
+    # The second click of the same button: the file is gone, said so, nothing else happens.
+    with pytest.raises(ValidationError) as excinfo:
+        meeting_file_delete(stored=sheet, user=secretary_a)
+    assert excinfo.value.messages == [zh("This file was already deleted.")]
+
+
+def test_a_type_that_asks_for_files_keeps_the_last_one(
+    org, secretary_a, roster, meeting_types, settings, django_capture_on_commit_callbacks
+):
+    theme_day = meeting_types["theme_day"]
+    theme_day.evidence_required = True
+    theme_day.save()
+    record = meeting_record_create(
+        user=secretary_a,
+        files=[SimpleUploadedFile("签到表.png", PNG), SimpleUploadedFile("合影.png", PNG)],
+        **record_kwargs(org, roster, meeting_types),
+    )
+    first, last = record.files.order_by("id")
+    with django_capture_on_commit_callbacks(execute=True):
+        meeting_file_delete(stored=first, user=secretary_a)
+    with django_capture_on_commit_callbacks(execute=True), pytest.raises(ValidationError) as excinfo:
+        meeting_file_delete(stored=last, user=secretary_a)
+    assert "主题党日" in excinfo.value.messages[0]
+    assert list(record.files.all()) == [last] and len(stored_files(settings)) == 1

@@ -314,3 +314,44 @@ def test_the_matrix_by_period_shows_each_party_groups_badge(client, org, committ
     assert f'<span title="{group_2}"><span class="light light-red">' in html  # June is over: missed
     assert zh("held") in html and zh("missed") in html and zh("not started") in html  # August on: not started
     assert html.count(f'href="{link}"') == 1
+
+
+def test_a_file_is_deleted_from_the_record_after_confirmation(
+    client, org, secretary_a, secretary_b, committee, roster, meeting_types, django_capture_on_commit_callbacks
+):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from tasks.services.orglife import meeting_record_create
+
+    png = b"\x89PNG\r\n\x1a\n" + b"0" * 64
+    record = meeting_record_create(
+        unit=org.branch_a1,
+        user=secretary_a,
+        types=[meeting_types["theme_day"]],
+        held_on=dt.date(2024, 6, 18),
+        place="三楼会议室",
+        host="张伟",
+        recorder="王芳",
+        topics="学习党纪处分条例",
+        attendance=roster.all_present(),
+        files=[SimpleUploadedFile("签到表.png", png)],
+    )
+    stored = record.files.get()
+    url = reverse("meeting_file_delete", args=[record.pk, stored.pk])
+    for other in (secretary_b, committee):  # another branch's secretary; the committee reads but does not keep
+        client.force_login(other)
+        assert client.get(url).status_code == 404 and client.post(url).status_code == 404
+    assert "删除" not in client.get(record.get_absolute_url()).content.decode().split('id="meeting-files"')[1][:400]
+
+    client.force_login(secretary_a)
+    detail = client.get(record.get_absolute_url()).content.decode()
+    assert url in detail
+    confirm = client.get(url).content.decode()
+    assert zh("Delete “%(name)s”?", name="签到表.png") in confirm and record.files.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url)
+    assert response.status_code == 302 and response["Location"] == record.get_absolute_url()
+    assert not record.files.exists()
+    assert zh("File “%(name)s” deleted.", name="签到表.png") in client.get(response["Location"]).content.decode()
+    again = client.post(url, follow=True)
+    assert zh("This file was already deleted.") in again.content.decode()

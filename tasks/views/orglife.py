@@ -433,6 +433,33 @@ def meeting_file_download(request, pk):
     return response
 
 
+@login_required
+def meeting_file_delete(request, pk, file_id):
+    """Delete one file of a saved record, after a confirmation (files chosen for a record not yet saved are only
+    un-chosen in the form). A second click finds the file gone and says so on the record."""
+    record = access.get_visible_or_404(access.visible_meetings(request.user).select_related("unit"), pk=pk)
+    _keeper_unit_for(request.user, record.unit_id)
+    stored = record.files.filter(pk=file_id).first()
+    if stored is None:
+        messages.info(request, _("This file was already deleted."))
+        return redirect(record)
+    errors = []
+    if request.method == "POST":
+        try:
+            services.meeting_file_delete(stored=stored, user=request.user)
+        except ValidationError as error:
+            errors = error.messages
+        else:
+            messages.success(request, _("File “%(name)s” deleted.") % {"name": stored.original_name})
+            return redirect(record)
+    return render(
+        request,
+        "tasks/orglife/meeting_file_delete.html",
+        {"record": record, "unit": record.unit, "file": stored, "errors": errors},
+        status=422 if errors else 200,
+    )
+
+
 # --- Compliance: the matrix and the 6-month list ----------------------------------------------------------
 
 

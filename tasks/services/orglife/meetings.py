@@ -13,7 +13,7 @@ from tasks.audit import Action, audit_record
 from tasks.models import Attendance, MeetingFile, MeetingRecord, MeetingType, OrgUnit, PartyGroup, PartyMember
 from tasks.rules import local_today
 from tasks.services.common import StaleWriteError, require
-from tasks.services.evidence import evidence_file_save, evidence_storage, evidence_validate
+from tasks.services.evidence import evidence_file_save, evidence_name, evidence_storage, evidence_validate
 
 
 @dataclass(frozen=True)
@@ -339,3 +339,32 @@ def meeting_record_update(
         files=files,
         expected_version=expected_version,
     )
+
+
+def meeting_file_delete(*, stored: MeetingFile, user) -> MeetingRecord:
+    """Delete a file of a recorded meeting: the branch's keeper, as long as the record keeps what its types ask for
+    (a type that requires files keeps at least one: add the right one first, then delete the wrong one). The
+    record's version moves (a correction opened before is refused, not overwritten), its change record and an audit
+    row name the file; the stored file goes once the transaction has committed."""
+    require(access.can_keep_orglife(user, stored.record.unit))
+    with transaction.atomic():
+        record = MeetingRecord.objects.select_for_update().get(pk=stored.record_id)
+        stored = record.files.filter(pk=stored.pk).first()
+        if stored is None:
+            raise ValidationError(_("This file was already deleted."), code="gone")
+        required = [t.name for t in record.types.all() if t.evidence_required]
+        if required and record.files.count() == 1:
+            raise ValidationError(
+                _("%(types)s asks for files: add another file to the record before deleting its last one.")
+                % {"types": "、".join(required)},
+                code="required",
+            )
+        name, stored_name = stored.original_name, evidence_name(stored)
+        stored.delete()
+        record.version += 1
+        record._history_user = user
+        record._change_reason = _("File deleted: %(name)s") % {"name": name[:80]}
+        record.save(update_fields=["version"])
+        audit_record(action=Action.CHANGE, user=user, obj=record, detail={"changes": {"files": [name[:300], "—"]}})
+        transaction.on_commit(lambda: evidence_storage().delete(stored_name))
+    return record
