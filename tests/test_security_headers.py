@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.signals import template_rendered
 from django.urls import reverse
 
-from tasks.models import Bundle, InboxMessage, MeetingRecord, User, WebhookEndpoint
+from tasks.models import Bundle, InboxMessage, MeetingFile, MeetingRecord, User, WebhookEndpoint
 from tasks.services import progress_report_submit
 from tests.factories import TEST_PASSWORD, AssignmentFactory, UserFactory
 from tests.helpers import pdf
@@ -174,6 +174,9 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
         topics="学习",
         created_by=secretary_a,
     )
+    meeting_file = MeetingFile.objects.create(
+        record=meeting, original_name="签到表.png", stored_name="ab.png", content_type="image/png", size=9
+    )
     branch = org.branch_a1.pk
     hook = WebhookEndpoint.objects.create(owner=committee, url="https://oa.example/hooks", events=["report.approved"])
     visits = {
@@ -215,6 +218,7 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
             reverse("meeting_list", args=[branch]),
             reverse("meeting_create", args=[branch]),
             reverse("meeting_detail", args=[meeting.pk]),
+            reverse("meeting_file_delete", args=[meeting.pk, meeting_file.pk]),
             reverse("roster", args=[branch]),
             reverse("member_create", args=[branch]),
             reverse("roster_import", args=[branch]),
