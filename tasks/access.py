@@ -300,3 +300,9 @@ def visible_meeting_files(user) -> QuerySet:
 def can_manage_webhooks(user) -> bool:
     """Register outbound webhooks: a committee member, or the system administrator (who runs the integrations)."""
     return is_committee(user) or (getattr(user, "is_active", False) and getattr(user, "admin_duty", "") == "system")
+
+
+def can_edit_webhook(user, endpoint) -> bool:
+    """Change an endpoint's address and events, pause and re-enable it, rotate its secret, delete it, re-send from
+    its log: its owner, while they may still manage webhooks. Anyone else's endpoint is a 404 on the pages."""
+    return can_manage_webhooks(user) and endpoint.owner_id == getattr(user, "pk", None)

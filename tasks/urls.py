@@ -83,7 +83,9 @@ urlpatterns = [
     path("orglife/<int:unit_id>/members/template.xlsx", orglife.roster_template, name="roster_template"),
     path("webhooks/", webhooks.webhook_list, name="webhook_list"),
     path("webhooks/<int:pk>/", webhooks.webhook_detail, name="webhook_detail"),
+    path("webhooks/<int:pk>/edit/", webhooks.webhook_edit, name="webhook_edit"),
     path("webhooks/<int:pk>/toggle/", webhooks.webhook_toggle, name="webhook_toggle"),
+    path("webhooks/<int:pk>/secret/", webhooks.webhook_rotate_secret, name="webhook_rotate_secret"),
     path("webhooks/<int:pk>/delete/", webhooks.webhook_delete, name="webhook_delete"),
     path("webhooks/<int:pk>/deliveries/<int:delivery_pk>/resend/", webhooks.webhook_resend, name="webhook_resend"),
 ]

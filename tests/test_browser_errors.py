@@ -305,6 +305,8 @@ COVERED_POST_FORMS = [
     "tasks/plan_list.html",  # rollover: a button without input (its refusal is a message, test_views_exports)
     "tasks/plan_publish.html",  # test_browser_plans: a second click from another tab, a double click
     "tasks/review_queue.html",  # test_extension_refused_without_comment; test_browser_bulk: bulk approve, none ticked
-    "tasks/webhook_detail.html",  # turn off/on, delete, re-send: buttons without input
+    "tasks/webhook_delete.html",  # test_browser_webhooks: deleting without ticking the box
+    "tasks/webhook_detail.html",  # turn off/on, rotate the secret, re-send: buttons without input
+    "tasks/webhook_edit.html",  # test_browser_webhooks: an ftp:// address and no event
     "tasks/webhooks.html",  # tests/test_browser_webhooks.py
 ]

@@ -209,6 +209,8 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
             reverse("meeting_types"),
             reverse("webhook_list"),
             reverse("webhook_detail", args=[hook.pk]),
+            reverse("webhook_edit", args=[hook.pk]),
+            reverse("webhook_delete", args=[hook.pk]),
         ],
         secretary_a: [
             reverse("home"),  # the workbench (a committee member's home is the review queue and red list)

@@ -23,12 +23,16 @@ from tasks.services.lights import lights_refresh
 from tasks.services.webhooks import (
     webhook_deliver,
     webhook_endpoint_create,
+    webhook_endpoint_disable,
+    webhook_endpoint_rotate_secret,
     webhook_endpoint_set_active,
+    webhook_endpoint_update,
     webhook_report_event,
     webhook_resend,
     webhook_sweep,
 )
-from tests.factories import ReportFactory, UserFactory
+from tests.factories import MembershipFactory, ReportFactory, UserFactory
+from tests.support_browser import zh
 
 pytestmark = pytest.mark.django_db
 
@@ -251,7 +255,7 @@ def test_pages_register_show_the_secret_and_refuse_others(client, committee, sec
     client.force_login(other)
     assert client.get(reverse("webhook_detail", args=[endpoint.pk])).status_code == 404
     client.force_login(committee)
-    client.post(reverse("webhook_delete", args=[endpoint.pk]))
+    client.post(reverse("webhook_delete", args=[endpoint.pk]), {"confirm": "on"})
     assert not WebhookEndpoint.objects.exists()
 
 
@@ -273,3 +277,114 @@ def test_the_readme_receiver_example_accepts_our_signature_and_refuses_a_forged_
     assert namespace["verify"](headers, request.get_data(), endpoint.secret)["type"] == "report.submitted"
     with pytest.raises(ValueError, match="bad signature"):
         namespace["verify"](headers, request.get_data() + b" ", endpoint.secret)
+
+
+# --- Editing an endpoint ------------------------------------------------------------------------------------------
+
+
+def webhook_rows(event: str):
+    return AuditEntry.objects.filter(action=AuditEntry.Action.WEBHOOK, detail__event=event)
+
+
+def test_address_and_events_change_through_the_service_audited_by_host(endpoint, committee, httpserver):
+    new_url = httpserver.url_for("/v2/hooks?key=s3cret")
+    webhook_endpoint_update(
+        user=committee, endpoint=endpoint, url=new_url, events=[Event.PLAN_PUBLISHED], description="OA 系统 v2"
+    )
+    endpoint.refresh_from_db()
+    assert (endpoint.url, endpoint.events, endpoint.description) == (new_url, [Event.PLAN_PUBLISHED], "OA 系统 v2")
+    (row,) = webhook_rows("changed")
+    assert row.username == "committee" and set(row.detail["changes"]) == {"url_host", "events", "description"}
+    assert "s3cret" not in json.dumps(row.detail)  # hosts only: a URL may carry a key
+    # Saving it unchanged writes nothing more.
+    webhook_endpoint_update(
+        user=committee, endpoint=endpoint, url=new_url, events=[Event.PLAN_PUBLISHED], description="OA 系统 v2"
+    )
+    assert webhook_rows("changed").count() == 1
+
+
+def test_a_change_refuses_what_registering_refuses_and_others_endpoints(endpoint, committee, org, httpserver):
+    with pytest.raises(ValidationError) as error:
+        webhook_endpoint_update(user=committee, endpoint=endpoint, url="ftp://oa.example/hooks", events=[])
+    assert error.value.message_dict == {
+        "url": [zh("Enter the full address of the receiving system, starting with https:// or http://.")],
+        "events": [zh("Choose at least one event.")],
+    }
+    other = UserFactory(username="committee2")
+    MembershipFactory(user=other, unit=org.committee_unit, role="committee")
+    for attempt in (
+        lambda: webhook_endpoint_update(user=other, endpoint=endpoint, url=endpoint.url, events=endpoint.events),
+        lambda: webhook_endpoint_rotate_secret(user=other, endpoint=endpoint),
+    ):
+        with pytest.raises(PermissionDenied):
+            attempt()
+    endpoint.refresh_from_db()
+    assert endpoint.url == httpserver.url_for("/hooks") and not webhook_rows("changed").exists()
+
+
+def test_a_rotated_secret_signs_what_is_sent_from_then_on(endpoint, committee, secretary_a, assignment_a1, httpserver):
+    received = []
+    httpserver.expect_request("/hooks").respond_with_handler(lambda request: received.append(request) or Response(""))
+    old = endpoint.secret
+    progress_report_submit(assignment=assignment_a1, author=secretary_a, percent=30, narrative="x", obstacles="y")
+    endpoint = webhook_endpoint_rotate_secret(user=committee, endpoint=endpoint)
+    assert endpoint.secret != old and endpoint.secret.startswith("whsec_")
+    webhook_deliver(delivery_id=WebhookDelivery.objects.get().pk)  # written before, sent after: the new secret
+    verify(received[0], endpoint.secret)
+    with pytest.raises(AssertionError, match="bad signature"):
+        verify(received[0], old)
+    (row,) = webhook_rows("secret_rotated")
+    assert endpoint.secret not in json.dumps(row.detail) and old not in json.dumps(row.detail)
+
+
+def test_the_pages_edit_rotate_show_the_secret_once_and_delete_only_when_confirmed(
+    client, endpoint, committee, secretary_a, assignment_a1
+):
+    client.force_login(committee)
+    bad = client.post(reverse("webhook_edit", args=[endpoint.pk]), {"url": "ftp://oa.example/x", "events": []})
+    assert bad.status_code == 422
+    page = bad.content.decode()
+    assert zh("Enter the full address of the receiving system, starting with https:// or http://.") in page
+    assert zh("Choose at least one event.") in page
+    saved = client.post(
+        reverse("webhook_edit", args=[endpoint.pk]),
+        {"url": "https://oa.intranet.example/hooks", "events": ["plan.published"], "description": "OA"},
+    )
+    assert saved.status_code == 302
+    endpoint.refresh_from_db()
+    assert endpoint.url == "https://oa.intranet.example/hooks" and endpoint.events == ["plan.published"]
+    # The secret: not on the page as such, shown once after a rotation.
+    assert endpoint.secret not in client.get(reverse("webhook_detail", args=[endpoint.pk])).content.decode()
+    client.post(reverse("webhook_rotate_secret", args=[endpoint.pk]))
+    endpoint.refresh_from_db()
+    assert endpoint.secret in client.get(reverse("webhook_detail", args=[endpoint.pk])).content.decode()
+    assert endpoint.secret not in client.get(reverse("webhook_detail", args=[endpoint.pk])).content.decode()
+    # Delete: the page says the log goes with it; unconfirmed, nothing is deleted.
+    webhook_endpoint_update(user=committee, endpoint=endpoint, url=endpoint.url, events=[Event.REPORT_SUBMITTED])
+    progress_report_submit(assignment=assignment_a1, author=secretary_a, percent=30, narrative="x", obstacles="y")
+    assert client.get(reverse("webhook_delete", args=[endpoint.pk])).status_code == 200
+    unconfirmed = client.post(reverse("webhook_delete", args=[endpoint.pk]))
+    assert unconfirmed.status_code == 422
+    assert zh("Tick the box to confirm: the delivery log is deleted with the webhook.") in unconfirmed.content.decode()
+    assert WebhookEndpoint.objects.filter(pk=endpoint.pk).exists()
+    # Another committee member's: the same 404 as a webhook that does not exist.
+    client.force_login(secretary_a)
+    for name in ("webhook_edit", "webhook_delete"):
+        assert client.get(reverse(name, args=[endpoint.pk])).status_code == 404
+    assert client.post(reverse("webhook_rotate_secret", args=[endpoint.pk])).status_code == 404
+    client.force_login(committee)
+    assert client.post(reverse("webhook_delete", args=[endpoint.pk]), {"confirm": "on"}).status_code == 302
+    assert not WebhookEndpoint.objects.exists()
+    (row,) = webhook_rows("deleted")
+    assert row.detail["deliveries"] == {"pending": 1} and row.detail["url_host"] == "oa.intranet.example"
+
+
+def test_an_endpoint_disabled_after_failures_is_turned_on_again(client, endpoint, committee):
+    webhook_endpoint_disable(endpoint=endpoint, reason="attempt 6: HTTP 503: down")
+    client.force_login(committee)
+    page = client.get(reverse("webhook_detail", args=[endpoint.pk])).content.decode()
+    assert "HTTP 503" in page and zh("Turn on again") in page
+    client.post(reverse("webhook_toggle", args=[endpoint.pk]), {"active": "1"})
+    endpoint.refresh_from_db()
+    assert endpoint.is_active and endpoint.disabled_at is None and endpoint.disabled_reason == ""
+    assert webhook_rows("enabled").get().username == "committee"

@@ -4,7 +4,7 @@ Forms shape input only; rules live in services and come back as errors on fields
 the constants of services; views import them from here.
 """
 
-from tasks.forms.api import ApiTokenForm, WebhookEndpointForm
+from tasks.forms.api import ApiTokenForm, WebhookDeleteForm, WebhookEndpointForm
 from tasks.forms.exports import PlanImportForm
 from tasks.forms.orglife import (
     MeetingRecordForm,
@@ -46,6 +46,7 @@ __all__ = [
     "ReviewForm",
     "RosterImportForm",
     "UrgeForm",
+    "WebhookDeleteForm",
     "WebhookEndpointForm",
     "WorkbenchFilterForm",
 ]

@@ -6,6 +6,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from tasks.models import ApiToken, User, WebhookEndpoint
+from tasks.services.webhooks import webhook_url_validator
 
 
 class ApiTokenForm(forms.Form):
@@ -36,10 +37,19 @@ class ApiTokenForm(forms.Form):
             self.fields["account"].required = True
 
 
+class WebhookURLField(forms.URLField):
+    """An address the service accepts (http or https), said with the service's words; not Django's looser check."""
+
+    def __init__(self, **kwargs):
+        validator = webhook_url_validator()
+        super().__init__(error_messages={"invalid": validator.message}, **kwargs)
+        self.validators = [validator, *self.validators[1:]]
+
+
 class WebhookEndpointForm(forms.Form):
     """A receiving system's address and the events it wants (rules: tasks.services.webhooks)."""
 
-    url = forms.URLField(
+    url = WebhookURLField(
         label=_("URL"),
         max_length=500,
         assume_scheme="https",
@@ -47,5 +57,17 @@ class WebhookEndpointForm(forms.Form):
     )
     description = forms.CharField(label=_("Description"), max_length=200, required=False)
     events = forms.MultipleChoiceField(
-        label=_("Events"), choices=WebhookEndpoint.Event.choices, widget=forms.CheckboxSelectMultiple
+        label=_("Events"),
+        choices=WebhookEndpoint.Event.choices,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": _("Choose at least one event.")},
+    )
+
+
+class WebhookDeleteForm(forms.Form):
+    """Deleting a webhook deletes its delivery log too: the box says so, and must be ticked."""
+
+    confirm = forms.BooleanField(
+        label=_("I understand that the delivery log is deleted with the webhook."),
+        error_messages={"required": _("Tick the box to confirm: the delivery log is deleted with the webhook.")},
     )

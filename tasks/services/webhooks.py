@@ -23,14 +23,16 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from tasks import access
 from tasks.audit import Action, audit_record
 from tasks.models import WebhookDelivery, WebhookEndpoint
+from tasks.models.webhooks import new_webhook_secret
 from tasks.services.inbox import inbox_message_create
 
 logger = logging.getLogger(__name__)
@@ -49,17 +51,25 @@ def _require_manager(user) -> None:
 
 def _require_owner(user, endpoint: WebhookEndpoint) -> None:
     _require_manager(user)
-    if endpoint.owner_id != user.pk:
+    if not access.can_edit_webhook(user, endpoint):
         raise PermissionDenied(_("This webhook belongs to someone else."))
+
+
+def webhook_url_validator() -> URLValidator:
+    """What an endpoint's address may be (the form shows the same message before the service is asked)."""
+    return URLValidator(
+        schemes=["http", "https"],
+        message=gettext_lazy("Enter the full address of the receiving system, starting with https:// or http://."),
+    )
 
 
 def _clean(url: str, events) -> tuple[str, list[str]]:
     errors: dict[str, list[str]] = {}
     url = (url or "").strip()
     try:
-        URLValidator(schemes=["http", "https"])(url)
-    except ValidationError:
-        errors["url"] = [_("Enter the full address of the receiving system, starting with https:// or http://.")]
+        webhook_url_validator()(url)
+    except ValidationError as error:
+        errors["url"] = error.messages
     events = [event for event in Event.values if event in set(events or ())]
     if not events:
         errors["events"] = [_("Choose at least one event.")]
@@ -85,6 +95,51 @@ def webhook_endpoint_create(*, user, url: str, events, description: str = "") ->
     return endpoint
 
 
+def webhook_endpoint_update(
+    *, user, endpoint: WebhookEndpoint, url: str, events, description: str = ""
+) -> WebhookEndpoint:
+    """Change the address, the events or the description. Deliveries already written keep their events; those still
+    waiting go to the new address (the job reads it when it sends)."""
+    _require_owner(user, endpoint)
+    url, events = _clean(url, events)
+    description = (description or "").strip()[:200]
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        changes = {}
+        if endpoint.url != url:
+            # The log names hosts, never full URLs (a URL may carry a key in its query).
+            changes["url_host"] = [_host(endpoint.url), _host(url)]
+        if endpoint.events != events:
+            changes["events"] = ["、".join(endpoint.events), "、".join(events)]
+        if endpoint.description != description:
+            changes["description"] = [endpoint.description, description]
+        if changes:
+            endpoint.url, endpoint.events, endpoint.description = url, events, description
+            endpoint.save(update_fields=["url", "events", "description"])
+            audit_record(
+                action=Action.WEBHOOK, user=user, obj=endpoint, detail={"event": "changed", "changes": changes}
+            )
+            _endpoints_changed()
+    return endpoint
+
+
+def webhook_endpoint_rotate_secret(*, user, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """A new signing secret (the old one stops at once: every message from now on, re-sends and retries included,
+    is signed with the new one). The page shows it once; the audit log says it happened, never what it is."""
+    _require_owner(user, endpoint)
+    with transaction.atomic():
+        endpoint = WebhookEndpoint.objects.select_for_update().get(pk=endpoint.pk)
+        endpoint.secret = new_webhook_secret()
+        endpoint.save(update_fields=["secret"])
+        audit_record(
+            action=Action.WEBHOOK,
+            user=user,
+            obj=endpoint,
+            detail={"event": "secret_rotated", "url_host": _host(endpoint.url)},
+        )
+    return endpoint
+
+
 def webhook_endpoint_set_active(*, user, endpoint: WebhookEndpoint, active: bool) -> WebhookEndpoint:
     """Turn an endpoint off or on again (after its owner fixed the receiving system)."""
     _require_owner(user, endpoint)
@@ -106,10 +161,21 @@ def webhook_endpoint_set_active(*, user, endpoint: WebhookEndpoint, active: bool
 
 
 def webhook_endpoint_delete(*, user, endpoint: WebhookEndpoint) -> None:
+    """The endpoint goes, and its delivery log with it (the page says so before): what stays is the audit log's rows
+    of its registration, changes and deletion, and this one counts what the log held."""
     _require_owner(user, endpoint)
     with transaction.atomic():
+        counts = dict(endpoint.deliveries.order_by().values_list("state").annotate(n=Count("id")))
         audit_record(
-            action=Action.WEBHOOK, user=user, obj=endpoint, detail={"event": "deleted", "url_host": _host(endpoint.url)}
+            action=Action.WEBHOOK,
+            user=user,
+            obj=endpoint,
+            detail={
+                "event": "deleted",
+                "url_host": _host(endpoint.url),
+                "events": endpoint.events,
+                "deliveries": counts,
+            },
         )
         endpoint.delete()
         _endpoints_changed()
