@@ -5,6 +5,7 @@ import hashlib
 import io
 import uuid
 import zipfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
@@ -110,6 +111,21 @@ def evidence_storage() -> Storage:
 def evidence_name(evidence: Evidence) -> str:
     """The file's name in the evidence storage: a folder of the first two hex characters spreads the files."""
     return f"{evidence.stored_name[:2]}/{evidence.stored_name}"
+
+
+@contextmanager
+def evidence_written():
+    """Around a write that stores files: yields the list that `evidence_file_save` and its callers append the
+    stored names to, and deletes those files again when the write fails (a refusal, a rollback, a crash), so that
+    nothing is left in the storage without its row. Progress reports and meeting records both write this way."""
+    written: list[str] = []
+    try:
+        yield written
+    except BaseException:
+        storage = evidence_storage()
+        for name in written:
+            storage.delete(name)
+        raise
 
 
 def evidence_file_save(*, upload, kind: EvidenceKind, written: list[str]) -> dict:
