@@ -15,12 +15,13 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from tasks import access
+from tasks.admin.permissions import ReadOnlyAdminMixin
 from tasks.admin.work import ChangeRecordAdmin
 from tasks.models import Attendance, MeetingFile, MeetingRecord, MeetingType, OrgUnit, PartyGroup, PartyMember
 from tasks.security.duties import DutyAdminMixin
 from tasks.services.orglife import meeting_type_save, party_member_create, party_member_update
 from tasks.services.orglife.roster import member_errors
-from tasks.services.orglife.types import meeting_type_errors
+from tasks.services.orglife.types import MEETING_TYPE_FIELDS, meeting_type_errors
 
 
 def _add_errors(form, errors: dict[str, list[str]]) -> None:
@@ -51,6 +52,20 @@ class _RevertThroughChangeMixin:
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
+class _BranchRowsMixin:
+    """Rows of the branches tasks.access shows the account in the app (`visible`, one of access.visible_…): the
+    list, the change and history pages of any other row are as for a row that does not exist."""
+
+    visible = None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request) & self.visible(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or self.visible(request.user).filter(pk=obj.pk).exists())
+
+
 # --- Meeting types --------------------------------------------------------------------------------------------
 
 
@@ -59,16 +74,7 @@ class MeetingTypeAdminForm(forms.ModelForm):
 
     class Meta:
         model = MeetingType
-        fields = [
-            "name",
-            "short_name",
-            "cadence",
-            "per_party_group",
-            "is_lecture",
-            "evidence_required",
-            "active_from",
-            "is_active",
-        ]
+        fields = MEETING_TYPE_FIELDS
 
     def _get_validation_exclusions(self):
         # The name's uniqueness is checked with the service's words (meeting_type_errors), not Django's as well.
@@ -95,16 +101,7 @@ class MeetingTypeAdmin(DutyAdminMixin, _ActorFormMixin, _RevertThroughChangeMixi
     the committee (access.can_manage_meeting_types), as on the app's page."""
 
     form = MeetingTypeAdminForm
-    list_display = [
-        "name",
-        "short_name",
-        "cadence",
-        "per_party_group",
-        "is_lecture",
-        "evidence_required",
-        "active_from",
-        "is_active",
-    ]
+    list_display = MEETING_TYPE_FIELDS
     list_filter = ["cadence", "is_active", "per_party_group", "evidence_required"]
     search_fields = ["name", "short_name", "code"]
     readonly_fields = ["code", "sort_order"]
@@ -184,26 +181,22 @@ class PartyMemberAdminForm(forms.ModelForm):
 
 
 @admin.register(PartyMember)
-class PartyMemberAdmin(DutyAdminMixin, _ActorFormMixin, _RevertThroughChangeMixin, SimpleHistoryAdmin):
+class PartyMemberAdmin(
+    DutyAdminMixin, _BranchRowsMixin, _ActorFormMixin, _RevertThroughChangeMixin, SimpleHistoryAdmin
+):
     """党员名册 of the branches the account sees; kept (added, changed) for the branches it keeps. A member leaves the
     roll by status (已转出 / 已去世), never by deletion: the attendance of past meetings names them."""
 
     form = PartyMemberAdminForm
+    visible = staticmethod(access.visible_party_members)
     list_display = ["name", "unit", "party_group", "gender", "category", "joined_on", "status", "user"]
     list_filter = ["status", "category", "gender", ("unit", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["name", "unit__name", "unit__short_name", "party_group__name"]
     list_select_related = ["unit", "party_group", "user"]
 
-    def get_queryset(self, request):
-        return super().get_queryset(request) & access.visible_party_members(request.user)
-
     def get_readonly_fields(self, request, obj=None):
         # The account is linked on the roster's page; a member moves to another branch by transfer, not here.
         return ["user"] if obj is None else ["unit", "user"]
-
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or access.visible_party_members(request.user).filter(pk=obj.pk).exists())
 
     def has_change_permission(self, request, obj=None):
         allowed = super().has_change_permission(request, obj)
@@ -257,7 +250,9 @@ class MeetingFileInline(_ReadOnlyInline):
 
 
 @admin.register(MeetingRecord)
-class MeetingRecordAdmin(DutyAdminMixin, _RevertThroughChangeMixin, SimpleHistoryAdmin):
+class MeetingRecordAdmin(
+    DutyAdminMixin, _BranchRowsMixin, ReadOnlyAdminMixin, _RevertThroughChangeMixin, SimpleHistoryAdmin
+):
     """组织生活记录 of the branches the account sees, with attendance and files: read here, recorded and corrected
     on the app's pages (the link "在站点上查看"), where the meeting's checks and its audit row live."""
 
@@ -267,9 +262,10 @@ class MeetingRecordAdmin(DutyAdminMixin, _RevertThroughChangeMixin, SimpleHistor
     list_select_related = ["unit", "party_group", "created_by"]
     date_hierarchy = "held_on"
     inlines = [AttendanceInline, MeetingFileInline]
+    visible = staticmethod(access.visible_meetings)
 
     def get_queryset(self, request):
-        return (super().get_queryset(request) & access.visible_meetings(request.user)).prefetch_related("types")
+        return super().get_queryset(request).prefetch_related("types")
 
     def get_fields(self, request, obj=None):
         # The id and the version are bookkeeping.
@@ -286,47 +282,19 @@ class MeetingRecordAdmin(DutyAdminMixin, _RevertThroughChangeMixin, SimpleHistor
     def attendance_counts(self, record):
         return f"{record.present_count} / {record.expected_count}"
 
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or access.visible_meetings(request.user).filter(pk=obj.pk).exists())
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 @admin.register(MeetingFile)
-class MeetingFileAdmin(DutyAdminMixin, admin.ModelAdmin):
+class MeetingFileAdmin(DutyAdminMixin, _BranchRowsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "record", "record_unit", "content_type", "size", "uploaded_at"]
     list_filter = [("record__unit", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["original_name", "sha256", "record__topics", "record__unit__name"]
     list_select_related = ["record__unit"]
     readonly_fields = ["record", "original_name", "stored_name", "content_type", "size", "sha256", "uploaded_at"]
-
-    def get_queryset(self, request):
-        return super().get_queryset(request) & access.visible_meeting_files(request.user)
+    visible = staticmethod(access.visible_meeting_files)
 
     @admin.display(description=_("branch"), ordering="record__unit__name")
     def record_unit(self, stored):
         return stored.record.unit
-
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or access.visible_meeting_files(request.user).filter(pk=obj.pk).exists())
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 # --- Change records -------------------------------------------------------------------------------------------

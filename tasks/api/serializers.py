@@ -24,6 +24,7 @@ from tasks.models import (
     ProgressReport,
 )
 from tasks.rules import Light
+from tasks.services.orglife.types import MEETING_TYPE_FIELDS
 
 
 class PersonSerializer(serializers.Serializer):
@@ -291,18 +292,7 @@ class ExtensionDecideSerializer(serializers.Serializer):
 class MeetingTypeSerializer(serializers.ModelSerializer):
     class Meta:
         model = MeetingType
-        fields = [
-            "id",
-            "code",
-            "name",
-            "short_name",
-            "cadence",
-            "per_party_group",
-            "is_lecture",
-            "evidence_required",
-            "active_from",
-            "is_active",
-        ]
+        fields = ["id", "code", *MEETING_TYPE_FIELDS]
 
 
 class MeetingTypeRefSerializer(serializers.Serializer):

@@ -16,8 +16,17 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from tasks.models.files import StoredFile
 from tasks.models.history import IPAddressHistoricalModel
 from tasks.models.org import OrgUnit
+
+
+def _change_records(verbose_name, verbose_name_plural) -> HistoricalRecords:
+    """The change history of a model of this module. Named here because simple-history calls the records
+    "historical <name>" in English whatever the language (the admin's menu)."""
+    return HistoricalRecords(
+        bases=[IPAddressHistoricalModel], verbose_name=verbose_name, verbose_name_plural=verbose_name_plural
+    )
 
 
 class MeetingType(models.Model):
@@ -48,12 +57,7 @@ class MeetingType(models.Model):
     is_active = models.BooleanField(_("active"), default=True)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
-    history = HistoricalRecords(
-        bases=[IPAddressHistoricalModel],
-        # simple-history names them "historical <name>" in English whatever the language (the admin's menu).
-        verbose_name=_("change record of a meeting type"),
-        verbose_name_plural=_("change records of meeting types"),
-    )
+    history = _change_records(_("change record of a meeting type"), _("change records of meeting types"))
 
     class Meta:
         ordering = ["sort_order", "id"]
@@ -75,11 +79,7 @@ class PartyGroup(models.Model):
     name = models.CharField(_("name"), max_length=50)
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
-    history = HistoricalRecords(
-        bases=[IPAddressHistoricalModel],
-        verbose_name=_("change record of a party group"),
-        verbose_name_plural=_("change records of party groups"),
-    )
+    history = _change_records(_("change record of a party group"), _("change records of party groups"))
 
     class Meta:
         ordering = ["unit", "sort_order", "id"]
@@ -132,11 +132,7 @@ class PartyMember(models.Model):
     )
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    history = HistoricalRecords(
-        bases=[IPAddressHistoricalModel],
-        verbose_name=_("change record of a party member"),
-        verbose_name_plural=_("change records of party members"),
-    )
+    history = _change_records(_("change record of a party member"), _("change records of party members"))
 
     class Meta:
         ordering = ["unit", "party_group__sort_order", "id"]
@@ -183,11 +179,7 @@ class MeetingRecord(models.Model):
     created_at = models.DateTimeField(_("recorded at"), default=timezone.now)
     version = models.PositiveIntegerField(default=1, editable=False)
 
-    history = HistoricalRecords(
-        bases=[IPAddressHistoricalModel],
-        verbose_name=_("change record of a meeting record"),
-        verbose_name_plural=_("change records of meeting records"),
-    )
+    history = _change_records(_("change record of a meeting record"), _("change records of meeting records"))
 
     class Meta:
         ordering = ["-held_on", "-id"]
@@ -255,21 +247,11 @@ class Attendance(models.Model):
         return f"{self.member} · {self.get_status_display()}"
 
 
-class MeetingFile(models.Model):
+class MeetingFile(StoredFile):
     """A photo, a sign-in sheet or the minutes as a file: stored like evidence (tasks.services.evidence)."""
 
     record = models.ForeignKey(MeetingRecord, verbose_name=_("meeting"), on_delete=models.CASCADE, related_name="files")
-    original_name = models.CharField(_("file name"), max_length=255)
-    stored_name = models.CharField(max_length=100, unique=True, editable=False)
-    content_type = models.CharField(_("type"), max_length=100)
-    size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64, editable=False)
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(StoredFile.Meta):
         verbose_name = _("meeting file")
         verbose_name_plural = _("meeting files")
-
-    def __str__(self):
-        return self.original_name

@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from simple_history.models import HistoricalRecords
 
+from tasks.models.files import StoredFile
 from tasks.models.history import IPAddressHistoricalModel
 from tasks.models.plans import Assignment, KeyTask
 
@@ -139,27 +140,16 @@ class DifficultyAnswer(models.Model):
         return f"{self.report} · {self.get_state_display()}"
 
 
-class Evidence(models.Model):
-    """佐证材料: saved in the evidence storage (STORAGES["evidence"]) under a generated name, served only after an
-    access check."""
+class Evidence(StoredFile):
+    """佐证材料 of a progress report."""
 
     report = models.ForeignKey(
         ProgressReport, verbose_name=_("report"), on_delete=models.CASCADE, related_name="evidence"
     )
-    original_name = models.CharField(_("file name"), max_length=255)
-    stored_name = models.CharField(max_length=100, unique=True, editable=False)
-    content_type = models.CharField(_("type"), max_length=100)
-    size = models.PositiveIntegerField(_("size"))
-    sha256 = models.CharField(max_length=64, editable=False)
-    uploaded_at = models.DateTimeField(_("uploaded at"), auto_now_add=True)
 
-    class Meta:
-        ordering = ["id"]
+    class Meta(StoredFile.Meta):
         verbose_name = _("evidence file")
         verbose_name_plural = _("evidence files")
-
-    def __str__(self):
-        return self.original_name
 
     # Types a browser shows by itself without running anything of the file's: these open in the page or a tab
     # (Content-Disposition inline), everything else downloads. The type is the sniffed one, not the uploader's.

@@ -25,6 +25,7 @@ from tasks.services.exports import XLSX_CONTENT_TYPE
 from tasks.services.orglife.ledger import orglife_ledger_build
 from tasks.services.orglife.meetings import AttendanceLine, roster_for_meeting
 from tasks.services.orglife.roster_import import roster_import, roster_template_workbook
+from tasks.services.orglife.types import MEETING_TYPE_FIELDS
 from tasks.services.plan_import.results import PlanImportError
 from tasks.views.common import apply_service_errors, year_param
 
@@ -506,19 +507,7 @@ def meeting_types_page(request, pk=None):
     meeting_type = get_object_or_404(MeetingType, pk=pk) if pk is not None else None
     initial = {"cadence": MeetingType.Cadence.MONTH, "is_active": True}
     if meeting_type is not None:
-        initial = {
-            field: getattr(meeting_type, field)
-            for field in (
-                "name",
-                "short_name",
-                "cadence",
-                "per_party_group",
-                "is_lecture",
-                "evidence_required",
-                "active_from",
-                "is_active",
-            )
-        }
+        initial = {field: getattr(meeting_type, field) for field in MEETING_TYPE_FIELDS}
     form = MeetingTypeForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:

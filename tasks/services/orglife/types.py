@@ -25,6 +25,19 @@ DEFAULT_TYPES = (
 )
 
 
+# What the committee sets of a type (the page, the admin, the API): its code and order are the service's.
+MEETING_TYPE_FIELDS = (
+    "name",
+    "short_name",
+    "cadence",
+    "per_party_group",
+    "is_lecture",
+    "evidence_required",
+    "active_from",
+    "is_active",
+)
+
+
 def meeting_types_ensure_defaults() -> None:
     """Create the regulations' types that are missing (by code); never changes one the committee edited."""
     for order, (code, name, short_name, cadence, per_group, lecture) in enumerate(DEFAULT_TYPES, start=1):
