@@ -1,11 +1,17 @@
 """Who may see and change what. Every view, list, export and job asks here; nothing else decides.
 
-- Committee members (党委委员 / 党建办) see everything and review, urge and decide extensions.
+- Committee members (党委委员 / 党建办) see their committee's subtree: its plans and the work of every unit
+  below it, with a committee below included (a 机关工委 sees its bureaus); they review, urge and decide
+  extensions there. A sister committee's work is hidden like any other unit's.
 - A secretary or party-affairs worker sees and reports for their unit and all units below it.
 - A member sees and reports on the assignments they own.
 - A reviewer (审核人) sees the work of their unit and all units below it and reviews its reports.
 - Only the audit administrator reads the audit log (a 403 there: the page exists, the duty is missing).
-- Draft plans are visible to the committee only.
+- Draft plans are visible to the committee that owns them (and committees above it) only; published plans to
+  the units below their committee.
+A unit's committee is the nearest unit of kind committee at or above it, else the root of its tree: the committee
+whose plans it carries. Scopes are sets of unit ids (one query of the unit tree per request) that the queries
+below put in SQL; an installation of one committee filters nothing more than before.
 An object outside a user's scope is answered with the same 404 as an id that does not exist. A page that is for
 the committee alone (the plan pages, the import, the committee's downloads) is no secret: anyone else gets a 403
 that says a committee role is needed (`require_committee_page`).
@@ -38,14 +44,31 @@ _SCOPE_ATTR = "_partybuild_scope"
 @dataclass(frozen=True)
 class Scope:
     user_id: int | None
-    is_committee: bool
     unit_ids: frozenset[int]  # units (with descendants) the user works for as secretary or worker
     own_unit_ids: frozenset[int]  # units the user belongs to in any role, without descendants
     review_unit_ids: frozenset[int] = frozenset()  # units (with descendants) whose reports the user reviews
+    committee_ids: frozenset[int] = frozenset()  # the committees the user is a committee member of
+    committee_unit_ids: frozenset[int] = frozenset()  # those committees' subtrees
+    sees_all: bool = False  # the committee subtree is every unit: nothing to filter (one committee installed)
+    plan_committee_ids: frozenset[int] = frozenset()  # committees whose published plans the user's units carry
+    home_committee_id: int | None = None  # the committee whose plan pages show by default
 
     @property
     def is_anonymous(self) -> bool:
         return self.user_id is None
+
+    @property
+    def is_committee(self) -> bool:
+        return bool(self.committee_ids)
+
+    @property
+    def cache_key(self) -> str:
+        """Who shares cached figures: the members of the same committees, else the user alone."""
+        if self.sees_all:
+            return "all"
+        if self.is_committee:
+            return "c" + "-".join(str(unit_id) for unit_id in sorted(self.committee_ids))
+        return f"u{self.user_id}"
 
 
 def descendant_unit_ids(unit_ids, *, children: dict | None = None) -> set[int]:
@@ -68,26 +91,95 @@ def unit_children() -> dict[int | None, list[int]]:
     return children
 
 
+def unit_tree() -> dict[int, tuple[int | None, str]]:
+    """The unit tree as {unit id: (parent id, kind)} (one query; the tree is small)."""
+    return {
+        unit_id: (parent_id, kind)
+        for unit_id, parent_id, kind in OrgUnit.objects.values_list("id", "parent_id", "kind")
+    }
+
+
+def ancestor_ids(unit_id: int, tree: dict) -> list[int]:
+    """`unit_id` and the units above it, nearest first."""
+    found = []
+    while unit_id is not None and unit_id in tree and unit_id not in found:
+        found.append(unit_id)
+        unit_id = tree[unit_id][0]
+    return found
+
+
+def top_committee(tree: dict) -> int | None:
+    """The committee at the top: the first root of kind committee (in the units' order)."""
+    return next(
+        (unit_id for unit_id, (parent, kind) in tree.items() if parent is None and kind == OrgUnit.Kind.COMMITTEE), None
+    )
+
+
+def committee_of(unit_id: int, tree: dict) -> int | None:
+    """The committee a unit belongs to: the nearest unit of kind committee at or above it. A unit under no committee
+    (a tree of its own, not yet placed) is the top committee's, else its tree root's."""
+    line = ancestor_ids(unit_id, tree)
+    for candidate in line:
+        if tree[candidate][1] == OrgUnit.Kind.COMMITTEE:
+            return candidate
+    return top_committee(tree) or (line[-1] if line else None)
+
+
+def root_committee_id() -> int | None:
+    """The committee at the top (the one of a one-committee installation): what the command line works for."""
+    roots = OrgUnit.objects.filter(parent__isnull=True)
+    unit = roots.filter(kind=OrgUnit.Kind.COMMITTEE).first() or roots.first()
+    return unit.pk if unit else None
+
+
 def scope_for(user) -> Scope:
     """The user's scope, computed once per request (cached on the user object)."""
     if not getattr(user, "is_authenticated", False) or not user.is_active:
-        return Scope(None, False, frozenset(), frozenset())
+        return Scope(None, frozenset(), frozenset())
     cached = getattr(user, _SCOPE_ATTR, None)
     if cached is not None:
         return cached
     memberships = list(Membership.objects.filter(user=user).values_list("unit_id", "role"))
-    is_committee = any(role == Membership.Role.COMMITTEE for _, role in memberships)
-    managed = [unit_id for unit_id, role in memberships if role in (Membership.Role.SECRETARY, Membership.Role.WORKER)]
-    reviewed = [unit_id for unit_id, role in memberships if role == Membership.Role.REVIEWER]
-    scope = Scope(
-        user_id=user.pk,
-        is_committee=is_committee,
-        unit_ids=frozenset(descendant_unit_ids(managed)) if managed else frozenset(),
-        own_unit_ids=frozenset(unit_id for unit_id, _ in memberships),
-        review_unit_ids=frozenset(descendant_unit_ids(reviewed)) if reviewed else frozenset(),
-    )
+    scope = _scope_of(user.pk, memberships, unit_tree() if memberships else {})
     setattr(user, _SCOPE_ATTR, scope)
     return scope
+
+
+def _scope_of(user_id: int, memberships: list[tuple[int, str]], tree: dict) -> Scope:
+    children: dict[int | None, list[int]] = {}
+    for unit_id, (parent_id, _kind) in tree.items():
+        children.setdefault(parent_id, []).append(unit_id)
+    roles = Membership.Role
+    committees = {committee_of(unit_id, tree) for unit_id, role in memberships if role == roles.COMMITTEE} - {None}
+    managed = [unit_id for unit_id, role in memberships if role in (roles.SECRETARY, roles.WORKER)]
+    reviewed = [unit_id for unit_id, role in memberships if role == roles.REVIEWER]
+    committee_units = descendant_unit_ids(committees, children=children)
+    if top_committee(tree) in committees:  # units under no committee are the top committee's
+        loose = [unit_id for unit_id in children.get(None, []) if tree[unit_id][1] != OrgUnit.Kind.COMMITTEE]
+        committee_units |= descendant_unit_ids(loose, children=children)
+    carried = {committee_of(ancestor, tree) for unit_id, _ in memberships for ancestor in ancestor_ids(unit_id, tree)}
+    # The highest of one's committees is home (a 工委 member who also sits on a bureau's committee starts at the 工委).
+    by_height = sorted(committees, key=lambda unit_id: len(ancestor_ids(unit_id, tree)))
+    own = [unit_id for unit_id, _ in memberships]
+    return Scope(
+        user_id=user_id,
+        unit_ids=frozenset(descendant_unit_ids(managed, children=children)),
+        own_unit_ids=frozenset(own),
+        review_unit_ids=frozenset(descendant_unit_ids(reviewed, children=children)),
+        committee_ids=frozenset(committees),
+        committee_unit_ids=frozenset(committee_units),
+        sees_all=bool(committees) and len(committee_units) == len(tree),
+        plan_committee_ids=frozenset(carried - {None}),
+        home_committee_id=by_height[0] if by_height else (committee_of(own[0], tree) if own else None),
+    )
+
+
+def home_committee_id(user) -> int | None:
+    """The committee whose plan a page shows by default: the user's own (the highest, if several); for a secretary,
+    worker or member the committee of their unit; the command line (`user=None`) the root committee."""
+    if user is None:
+        return root_committee_id()
+    return scope_for(user).home_committee_id
 
 
 def forget_scope(user) -> None:
@@ -98,15 +190,23 @@ def forget_scope(user) -> None:
 # --- Queries ----------------------------------------------------------------------------------------
 
 
+def _drafts_hidden(scope: Scope, plan_field: str) -> Q:
+    """Rows of a draft plan the user may not see: every draft but those of the user's committee subtree."""
+    return Q(**{f"{plan_field}status": AnnualPlan.Status.DRAFT}) & ~Q(
+        **{f"{plan_field}committee_id__in": scope.committee_unit_ids}
+    )
+
+
 def visible_assignments(user, queryset: QuerySet | None = None) -> QuerySet:
     queryset = Assignment.objects.all() if queryset is None else queryset
     scope = scope_for(user)
     if scope.is_anonymous:
         return queryset.none()
-    if scope.is_committee:
+    if scope.sees_all:
         return queryset
-    return queryset.filter(Q(unit_id__in=scope.unit_ids | scope.review_unit_ids) | Q(owner_id=scope.user_id)).exclude(
-        key_task__plan__status=AnnualPlan.Status.DRAFT
+    units = scope.unit_ids | scope.review_unit_ids | scope.committee_unit_ids
+    return queryset.filter(Q(unit_id__in=units) | Q(owner_id=scope.user_id)).exclude(
+        _drafts_hidden(scope, "key_task__plan__")
     )
 
 
@@ -115,14 +215,17 @@ def visible_key_tasks(user, queryset: QuerySet | None = None) -> QuerySet:
     scope = scope_for(user)
     if scope.is_anonymous:
         return queryset.none()
-    if scope.is_committee:
+    if scope.sees_all:
         return queryset
-    return queryset.filter(pk__in=visible_assignments(user).values("key_task_id"))
+    carried = Q(pk__in=visible_assignments(user).values("key_task_id"))
+    if scope.is_committee:
+        return queryset.filter(Q(plan__committee_id__in=scope.committee_unit_ids) | carried)
+    return queryset.filter(carried)
 
 
 def visible_reports(user, queryset: QuerySet | None = None) -> QuerySet:
     queryset = ProgressReport.objects.all() if queryset is None else queryset
-    if scope_for(user).is_committee:
+    if scope_for(user).sees_all:
         return queryset
     return queryset.filter(assignment__in=visible_assignments(user))
 
@@ -132,21 +235,31 @@ def visible_evidence(user) -> QuerySet:
 
 
 def visible_plans(user) -> QuerySet:
+    """Every plan the user may see: their committees' and those below (drafts included), and the published plans
+    of the committees their units carry work for."""
     scope = scope_for(user)
     if scope.is_anonymous:
         return AnnualPlan.objects.none()
-    if scope.is_committee:
+    if scope.sees_all:
         return AnnualPlan.objects.all()
-    return AnnualPlan.objects.exclude(status=AnnualPlan.Status.DRAFT)
+    return AnnualPlan.objects.filter(
+        Q(committee_id__in=scope.committee_unit_ids)
+        | (Q(committee_id__in=scope.plan_committee_ids) & ~Q(status=AnnualPlan.Status.DRAFT))
+    )
 
 
 def visible_units(user, *, reviewed: bool = True) -> QuerySet:
     """The units the user works in or for; `reviewed=False` leaves out those seen only as a reviewer (审核人)."""
     scope = scope_for(user)
-    if scope.is_committee:
+    if scope.sees_all:
         return OrgUnit.objects.all()
-    unit_ids = scope.unit_ids | scope.own_unit_ids
+    unit_ids = scope.unit_ids | scope.own_unit_ids | scope.committee_unit_ids
     return OrgUnit.objects.filter(pk__in=unit_ids | scope.review_unit_ids if reviewed else unit_ids)
+
+
+def plan_units(plan: AnnualPlan) -> QuerySet:
+    """The units a plan may give work to: its committee's subtree."""
+    return OrgUnit.objects.filter(pk__in=descendant_unit_ids([plan.committee_id]))
 
 
 def get_visible_or_404(queryset: QuerySet, **lookup):
@@ -186,6 +299,12 @@ def is_committee(user) -> bool:
     return scope_for(user).is_committee
 
 
+def can_run_plan(user, plan: AnnualPlan) -> bool:
+    """Edit, publish, close, import into, roll over, rank and report on a plan: a member of the committee whose plan
+    it is. A committee above reads it (`visible_plans`) but does not run it; rankings stay the ranking committee's."""
+    return plan.committee_id in scope_for(user).committee_ids
+
+
 def require_committee_page(user) -> None:
     """A committee-only page: 403 with a message saying why, for a secretary as for an administrator (三员), whose
     accounts see no party work data. Django's 403 page shows the message; tasks.security.middleware audits it."""
@@ -221,11 +340,11 @@ def can_review(user) -> bool:
 
 
 def reviewers_by_unit(active_user_ids) -> tuple[list[int], dict[int, list[int]]]:
-    """Who reviews what, for the reminders: (committee members, who review every unit; {unit id: the reviewers
-    of that unit, through a reviewer role on it or on a unit above}). Only `active_user_ids` count; a few
-    queries whatever the size."""
+    """Who reviews what, for the reminders: (committee members; {unit id: who reviews that unit's reports: the members
+    of the unit's committee, then the reviewers 审核人 with a role on it or on a unit above}). A committee reviews
+    its own units, not those of a committee below it. Only `active_user_ids` count; a few queries whatever the size."""
     active = set(active_user_ids)
-    committee, reviewed_by = [], {}
+    committee, committee_units, reviewed_by = [], {}, {}
     for user_id, unit_id, role in (
         Membership.objects.filter(role__in=[Membership.Role.COMMITTEE, Membership.Role.REVIEWER])
         .order_by("user_id", "unit_id")
@@ -235,10 +354,21 @@ def reviewers_by_unit(active_user_ids) -> tuple[list[int], dict[int, list[int]]]
             continue
         if role == Membership.Role.COMMITTEE:
             committee.append(user_id)
+            committee_units.setdefault(unit_id, []).append(user_id)
         else:
             reviewed_by.setdefault(user_id, []).append(unit_id)
+    tree = unit_tree() if committee_units or reviewed_by else {}
+    members_of: dict[int | None, list[int]] = {}
+    for unit_id, user_ids in committee_units.items():
+        members_of.setdefault(committee_of(unit_id, tree), []).extend(user_ids)
     by_unit: dict[int, list[int]] = {}
-    children = unit_children() if reviewed_by else {}
+    for unit_id in tree if members_of else ():
+        members = members_of.get(committee_of(unit_id, tree))
+        if members:
+            by_unit[unit_id] = list(dict.fromkeys(members))
+    children: dict[int | None, list[int]] = {}
+    for unit_id, (parent_id, _kind) in tree.items():
+        children.setdefault(parent_id, []).append(unit_id)
     for user_id, unit_ids in reviewed_by.items():
         for unit_id in descendant_unit_ids(unit_ids, children=children):
             by_unit.setdefault(unit_id, []).append(user_id)

@@ -123,8 +123,8 @@ def outsider(db):
 
 
 @pytest.fixture
-def plan(db):
-    return PlanFactory(year=2023)
+def plan(org):
+    return PlanFactory(year=2023, committee=org.committee_unit)
 
 
 @pytest.fixture

@@ -36,11 +36,22 @@ class MembershipFactory(factory.django.DjangoModelFactory):
     role = Membership.Role.SECRETARY
 
 
+def top_committee() -> OrgUnit:
+    """A plan's committee by default: the committee at the top of the tree, made when there is none yet."""
+    roots = OrgUnit.objects.filter(parent__isnull=True)
+    return (
+        roots.filter(kind=OrgUnit.Kind.COMMITTEE).order_by("id").first()
+        or roots.order_by("id").first()
+        or OrgUnit.objects.create(name="党委", kind=OrgUnit.Kind.COMMITTEE)
+    )
+
+
 class PlanFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = AnnualPlan
-        django_get_or_create = ("year",)
+        django_get_or_create = ("committee", "year")
 
+    committee = factory.LazyFunction(top_committee)
     year = 2023
     title = factory.LazyAttribute(lambda plan: f"{plan.year}年度党建工作要点")
     status = AnnualPlan.Status.PUBLISHED

@@ -18,7 +18,7 @@ IN_2024 = dt.datetime(2024, 3, 5, 2, 0, tzinfo=dt.UTC)
 
 
 @pytest.fixture
-def plans(db):
+def plans(org):
     """2022 closed, 2023 published, 2024 a draft the committee is preparing."""
     return {
         2022: PlanFactory(year=2022, status=AnnualPlan.Status.CLOSED),

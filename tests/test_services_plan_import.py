@@ -334,7 +334,9 @@ def test_only_the_committee_may_import(org, people):
 
 
 def test_a_closed_plan_is_not_changed(org, people):
-    AnnualPlan.objects.create(year=2023, title="2023年度党建工作要点", status=AnnualPlan.Status.CLOSED)
+    AnnualPlan.objects.create(
+        committee=org.committee_unit, year=2023, title="2023年度党建工作要点", status=AnnualPlan.Status.CLOSED
+    )
     with pytest.raises(PlanImportError) as excinfo:
         plan_import(file=xlsx(good_rows()), year=2023, user=people[0])
     assert [issue.code for issue in excinfo.value.issues] == ["plan_closed"]

@@ -38,7 +38,7 @@ def at_nine(day: dt.date) -> dt.datetime:
 
 
 @pytest.fixture
-def plan_2024(db):
+def plan_2024(org):
     return PlanFactory(year=2024, status="published")
 
 

@@ -124,9 +124,10 @@ class AreaInline(admin.TabularInline):
 
 @admin.register(AnnualPlan)
 class AnnualPlanAdmin(DutyAdminMixin, SimpleHistoryAdmin):
-    list_display = ["year", "title", "status", "created_at"]
-    list_filter = ["status"]
+    list_display = ["year", "committee", "title", "status", "created_at"]
+    list_filter = ["status", "committee"]
     search_fields = ["title", "year"]
+    list_select_related = ["committee"]
     inlines = [AreaInline]
 
 

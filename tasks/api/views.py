@@ -398,7 +398,7 @@ class DashboardView(APIView):
         scope = access.scope_for(user)
         # The web dashboard's cache entry: one computation serves both (tasks.cache drops it on every write).
         data = cached(
-            ("dashboard", plan.pk, "all" if scope.is_committee else user.pk, local_today()),
+            ("dashboard", plan.pk, scope.cache_key, local_today()),
             lambda: dashboard_get(user=user, plan=plan),
         )
         return Response(serializers.DashboardSerializer(data).data)

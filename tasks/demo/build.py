@@ -235,7 +235,12 @@ def demo_plan_create(*, year: int, units: dict[str, OrgUnit], as_of: dt.date, se
         AnnualPlan.Status.CLOSED if as_of.year > year or as_of >= dt.date(year, 12, 31) else AnnualPlan.Status.PUBLISHED
     )
     # Published while its year is replayed (a closed plan takes no reports), closed at the end like a real one.
-    plan = AnnualPlan.objects.create(year=year, title=f"{year}年度党建工作要点", status=AnnualPlan.Status.PUBLISHED)
+    plan = AnnualPlan.objects.create(
+        committee=units[org_data.COMMITTEE],
+        year=year,
+        title=f"{year}年度党建工作要点",
+        status=AnnualPlan.Status.PUBLISHED,
+    )
     # A plan is closed once the committee has reviewed the year's last reports, early in January.
     reviews_until = dt.date(year + 1, 1, 15) if status == AnnualPlan.Status.CLOSED else as_of
     areas = {
@@ -285,7 +290,7 @@ def demo_build(*, password: str | None = None, today: dt.date | None = None) -> 
         units = demo_units_create()
         passwords = demo_users_create(units=units, password=password)
         for year in sorted({DEMO_YEAR, today.year}):
-            if not AnnualPlan.objects.filter(year=year).exists():
+            if not AnnualPlan.objects.filter(committee=units[org_data.COMMITTEE], year=year).exists():
                 demo_plan_create(year=year, units=units, as_of=min(today, dt.date(year, 12, 31)), seed=year)
                 built.append(year)
         lights_refresh(Assignment.objects.filter(key_task__plan__year__in=built))

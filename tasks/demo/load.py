@@ -94,16 +94,22 @@ class LoadRefusedError(Exception):
     """The year's plan was not made by load_generate: real (or demo) work, which it never touches."""
 
 
-def _plan_replace(year: int) -> AnnualPlan:
-    plan = AnnualPlan.objects.select_for_update().filter(year=year).first()
-    if plan is not None and not plan.is_generated:
+def _plan_replace(year: int, committee: OrgUnit) -> AnnualPlan:
+    # Any committee's real plan of the year stops it: the load's units would sit beside real work.
+    real = AnnualPlan.objects.filter(year=year, is_generated=False).first()
+    if real is not None:
         raise LoadRefusedError(
-            f"The {year} plan ({plan.title}) was not made by generate_load: it is real or demo work, and "
+            f"The {year} plan ({real.title}) was not made by generate_load: it is real or demo work, and "
             "generate_load only ever replaces a plan it made itself. Choose another --year, or use an empty database."
         )
+    plan = AnnualPlan.objects.select_for_update().filter(committee=committee, year=year).first()
     if plan is None:
         plan = AnnualPlan.objects.create(
-            year=year, title=f"{year}年度党建工作要点（压测）", status=AnnualPlan.Status.PUBLISHED, is_generated=True
+            committee=committee,
+            year=year,
+            title=f"{year}年度党建工作要点（压测）",
+            status=AnnualPlan.Status.PUBLISHED,
+            is_generated=True,
         )
     # Raw deletes: the ORM would load 600,000 reports to run history signals on each. Only ever the rows of a
     # generated plan, which nobody's work is in.
@@ -227,7 +233,7 @@ def load_generate(
 
     unit_rows = _units_create(units)
     owners, leaders = _users_create(unit_rows)
-    plan = _plan_replace(year)
+    plan = _plan_replace(year, OrgUnit.objects.get(name=ROOT_UNIT))
     areas = []
     for order, (code, name) in enumerate(AREAS, start=1):
         area, _ = Area.objects.get_or_create(plan=plan, name=name, defaults={"code": code, "sort_order": order})

@@ -125,11 +125,16 @@ class AssignmentAddForm(forms.Form):
     def __init__(self, *args, key_task: KeyTask, **kwargs):
         super().__init__(*args, prefix="add", **kwargs)
         taken = key_task.assignments.values("unit_id")
-        self.fields["unit"].queryset = OrgUnit.objects.filter(is_active=True).exclude(pk__in=taken)
+        from tasks import access
+
+        units = access.plan_units(key_task.plan)
+        self.fields["unit"].queryset = units.filter(is_active=True).exclude(pk__in=taken)
         self.fields["unit"].label_from_instance = lambda unit: unit.name
         # Anyone who belongs to a unit; the service checks the owner belongs to the unit chosen.
         self.fields["owner"].queryset = (
-            User.objects.filter(is_active=True, memberships__isnull=False).distinct().order_by("full_name", "username")
+            User.objects.filter(is_active=True, memberships__unit__in=units)
+            .distinct()
+            .order_by("full_name", "username")
         )
         self.helper = FormHelper()
         self.helper.form_tag = False

@@ -18,7 +18,10 @@ class AnnualPlan(models.Model):
         PUBLISHED = "published", _("published")
         CLOSED = "closed", _("closed")
 
-    year = models.PositiveIntegerField(_("year"), unique=True, validators=[MinValueValidator(2000)])
+    # The committee (党委, 机关工委) whose plan it is: one plan a year per committee. Its members see and run it; a
+    # committee above sees it read-only (tasks.access).
+    committee = models.ForeignKey(OrgUnit, verbose_name=_("committee"), on_delete=models.PROTECT, related_name="plans")
+    year = models.PositiveIntegerField(_("year"), validators=[MinValueValidator(2000)])
     title = models.CharField(_("title"), max_length=200)
     status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.DRAFT)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -28,9 +31,10 @@ class AnnualPlan(models.Model):
     history = HistoricalRecords(bases=[IPAddressHistoricalModel])
 
     class Meta:
-        ordering = ["-year"]
+        ordering = ["-year", "committee_id"]
         verbose_name = _("annual plan")
         verbose_name_plural = _("annual plans")
+        constraints = [models.UniqueConstraint(fields=["committee", "year"], name="annualplan_unique_committee_year")]
 
     def __str__(self):
         return self.title or str(self.year)

@@ -43,6 +43,7 @@ from tasks.selectors.filters import (
 from tasks.selectors.home import committee_home, extension_contacts, secretary_counts
 from tasks.selectors.plans import (
     PublishSummary,
+    committee_plans,
     current_plan,
     plan_close_blockers,
     plan_of_year,
@@ -72,6 +73,7 @@ __all__ = [
     "assignment_timeline",
     "assignments_for_lists",
     "committee_home",
+    "committee_plans",
     "current_plan",
     "dashboard_get",
     "extension_contacts",

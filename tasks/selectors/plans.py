@@ -1,7 +1,8 @@
 """Which plan, and the committee's plan pages.
 
 Which plan: the one place that decides which annual plan a page, an export or a command works on
-(`current_plan`, `plan_of_year`). The plan pages: every plan with its figures (`plans_overview`), and who is told
+(`current_plan`, `plan_of_year`): a plan is a committee's, and a page shows the viewer's committee's
+(`committee_plans`). The plan pages: every plan with its figures (`plans_overview`), and who is told
 what when a draft is published (`publish_recipients`: the confirmation page shows it and
 tasks.services.plans.plan_publish sends exactly it).
 """
@@ -21,19 +22,27 @@ def plans_visible(user) -> QuerySet:
     return AnnualPlan.objects.all() if user is None else access.visible_plans(user)
 
 
-def plan_of_year(user, year: int) -> AnnualPlan | None:
-    """The plan of exactly `year` if `user` may see it (a command asking for a year it lacks says so)."""
-    return plans_visible(user).filter(year=year).first()
+def committee_plans(user, committee_id: int | None = None) -> QuerySet:
+    """The plans of one committee that `user` may see, newest first: by default the viewer's own committee
+    (tasks.access.home_committee_id; the command line's is the root committee). Year switchers list these."""
+    committee_id = access.home_committee_id(user) if committee_id is None else committee_id
+    return plans_visible(user).filter(committee_id=committee_id)
 
 
-def current_plan(user, year: int | None = None) -> AnnualPlan | None:
-    """The plan a page shows: `year`'s if asked for and visible; else this year's; else the newest that is
-    not a draft; else the newest draft (a committee preparing its first plan). None: no plan to see."""
+def plan_of_year(user, year: int, *, committee_id: int | None = None) -> AnnualPlan | None:
+    """The committee's plan of exactly `year` if `user` may see it (a command asking for a year it lacks says so)."""
+    return committee_plans(user, committee_id).filter(year=year).first()
+
+
+def current_plan(user, year: int | None = None, *, committee_id: int | None = None) -> AnnualPlan | None:
+    """The plan a page shows, of the viewer's committee unless another is asked for: `year`'s if asked for and
+    visible; else this year's; else the newest that is not a draft; else the newest draft (a committee preparing
+    its first plan). None: no plan to see."""
+    plans = committee_plans(user, committee_id)
     if year is not None:
-        asked = plan_of_year(user, year)
+        asked = plans.filter(year=year).first()
         if asked is not None:
             return asked
-    plans = plans_visible(user)
     return (
         plans.filter(year=local_today().year).first()
         or plans.exclude(status=AnnualPlan.Status.DRAFT).first()
@@ -78,9 +87,9 @@ class PublishSummary:
 
 
 def plans_overview(user) -> list[AnnualPlan]:
-    """Every plan the user may see, newest first, with its counts (key tasks, assignments, completed)."""
+    """Every plan of the user's committee, newest first, with its counts (key tasks, assignments, completed)."""
     return list(
-        access.visible_plans(user)
+        committee_plans(user)
         .annotate(
             key_task_count=Count("key_tasks", distinct=True),
             assignment_count=Count("key_tasks__assignments", distinct=True),

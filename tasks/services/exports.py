@@ -304,7 +304,7 @@ def assessment_rows(
     """One row per unit that carries assignments in the plan, ranked by score (ties share a rank).
     `user` must be a committee member (rankings are for the committee's eyes); None is the command line."""
     if user is not None:
-        require(access.is_committee(user))
+        require(access.can_run_plan(user, plan))
     weights = weights or AssessmentWeights.from_settings()
     today = today or local_today()
     lights_current(today=today, calendar=calendar)

@@ -43,10 +43,11 @@ KEY_TASK_FIELDS = (
 MAX_WEIGHT = Decimal("10000")
 
 
-def _committee(user) -> None:
-    """`user=None` is the command line or the demo: whoever runs commands on the server is trusted."""
+def _committee(user, plan: AnnualPlan) -> None:
+    """The plan's own committee runs it (tasks.access.can_run_plan). `user=None` is the command line or the demo:
+    whoever runs commands on the server is trusted."""
     if user is not None:
-        require(access.is_committee(user))
+        require(access.can_run_plan(user, plan))
 
 
 def _history(instance, user, reason: str):
@@ -67,7 +68,7 @@ def plan_publish(*, plan: AnnualPlan, user) -> PublishSummary:
     from tasks.services.reminders import reminder_notify
     from tasks.services.reminders.audience import Audience
 
-    _committee(user)
+    _committee(user, plan)
     with transaction.atomic():
         plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
         if plan.status == Status.PUBLISHED:
@@ -126,7 +127,7 @@ def plan_published_texts(plan: AnnualPlan, items) -> tuple[str, str]:
 def plan_close(*, plan: AnnualPlan, user, today: dt.date | None = None) -> AnnualPlan:
     """Close a finished year: its figures become the year's record and nothing in it changes any more. Refused
     before the year is over, and while reports or extensions of the plan still wait for a decision."""
-    _committee(user)
+    _committee(user, plan)
     today = today or local_today()
     with transaction.atomic():
         plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
@@ -199,7 +200,7 @@ def _key_task_errors(plan: AnnualPlan, values: dict) -> dict[str, list[str]]:
 def key_task_update(*, key_task: KeyTask, user, expected_version: int | None, **values) -> KeyTask:
     """Edit a key task's title, description, dates, target, weight, cadence, responsible leader and whether it
     asks for evidence. Assignments that keep the key task's deadline (never moved on their own) move with it."""
-    _committee(user)
+    _committee(user, key_task.plan)
     unknown = set(values) - set(KEY_TASK_FIELDS)
     if unknown:
         raise TypeError(f"not editable here: {sorted(unknown)}")
@@ -340,7 +341,7 @@ def assignment_add(
     *, key_task: KeyTask, user, unit: OrgUnit, owner: User | None = None, deadline: dt.date | None = None
 ) -> Assignment:
     """Give a key task to one more unit: a cooperating unit, weighing half the lead unit (as the import does)."""
-    _committee(user)
+    _committee(user, key_task.plan)
     with transaction.atomic():
         key_task = KeyTask.objects.select_for_update().select_related("plan").get(pk=key_task.pk)
         require_plan_open(key_task.plan_id)
@@ -348,6 +349,8 @@ def assignment_add(
         errors: dict[str, list[str]] = {}
         if unit is None or not unit.is_active:
             errors["unit"] = [_("Choose an active unit.")]
+        elif not access.plan_units(key_task.plan).filter(pk=unit.pk).exists():
+            errors["unit"] = [_("%(unit)s is not below the committee of this plan.") % {"unit": unit.label}]
         elif key_task.assignments.filter(unit=unit).exists():
             errors["unit"] = [_("%(unit)s already carries this key task.") % {"unit": unit.label}]
         else:
@@ -386,7 +389,7 @@ def assignment_update(
 ) -> Assignment:
     """Change an assignment's owner or its deadline. On a published plan a moved deadline is a recorded change
     (change record and audit row old → new, shown in the timeline) and the owner is told."""
-    _committee(user)
+    _committee(user, assignment.key_task.plan)
     with transaction.atomic():
         assignment = _locked_assignment(assignment.pk, expected_version)
         key_task = assignment.key_task
@@ -431,7 +434,7 @@ def assignment_remove(*, assignment: Assignment, user, expected_version: int | N
     an extension: its reports, evidence and the reviews of them are the year's record (the ledger, the assessment
     and the annual report count them), and no committee expects removing a unit to erase what it did. Refused
     for the lead unit too: a key task always has its lead unit's assignment."""
-    _committee(user)
+    _committee(user, assignment.key_task.plan)
     with transaction.atomic():
         assignment = _locked_assignment(assignment.pk, expected_version)
         key_task = assignment.key_task

@@ -25,17 +25,19 @@ def plan_rollover(*, plan: AnnualPlan, user=None) -> AnnualPlan:
     date one year later, with no progress, reports or extensions. Assignments start from their original
     deadline: this year's extensions are this year's business. `user=None` is the command line."""
     if user is not None:
-        require(access.is_committee(user))
+        require(access.can_run_plan(user, plan))
     year = plan.year + 1
     with transaction.atomic():
-        if AnnualPlan.objects.select_for_update().filter(year=year).exists():
+        if AnnualPlan.objects.select_for_update().filter(committee_id=plan.committee_id, year=year).exists():
             raise ValidationError(
                 _("A plan for %(year)d already exists: it was not overwritten.") % {"year": year}, code="exists"
             )
         title = f"{year}年度党建工作要点"
         if str(plan.year) in plan.title:
             title = plan.title.replace(str(plan.year), str(year))
-        new_plan = AnnualPlan.objects.create(year=year, title=title, status=AnnualPlan.Status.DRAFT)
+        new_plan = AnnualPlan.objects.create(
+            committee_id=plan.committee_id, year=year, title=title, status=AnnualPlan.Status.DRAFT
+        )
         areas = {
             area.pk: Area.objects.create(plan=new_plan, code=area.code, name=area.name, sort_order=area.sort_order)
             for area in plan.areas.all()

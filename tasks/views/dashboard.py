@@ -7,7 +7,7 @@ from django.urls import reverse
 from tasks import access, charts
 from tasks.cache import cached
 from tasks.rules import Light, local_today
-from tasks.selectors import current_plan, dashboard_get, follow_ups, sort_units
+from tasks.selectors import committee_plans, current_plan, dashboard_get, follow_ups, sort_units
 from tasks.selectors.orglife import orglife_summary
 from tasks.views.common import year_param
 
@@ -44,18 +44,18 @@ def dashboard(request):
     """Where are we? The plan at a glance, for the committee; secretaries see their units only."""
     user = request.user
     plan = current_plan(user, year_param(request))
-    context = {"plan": plan, "plans": access.visible_plans(user)}
+    context = {"plan": plan, "plans": committee_plans(user)}
     if plan is None:
         context["orglife"] = orglife_summary(user)
         return render(request, "tasks/dashboard.html", context)
     scope = access.scope_for(user)
     context["orglife"] = cached(
-        ("orglife-summary", "all" if scope.is_committee else user.pk, local_today()),
+        ("orglife-summary", scope.cache_key, local_today()),
         lambda: orglife_summary(user),
     )
     # Many people open the same dashboard in a meeting; any committed write invalidates it (tasks.cache).
     data = cached(
-        ("dashboard", plan.pk, "all" if scope.is_committee else user.pk, local_today()),
+        ("dashboard", plan.pk, scope.cache_key, local_today()),
         lambda: dashboard_get(user=user, plan=plan),
     )
     # The red list says when each late unit last reported and was last urged (read fresh: the figures are cached).

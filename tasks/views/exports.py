@@ -21,7 +21,14 @@ from tasks import access
 from tasks.forms import PlanImportForm
 from tasks.models import AnnualPlan
 from tasks.rules import WorkCalendar, local_today
-from tasks.selectors import ASSIGNMENT_ORDERINGS, current_plan, filtered_assignments, ordering_for
+from tasks.selectors import (
+    ASSIGNMENT_ORDERINGS,
+    committee_plans,
+    current_plan,
+    filtered_assignments,
+    ordering_for,
+    plan_of_year,
+)
 from tasks.services.annual_report import DOCX_CONTENT_TYPE, annual_report_build
 from tasks.services.calendar_feed import (
     ICS_CONTENT_TYPE,
@@ -65,13 +72,15 @@ def exports_home(request):
     plan = current_plan(user, year_param(request))
     feed = calendar_feed_token_get_or_create(user=user)
     is_committee = access.is_committee(user)
-    next_year_exists = plan is not None and AnnualPlan.objects.filter(year=plan.year + 1).exists()
+    next_year_exists = (
+        plan is not None and AnnualPlan.objects.filter(committee_id=plan.committee_id, year=plan.year + 1).exists()
+    )
     return render(
         request,
         "tasks/exports.html",
         {
             "plan": plan,
-            "plans": access.visible_plans(user),
+            "plans": committee_plans(user),
             "is_committee": is_committee,
             "feed_url": request.build_absolute_uri(reverse("calendar_feed", args=[feed.token])),
             "can_roll_over": is_committee and plan is not None and not next_year_exists,
@@ -133,7 +142,7 @@ def plan_import_page(request):
 def plan_import_template(request):
     _require_committee(request.user)
     return _download(
-        lambda out: out.write(plan_template_workbook()),
+        lambda out: out.write(plan_template_workbook(committee_id=access.home_committee_id(request.user))),
         filename="年度党建工作要点导入模板.xlsx",
         content_type=XLSX_CONTENT_TYPE,
     )
@@ -189,7 +198,9 @@ def annual_report_download(request):
 @require_POST
 def plan_rollover_action(request, year: int):
     _require_committee(request.user)
-    plan = access.get_visible_or_404(access.visible_plans(request.user), year=year)
+    plan = plan_of_year(request.user, year)
+    if plan is None:
+        raise Http404
     try:
         new_plan = plan_rollover(plan=plan, user=request.user)
     except ValidationError as error:

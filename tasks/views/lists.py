@@ -10,6 +10,7 @@ from tasks.selectors import (
     ASSIGNMENT_ORDERINGS,
     KEY_TASK_ORDERINGS,
     assignment_page,
+    committee_plans,
     current_plan,
     filter_choices,
     filtered_assignments,
@@ -26,7 +27,7 @@ PAGE_SIZE = 50
 def _plan_context(request):
     user = request.user
     plan = current_plan(user, year_param(request))
-    return plan, {"plan": plan, "plans": access.visible_plans(user)}
+    return plan, {"plan": plan, "plans": committee_plans(user)}
 
 
 @login_required

@@ -22,7 +22,7 @@ KEY_TASK_ROW_LIMIT = 60
 def home(request):
     """The home page. A committee member's is the review queue and the red list; everyone else's the
     workbench (我的任务): counts that open the filtered list, then their assignments, most urgent first."""
-    plans = access.visible_plans(request.user)
+    plans = selectors.committee_plans(request.user)
     plan = selectors.current_plan(request.user, year_param(request))
     if access.is_committee(request.user) and not request.htmx:
         context = {"plan": plan, "plans": plans}

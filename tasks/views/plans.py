@@ -5,6 +5,7 @@ task or assignment that does not exist is a 404."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -14,7 +15,7 @@ from tasks import access
 from tasks.forms import AssignmentAddForm, AssignmentForm, KeyTaskForm
 from tasks.models import AnnualPlan, Assignment, KeyTask
 from tasks.rules import local_today
-from tasks.selectors import plan_close_blockers, plans_overview, publish_recipients
+from tasks.selectors import plan_close_blockers, plan_of_year, plans_overview, publish_recipients
 from tasks.services.plans import (
     assignment_add,
     assignment_remove,
@@ -31,7 +32,10 @@ from tasks.views.common import apply_service_errors
 
 def _plan(request, year: int) -> AnnualPlan:
     access.require_committee_page(request.user)
-    return access.get_visible_or_404(access.visible_plans(request.user), year=year)
+    plan = plan_of_year(request.user, year)
+    if plan is None:
+        raise Http404
+    return plan
 
 
 def _key_task(request, pk: int) -> KeyTask:

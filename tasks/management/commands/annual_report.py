@@ -11,7 +11,7 @@ class Command(BaseCommand):
         add_year_and_output(parser, suffix=".docx")
 
     def handle(self, *args, year, output, **options):
-        figures = annual_report_build(plan=plan_for_year(year), out=output)
+        figures = annual_report_build(plan=plan_for_year(year, options.get("committee")), out=output)
         self.stdout.write(
             f"Report written to {output}: {figures.key_tasks} key tasks, {figures.assignments} assignments, "
             f"completion {figures.completion_rate}%."

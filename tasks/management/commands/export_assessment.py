@@ -19,7 +19,7 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args, year, output, weight, **options):
-        plan = plan_for_year(year)
+        plan = plan_for_year(year, options.get("committee"))
         overrides = {}
         for item in weight:
             name, sep, value = item.partition("=")

@@ -15,7 +15,7 @@ class Command(BaseCommand):
         parser.add_argument("--user", help="export only what this user may see (default: everything)")
 
     def handle(self, *args, year, output, user=None, **options):
-        plan = plan_for_year(year)
+        plan = plan_for_year(year, options.get("committee"))
         as_user = None
         if user:
             as_user = User.objects.filter(username=user, is_active=True).first()

@@ -1,7 +1,7 @@
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
-from tasks.management.commands._export_args import plan_for_year
+from tasks.management.commands._export_args import add_committee, plan_for_year
 from tasks.services.rollover import plan_rollover
 
 
@@ -10,10 +10,11 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("--year", type=int, required=True, help="the year of the plan to copy")
+        add_committee(parser)
 
     def handle(self, *args, year, **options):
         try:
-            new_plan = plan_rollover(plan=plan_for_year(year))
+            new_plan = plan_rollover(plan=plan_for_year(year, options.get("committee")))
         except ValidationError as error:
             raise CommandError(" ".join(error.messages)) from None
         self.stdout.write(

@@ -2,6 +2,7 @@
 
 import re
 
+from tasks import access
 from tasks.models import Membership, OrgUnit, User
 
 # What plans write for "every branch" (各党支部, 全体支部, 所有党支部, 各基层党支部 ...): a word for all or each,
@@ -14,20 +15,26 @@ def means_every_branch(name: str) -> bool:
 
 
 class Directory:
-    """Units and people by name, loaded once; a name must match exactly one."""
+    """Units and people by name, loaded once; a name must match exactly one. With `committee_id`, the units are
+    that committee's subtree (a plan assigns work below its committee only) and the committee is the one at the top."""
 
-    def __init__(self):
+    def __init__(self, committee_id: int | None = None):
         self.units: dict[str, list[OrgUnit]] = {}
         # Every active branch (党支部), for 各党支部 and the like; the committees at the top, one of which leads a
         # key task that every branch carries.
         self.branches: list[OrgUnit] = []
         self.top_committees: list[OrgUnit] = []
-        for unit in OrgUnit.objects.filter(is_active=True).order_by("sort_order", "name"):
+        units = OrgUnit.objects.filter(is_active=True).order_by("sort_order", "name")
+        if committee_id is not None:
+            units = units.filter(pk__in=access.descendant_unit_ids([committee_id]))
+        for unit in units:
             for name in {unit.name, unit.short_name} - {""}:
                 self.units.setdefault(name, []).append(unit)
             if unit.kind == OrgUnit.Kind.BRANCH:
                 self.branches.append(unit)
-            elif unit.kind == OrgUnit.Kind.COMMITTEE and unit.parent_id is None:
+            elif unit.kind == OrgUnit.Kind.COMMITTEE and (
+                unit.pk == committee_id if committee_id is not None else unit.parent_id is None
+            ):
                 self.top_committees.append(unit)
         self.people: dict[str, list[User]] = {}
         self.names: dict[int, str] = {}

@@ -46,6 +46,7 @@ def plan_import(*, file, year: int, user=None, dry_run: bool = False, file_name:
 def _plan_import(*, file, year: int, user, dry_run: bool, name: str) -> PlanImportResult:
     if user is not None:
         require(access.is_committee(user))
+    committee_id = access.home_committee_id(user)
     content = read_bytes(file)
     refusal = sniff(content, name)
     if refusal:
@@ -54,7 +55,7 @@ def _plan_import(*, file, year: int, user, dry_run: bool, name: str) -> PlanImpo
     sheet_rows, issues = first_sheet_rows(content)
     if issues:
         raise PlanImportError(issues)
-    plan = AnnualPlan.objects.filter(year=year).first()
+    plan = AnnualPlan.objects.filter(committee_id=committee_id, year=year).first()
     if plan is not None and plan.status == AnnualPlan.Status.CLOSED:
         raise PlanImportError(
             [
@@ -67,18 +68,20 @@ def _plan_import(*, file, year: int, user, dry_run: bool, name: str) -> PlanImpo
                 )
             ]
         )
-    directory = Directory()
+    directory = Directory(committee_id)
     rows, issues = parse_rows(sheet_rows, year=year, directory=directory)
     if issues:
         raise PlanImportError(issues)
 
     result = PlanImportResult(plan=plan, dry_run=dry_run, rows=len(rows))
     if dry_run:
-        apply_rows(plan or AnnualPlan(year=year), rows, directory, result, dry_run=True)
+        apply_rows(plan or AnnualPlan(committee_id=committee_id, year=year), rows, directory, result, dry_run=True)
         return result
     with transaction.atomic():
         if plan is None:
-            plan = AnnualPlan.objects.create(year=year, title=f"{year}年度党建工作要点", status=AnnualPlan.Status.DRAFT)
+            plan = AnnualPlan.objects.create(
+                committee_id=committee_id, year=year, title=f"{year}年度党建工作要点", status=AnnualPlan.Status.DRAFT
+            )
         else:
             plan = AnnualPlan.objects.select_for_update().get(pk=plan.pk)
         result.plan = plan

@@ -7,20 +7,22 @@ from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
+from tasks import access
 from tasks.models import OrgUnit
 from tasks.services.plan_import.columns import CADENCE_CHOICES, COLUMNS, DEFAULT_AREAS, MAX_ROWS
 from tasks.services.spreadsheet_text import write_text_cell
 
 
-def plan_template_workbook() -> bytes:
-    """The template: Chinese headers, an explanation row, and drop-down lists of areas, units and cadences."""
+def plan_template_workbook(*, committee_id: int | None = None) -> bytes:
+    """The template: Chinese headers, an explanation row, and drop-down lists of areas, units (those of
+    `committee_id`'s subtree, when given) and cadences."""
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "任务清单"
     lists = workbook.create_sheet("选项")
     lists.sheet_state = "hidden"
     _header(sheet)
-    _validations(sheet, _option_ranges(lists))
+    _validations(sheet, _option_ranges(lists, committee_id))
     # Excel turns a typed 2.10 into the number 2.1: the number column is text.
     for row in range(3, 203):
         sheet[f"{_letter_of('number')}{row}"].number_format = "@"
@@ -51,9 +53,12 @@ def _header(sheet) -> None:
     sheet.freeze_panes = "A3"
 
 
-def _option_ranges(lists) -> dict[str, str]:
+def _option_ranges(lists, committee_id: int | None) -> dict[str, str]:
     """The drop-down lists written on the hidden sheet; the cell range of each."""
-    units = list(OrgUnit.objects.filter(is_active=True).order_by("sort_order", "name").values_list("name", flat=True))
+    units = OrgUnit.objects.filter(is_active=True).order_by("sort_order", "name")
+    if committee_id is not None:
+        units = units.filter(pk__in=access.descendant_unit_ids([committee_id]))
+    units = list(units.values_list("name", flat=True))
     options = {
         "area": [name for _, name in DEFAULT_AREAS],
         "unit": units or ["（请先在系统中维护单位）"],

@@ -18,8 +18,8 @@ class Audience:
     users: dict[int, User]
     secretaries: dict[int, list[int]]  # unit id -> its secretaries, or those of the nearest unit above
     committee: list[int]
-    reviewers: list[int]  # committee members: they review every unit's reports
-    unit_reviewers: dict[int, list[int]]  # unit id -> its reviewers (审核人, tasks.access.reviewers_by_unit)
+    # unit id -> who reviews its reports: its committee's members, then its reviewers (审核人); tasks.access decides
+    unit_reviewers: dict[int, list[int]]
     robots: dict[int, str]  # unit id -> robot channel
     committee_units: list[int]
 
@@ -57,19 +57,18 @@ class Audience:
                 seen.add(current)
                 current = parents.get(current)
             secretaries[unit_id] = direct.get(current, []) if current is not None else []
-        # Committee members review every unit's reports: the committee and the reviewers come from one place.
+        # Committee members review their committee's units: the committee and the reviewers come from one place.
         committee, unit_reviewers = access.reviewers_by_unit(users)
-        reviewers = list(committee)
         robots, committee_units = {}, []
         for unit in OrgUnit.objects.filter(is_active=True).exclude(robot_kind="").exclude(robot_webhook_url=""):
             robots[unit.pk] = unit.robot_kind
         for unit_id in OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMITTEE).values_list("id", flat=True):
             committee_units.append(unit_id)
-        return cls(users, secretaries, committee, reviewers, unit_reviewers, robots, committee_units)
+        return cls(users, secretaries, committee, unit_reviewers, robots, committee_units)
 
     def reviewers_of(self, unit_id: int) -> list[int]:
-        """Who is asked to review a report of this unit: the committee and the unit's reviewers."""
-        return list(dict.fromkeys(self.reviewers + self.unit_reviewers.get(unit_id, [])))
+        """Who is asked to review a report of this unit: its committee's members and the unit's reviewers."""
+        return list(dict.fromkeys(self.unit_reviewers.get(unit_id, [])))
 
 
 def reminder_preferences_update(

@@ -1,0 +1,324 @@
+"""Many committees, one installation: a 机关工委 over two sister bureaus, each with its own plan of the same year.
+
+A bureau's committee member meets the same 404 on everything of the sister bureau as a branch secretary does on
+another branch (tests/test_access.py, the branch wall); lists, dashboards and downloads leave the sister out; the
+工委 sees both bureaus but runs only its own plan. Decided in tasks.access alone."""
+
+import datetime as dt
+import io
+import zipfile
+from dataclasses import dataclass
+
+import pytest
+from django.urls import reverse
+
+from tasks import access
+from tasks.models import (
+    AnnualPlan,
+    Assignment,
+    Comment,
+    ExtensionRequest,
+    MeetingRecord,
+    Membership,
+    OrgUnit,
+    PartyMember,
+    ProgressReport,
+)
+from tasks.rules import local_today
+from tasks.selectors import current_plan, plan_of_year
+from tasks.services.comments import comment_create
+from tasks.services.extensions import extension_request_create
+from tasks.services.orglife.meetings import AttendanceLine, meeting_record_create
+from tasks.services.reports import progress_report_submit
+from tests.factories import AreaFactory, AssignmentFactory, KeyTaskFactory, MembershipFactory, PlanFactory, UserFactory
+from tests.helpers import pdf
+
+
+@dataclass
+class Bureau:
+    committee_unit: OrgUnit
+    branch: OrgUnit
+    member: object  # committee member (党委委员)
+    secretary: object
+    plan: AnnualPlan
+    assignment: Assignment
+    report: ProgressReport
+    extension: ExtensionRequest
+    comment: Comment
+    party_member: PartyMember
+    meeting: MeetingRecord
+
+    @property
+    def key_task(self):
+        return self.assignment.key_task
+
+    @property
+    def evidence(self):
+        return self.report.evidence.get()
+
+    @property
+    def meeting_file(self):
+        return self.meeting.files.get()
+
+
+def bureau_build(name: str, *, parent: OrgUnit, tag: str, meeting_types) -> Bureau:
+    """A bureau committee with one branch, its plan of this year, and one of everything its people write."""
+    today = local_today()
+    committee_unit = OrgUnit.objects.create(name=f"{name}党委", kind=OrgUnit.Kind.COMMITTEE, parent=parent)
+    branch = OrgUnit.objects.create(name=f"{name}办公室党支部", kind=OrgUnit.Kind.BRANCH, parent=committee_unit)
+    member = UserFactory(username=f"committee_{tag}", full_name=f"{name}委员")
+    MembershipFactory(user=member, unit=committee_unit, role=Membership.Role.COMMITTEE)
+    secretary = UserFactory(username=f"secretary_{tag}", full_name=f"{name}书记")
+    MembershipFactory(user=secretary, unit=branch, role=Membership.Role.SECRETARY)
+    plan = PlanFactory(committee=committee_unit, year=today.year, title=f"{name}{today.year}年度党建工作要点")
+    key_task = KeyTaskFactory(
+        plan=plan,
+        area=AreaFactory(plan=plan, name="政治建设"),
+        number="1.1",
+        title=f"{name}专属重点任务",
+        lead_unit=committee_unit,
+        responsible_leader=member,
+        start_date=dt.date(today.year, 1, 1),
+        deadline=dt.date(today.year, 12, 31),
+    )
+    assignment = AssignmentFactory(key_task=key_task, unit=branch, owner=secretary)
+    report = progress_report_submit(
+        assignment=assignment, author=secretary, percent=40, narrative=f"{name}进展", obstacles="无", files=[pdf()]
+    )
+    extension = extension_request_create(
+        assignment=assignment, requested_by=secretary, requested_deadline=dt.date(today.year + 1, 1, 29), reason="延期"
+    )
+    comment = comment_create(key_task=key_task, author=secretary, body=f"{name}评论", assignment=assignment)
+    party_member = PartyMember.objects.create(unit=branch, name=f"{name}党员", gender=PartyMember.Gender.MALE)
+    meeting = meeting_record_create(
+        unit=branch,
+        user=secretary,
+        types=[meeting_types["general_meeting"]],
+        held_on=today,
+        place="会议室",
+        host=secretary.full_name,
+        recorder=secretary.full_name,
+        topics=f"{name}会议议题",
+        attendance=[AttendanceLine(party_member.pk, "present")],
+        files=[pdf("会议记录.pdf")],
+    )
+    return Bureau(
+        committee_unit, branch, member, secretary, plan, assignment, report, extension, comment, party_member, meeting
+    )
+
+
+@dataclass
+class Tree:
+    top_unit: OrgUnit
+    top_member: object
+    top_plan: AnnualPlan
+    a: Bureau
+    b: Bureau
+
+
+@pytest.fixture
+def tree(db, meeting_types):
+    top_unit = OrgUnit.objects.create(name="市直机关工委", kind=OrgUnit.Kind.COMMITTEE)
+    top_member = UserFactory(username="committee_top", full_name="工委委员")
+    MembershipFactory(user=top_member, unit=top_unit, role=Membership.Role.COMMITTEE)
+    top_plan = PlanFactory(committee=top_unit, year=local_today().year, title="工委年度党建工作要点")
+    a = bureau_build("甲局", parent=top_unit, tag="a", meeting_types=meeting_types)
+    b = bureau_build("乙局", parent=top_unit, tag="b", meeting_types=meeting_types)
+    return Tree(top_unit, top_member, top_plan, a, b)
+
+
+# Every URL that names an object of a bureau: (url name, the object's id, GET or POST).
+OBJECT_URLS = [
+    ("key_task_detail", lambda b: b.key_task.pk, "get"),
+    ("assignment_detail", lambda b: b.assignment.pk, "get"),
+    ("report_create", lambda b: b.assignment.pk, "get"),
+    ("extension_create", lambda b: b.assignment.pk, "post"),
+    ("report_review", lambda b: b.report.pk, "post"),
+    ("difficulty_answer", lambda b: b.report.pk, "post"),
+    ("extension_decide", lambda b: b.extension.pk, "post"),
+    ("evidence_download", lambda b: b.evidence.pk, "get"),
+    ("evidence_view", lambda b: b.evidence.pk, "get"),
+    ("comment_create", lambda b: b.key_task.pk, "post"),
+    ("assignment_urge", lambda b: b.assignment.pk, "post"),
+    ("key_task_edit", lambda b: b.key_task.pk, "get"),
+    ("key_task_edit", lambda b: b.key_task.pk, "post"),
+    ("assignment_add", lambda b: b.key_task.pk, "post"),
+    ("assignment_edit", lambda b: b.assignment.pk, "get"),
+    ("assignment_edit", lambda b: b.assignment.pk, "post"),
+    ("assignment_remove", lambda b: b.assignment.pk, "get"),
+    ("meeting_list", lambda b: b.branch.pk, "get"),
+    ("meeting_create", lambda b: b.branch.pk, "get"),
+    ("orglife_ledger", lambda b: b.branch.pk, "get"),
+    ("meeting_detail", lambda b: b.meeting.pk, "get"),
+    ("meeting_edit", lambda b: b.meeting.pk, "get"),
+    ("meeting_file_download", lambda b: b.meeting_file.pk, "get"),
+    ("roster", lambda b: b.branch.pk, "get"),
+    ("member_create", lambda b: b.branch.pk, "get"),
+    ("member_edit", lambda b: b.party_member.pk, "get"),
+    ("party_group_create", lambda b: b.branch.pk, "post"),
+    ("roster_import", lambda b: b.branch.pk, "get"),
+    ("roster_template", lambda b: b.branch.pk, "get"),
+    ("api:key-task-detail", lambda b: b.key_task.pk, "get"),
+    ("api:assignment-detail", lambda b: b.assignment.pk, "get"),
+    ("api:report-detail", lambda b: b.report.pk, "get"),
+    ("api:extension-detail", lambda b: b.extension.pk, "get"),
+    ("api:plan-detail", lambda b: b.plan.pk, "get"),
+    ("api:unit-detail", lambda b: b.branch.pk, "get"),
+    ("api:evidence-download", lambda b: b.evidence.pk, "get"),
+]
+
+MISSING = 987654321
+
+
+def _fetch(client, name, pk, method):
+    url = reverse(name, args=[pk])
+    return client.post(url, {}) if method == "post" else client.get(url)
+
+
+@pytest.mark.parametrize(("name", "pk_of", "method"), OBJECT_URLS, ids=[f"{n}-{m}" for n, _, m in OBJECT_URLS])
+def test_a_sister_bureau_is_the_same_404_as_a_missing_object(client, tree, name, pk_of, method):
+    client.force_login(tree.a.member)
+    hidden = _fetch(client, name, pk_of(tree.b), method)
+    missing = _fetch(client, name, MISSING, method)
+    assert hidden.status_code == missing.status_code == 404, name
+
+
+# The committee's own pages: anyone without a committee role is told so (403) before any object is looked up.
+COMMITTEE_PAGES = {"key_task_edit", "assignment_add", "assignment_edit", "assignment_remove"}
+
+
+@pytest.mark.parametrize(("name", "pk_of", "method"), OBJECT_URLS, ids=[f"{n}-{m}" for n, _, m in OBJECT_URLS])
+def test_a_sister_bureau_branch_secretary_meets_the_same_wall(client, tree, name, pk_of, method):
+    client.force_login(tree.b.secretary)
+    expected = 403 if name in COMMITTEE_PAGES else 404
+    assert _fetch(client, name, pk_of(tree.a), method).status_code == expected, name
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["key_task_detail", "assignment_detail", "evidence_download", "meeting_detail", "roster", "api:assignment-detail"],
+)
+def test_the_bureaus_own_objects_open(client, tree, name):
+    """The wall is not a wall for everyone: the same URLs open for the bureau's own committee member."""
+    pk_of = {row[0]: row[1] for row in OBJECT_URLS}[name]
+    client.force_login(tree.a.member)
+    assert client.get(reverse(name, args=[pk_of(tree.a)])).status_code == 200
+
+
+def test_nothing_of_a_sister_bureau_was_written_by_the_wall(client, tree):
+    client.force_login(tree.a.member)
+    for name, pk_of, method in OBJECT_URLS:
+        _fetch(client, name, pk_of(tree.b), method)
+    client.post(reverse("reports_approve_many"), {"reports": [tree.b.report.pk]})
+    client.post(reverse("assignment_urge_many"), {"assignments": [tree.b.assignment.pk]})
+    tree.b.report.refresh_from_db()
+    tree.b.extension.refresh_from_db()
+    assert tree.b.report.state == ProgressReport.State.SUBMITTED
+    assert tree.b.extension.state == ExtensionRequest.State.PENDING
+    assert not tree.b.assignment.urges.exists()
+
+
+PAGES = [
+    "home",
+    "dashboard",
+    "assignment_list",
+    "key_task_list",
+    "review_queue",
+    "plan_list",
+    "exports",
+    "orglife_home",
+    "orglife_matrix",
+    "orglife_absences",
+    "inbox",
+    "api:assignment-list",
+    "api:key-task-list",
+    "api:report-list",
+    "api:extension-list",
+    "api:plan-list",
+    "api:unit-list",
+    "api:dashboard",
+]
+
+
+@pytest.mark.parametrize("name", PAGES)
+def test_lists_and_dashboards_leave_the_sister_bureau_out(client, tree, name):
+    client.force_login(tree.a.member)
+    response = client.get(reverse(name), follow=True)
+    assert response.status_code == 200
+    body = response.content.decode()
+    for text in ("乙局", tree.b.branch.name):
+        assert text not in body, (name, text)
+
+
+@pytest.mark.parametrize("name", ["ledger_download", "assessment_download", "annual_report_download"])
+def test_downloads_hold_the_own_bureau_only(client, tree, name):
+    client.force_login(tree.a.member)
+    response = client.get(reverse(name))
+    assert response.status_code == 200
+    text = _zipped_text(b"".join(response.streaming_content))
+    # The assessment ranks units once something is due; in December nothing of this plan is late yet.
+    assert "甲局" in text or name == "assessment_download"
+    assert "乙局" not in text
+
+
+def _zipped_text(content: bytes) -> str:
+    with zipfile.ZipFile(io.BytesIO(content)) as archive:
+        return "".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+
+
+def test_the_plan_pages_are_the_viewers_committees(client, tree):
+    year = local_today().year
+    client.force_login(tree.a.member)
+    body = client.get(reverse("plan_detail", args=[year])).content.decode()
+    assert tree.a.plan.title in body and "乙局" not in body and tree.top_plan.title not in body
+    assert current_plan(tree.a.member) == tree.a.plan
+    assert plan_of_year(tree.b.secretary, year) == tree.b.plan
+    assert current_plan(tree.top_member) == tree.top_plan
+
+
+def test_the_top_committee_sees_both_bureaus_and_runs_only_its_own_plan(tree):
+    top = tree.top_member
+    seen = set(access.visible_assignments(top).values_list("pk", flat=True))
+    assert seen == {tree.a.assignment.pk, tree.b.assignment.pk}
+    assert set(access.visible_plans(top)) == {tree.top_plan, tree.a.plan, tree.b.plan}
+    assert access.can_run_plan(top, tree.top_plan)
+    assert not access.can_run_plan(top, tree.a.plan)
+    assert not access.can_run_plan(tree.a.member, tree.b.plan)
+    assert not access.can_run_plan(tree.a.member, tree.top_plan)
+
+
+def test_a_bureau_sees_neither_the_sister_nor_the_top_committees_draft(tree):
+    AnnualPlan.objects.filter(pk=tree.top_plan.pk).update(status=AnnualPlan.Status.DRAFT)
+    assert set(access.visible_plans(tree.a.member)) == {tree.a.plan}
+    assert set(access.visible_plans(tree.a.secretary)) == {tree.a.plan}
+    AnnualPlan.objects.filter(pk=tree.top_plan.pk).update(status=AnnualPlan.Status.PUBLISHED)
+    access.forget_scope(tree.a.member)
+    assert set(access.visible_plans(tree.a.member)) == {tree.a.plan, tree.top_plan}
+
+
+def test_a_plan_gives_work_only_below_its_committee(client, tree):
+    client.force_login(tree.a.member)
+    url = reverse("assignment_add", args=[tree.a.key_task.pk])
+    response = client.post(url, {"add-unit": tree.b.branch.pk})
+    assert response.status_code == 422 or "add-unit" in response.content.decode()
+    assert not Assignment.objects.filter(key_task=tree.a.key_task, unit=tree.b.branch).exists()
+    page = client.get(reverse("key_task_edit", args=[tree.a.key_task.pk])).content.decode()
+    assert tree.b.branch.name not in page and tree.b.secretary.full_name not in page
+
+
+def test_one_plan_a_year_per_committee(tree):
+    from django.db import IntegrityError, transaction
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        AnnualPlan.objects.create(committee=tree.a.committee_unit, year=tree.a.plan.year, title="重复")
+    AnnualPlan.objects.create(committee=tree.a.branch, year=tree.a.plan.year, title="另一个委员会的")
+
+
+def test_review_reminders_go_to_the_units_own_committee(tree):
+    """A report of a bureau's branch waits for that bureau's committee, not the sister's nor the 工委's."""
+    users = [tree.top_member.pk, tree.a.member.pk, tree.b.member.pk, tree.a.secretary.pk]
+    committee, by_unit = access.reviewers_by_unit(users)
+    assert set(committee) == {tree.top_member.pk, tree.a.member.pk, tree.b.member.pk}
+    assert by_unit[tree.a.branch.pk] == [tree.a.member.pk]
+    assert by_unit[tree.b.branch.pk] == [tree.b.member.pk]
+    assert by_unit[tree.top_unit.pk] == [tree.top_member.pk]
