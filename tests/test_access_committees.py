@@ -152,6 +152,7 @@ OBJECT_URLS = [
     ("meeting_detail", lambda b: b.meeting.pk, "get"),
     ("meeting_edit", lambda b: b.meeting.pk, "get"),
     ("meeting_file_download", lambda b: b.meeting_file.pk, "get"),
+    ("meeting_file_delete", lambda b: (b.meeting.pk, b.meeting_file.pk), "post"),
     ("roster", lambda b: b.branch.pk, "get"),
     ("member_create", lambda b: b.branch.pk, "get"),
     ("member_edit", lambda b: b.party_member.pk, "get"),
@@ -171,7 +172,7 @@ MISSING = 987654321
 
 
 def _fetch(client, name, pk, method):
-    url = reverse(name, args=[pk])
+    url = reverse(name, args=list(pk) if isinstance(pk, tuple) else [pk])
     return client.post(url, {}) if method == "post" else client.get(url)
 
 
@@ -179,7 +180,7 @@ def _fetch(client, name, pk, method):
 def test_a_sister_bureau_is_the_same_404_as_a_missing_object(client, tree, name, pk_of, method):
     client.force_login(tree.a.member)
     hidden = _fetch(client, name, pk_of(tree.b), method)
-    missing = _fetch(client, name, MISSING, method)
+    missing = _fetch(client, name, (MISSING, MISSING) if name == "meeting_file_delete" else MISSING, method)
     assert hidden.status_code == missing.status_code == 404, name
 
 
