@@ -2,6 +2,7 @@ import functools
 
 from django import template
 from django.urls import reverse
+from django.utils.formats import localize
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language, gettext_noop
@@ -12,10 +13,18 @@ from tasks.rules import Light
 register = template.Library()
 
 
-@register.inclusion_tag("tasks/partials/light_badge.html")
+# Badges and bars are tags that return their HTML, not inclusion tags: a list of 100 rows draws 200 of them, and an
+# inclusion tag renders a template (a context and its nodes) for each.
+@register.simple_tag
 def light_badge(light):
     light = Light(light)
-    return {"light": light, "symbol": light.symbol, "label": light.label}
+    return format_html(
+        '<span class="light light-{}" title="{}"><span aria-hidden="true">{}</span>{}</span>',
+        light.value,
+        light.label,
+        light.symbol,
+        light.label,
+    )
 
 
 # An occurrence of organisational life (tasks.selectors.orglife): held, missed, ends soon, not yet due.
@@ -78,7 +87,7 @@ def orglife_period_cell(context, cell):
     return mark_safe('<span class="text-muted">—</span>')
 
 
-@register.inclusion_tag("tasks/partials/progress_bar.html")
+@register.simple_tag
 def progress_bar(value, light=None):
     """The bar's width is a class (`pct-0` .. `pct-100` in app.css), not a style attribute: the
     Content-Security-Policy allows no inline style."""
@@ -86,7 +95,16 @@ def progress_bar(value, light=None):
         width = min(100, max(0, round(float(value or 0))))
     except (TypeError, ValueError):
         width = 0
-    return {"value": value, "width": width, "light": Light(light) if light else None}
+    shown = localize(value)
+    return format_html(
+        '<div class="progress progress-cell" role="progressbar" aria-label="{}" aria-valuenow="{}" aria-valuemin="0"'
+        ' aria-valuemax="100"><div class="progress-bar pct-{}{}">{}%</div></div>',
+        _("Progress"),
+        shown,
+        width,
+        f" light-{Light(light).value}" if light else "",
+        shown,
+    )
 
 
 @register.filter
