@@ -78,27 +78,49 @@ class ProgressReportForm(forms.ModelForm):
         key_task = assignment.key_task
         self.fields["version"].initial = assignment.version
         self.fields["percent"].initial = assignment.progress
-        kept = list(returned_report.evidence.all()) if returned_report is not None else []
-        if kept:
-            self.fields["keep_evidence"].label = _("Keep the returned report's files: %(names)s") % {
-                "names": _(", ").join(evidence.original_name for evidence in kept)
-            }
-            self.fields["keep_evidence"].help_text = _("Untick to leave them out; new files are added to them.")
-        else:
-            del self.fields["keep_evidence"]
         self.fields["percent"].help_text = _("Approved so far: %(progress)d%%") % {"progress": assignment.progress}
-        if key_task.has_target:
-            self.fields["actual_value"].label = _("Actual %(metric)s so far (%(unit)s)") % {
-                "metric": key_task.metric_name or _("value"),
-                "unit": key_task.metric_unit or "—",
-            }
-            self.fields["actual_value"].help_text = _("Cumulative; the target is %(target)s.") % {
-                "target": f"{key_task.target_value.normalize():f} {key_task.metric_unit}"
-            }
-            self.fields["actual_value"].initial = assignment.actual_value
-            self.fields["actual_value"].validators.append(MinValueValidator(0))
-        else:
+        kept = list(returned_report.evidence.all()) if returned_report is not None else []
+        self._keep_evidence_field(kept)
+        self._actual_value_field(assignment)
+        self._obstacles_field(needs_obstacles)
+        self._meetings_field(assignment)
+        if key_task.evidence_required and not kept and "meetings" not in self.fields:
+            self.fields["evidence"].required = True
+        # After an error htmx swaps the form in again: the file input the user filled is kept as it is (a
+        # browser cannot be handed files back), so the files need not be chosen again.
+        self.fields["evidence"].widget.attrs["hx-preserve"] = True
+        self.fields["narrative"].error_messages["required"] = _("Describe the progress made.")
+        self.fields["decrease_reason"].help_text = _("Only needed when progress is lower than the approved value.")
+        self.helper = self._layout()
+
+    def _keep_evidence_field(self, kept: list) -> None:
+        """A correction offers to keep the returned report's files, by name; a first report has none to keep."""
+        if not kept:
+            del self.fields["keep_evidence"]
+            return
+        self.fields["keep_evidence"].label = _("Keep the returned report's files: %(names)s") % {
+            "names": _(", ").join(evidence.original_name for evidence in kept)
+        }
+        self.fields["keep_evidence"].help_text = _("Untick to leave them out; new files are added to them.")
+
+    def _actual_value_field(self, assignment) -> None:
+        """The actual value, for a key task with a quantitative target only, labelled with its metric."""
+        key_task = assignment.key_task
+        if not key_task.has_target:
             del self.fields["actual_value"]
+            return
+        field = self.fields["actual_value"]
+        field.label = _("Actual %(metric)s so far (%(unit)s)") % {
+            "metric": key_task.metric_name or _("value"),
+            "unit": key_task.metric_unit or "—",
+        }
+        field.help_text = _("Cumulative; the target is %(target)s.") % {
+            "target": f"{key_task.target_value.normalize():f} {key_task.metric_unit}"
+        }
+        field.initial = assignment.actual_value
+        field.validators.append(MinValueValidator(0))
+
+    def _obstacles_field(self, needs_obstacles: bool) -> None:
         # Any report may raise a difficulty for the committee to coordinate; one on a yellow or red
         # assignment must say what is in the way (the service checks it again, on the day of the report).
         if needs_obstacles:
@@ -110,18 +132,12 @@ class ProgressReportForm(forms.ModelForm):
             self.fields["obstacles"].help_text = _(
                 "Optional: anything in the way, or help you need from the committee. The committee answers it."
             )
-        self._meetings_field(assignment)
-        if key_task.evidence_required and not kept and "meetings" not in self.fields:
-            self.fields["evidence"].required = True
-        # After an error htmx swaps the form in again: the file input the user filled is kept as it is (a
-        # browser cannot be handed files back), so the files need not be chosen again.
-        self.fields["evidence"].widget.attrs["hx-preserve"] = True
-        self.fields["narrative"].error_messages["required"] = _("Describe the progress made.")
-        self.fields["decrease_reason"].help_text = _("Only needed when progress is lower than the approved value.")
-        self.helper = FormHelper()
-        self.helper.form_tag = False
-        self.helper.disable_csrf = True
-        self.helper.layout = Layout(
+
+    def _layout(self) -> FormHelper:
+        helper = FormHelper()
+        helper.form_tag = False
+        helper.disable_csrf = True
+        helper.layout = Layout(
             "version",
             Div(
                 Div(Field("percent"), css_class="col-6"),
@@ -137,6 +153,7 @@ class ProgressReportForm(forms.ModelForm):
             *(["keep_evidence"] if "keep_evidence" in self.fields else []),
             *(["meetings"] if "meetings" in self.fields else []),
         )
+        return helper
 
     def clean_percent(self):
         percent = self.cleaned_data["percent"]

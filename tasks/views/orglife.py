@@ -23,7 +23,7 @@ from tasks.services import orglife as services
 from tasks.services.evidence import evidence_name, evidence_storage
 from tasks.services.exports import XLSX_CONTENT_TYPE
 from tasks.services.orglife.ledger import orglife_ledger_build
-from tasks.services.orglife.meetings import AttendanceLine, roster_for_meeting
+from tasks.services.orglife.meetings import TEXT_FIELDS, AttendanceLine, roster_for_meeting
 from tasks.services.orglife.roster_import import roster_import, roster_template_workbook
 from tasks.services.orglife.types import MEETING_TYPE_FIELDS
 from tasks.services.plan_import.results import PlanImportError
@@ -274,67 +274,64 @@ def _attendance_from_post(post, members) -> tuple[list[AttendanceLine], dict[int
     return lines, chosen
 
 
+def _attendance_list(unit, record, party_group) -> tuple[list, dict[int, tuple[str, str]]]:
+    """Who is listed, and what was chosen for them: the roster's members on the roll (one party group's); for a
+    correction, who was on the record and anyone on the roll since, as recorded."""
+    members = roster_for_meeting(unit=unit, party_group=party_group)
+    if record is None:
+        return members, {}
+    kept = {row.member_id: row for row in record.attendance.select_related("member__party_group")}
+    on_record = [row.member for row in kept.values()]
+    members = on_record + [m for m in members if m.pk not in kept]
+    return members, {member_id: (row.status, row.reason) for member_id, row in kept.items()}
+
+
+def _meeting_save(request, unit, record, form, lines):
+    """The service's record, or None with its refusal on the form (attendance's above the attendance list)."""
+    data = form.cleaned_data
+    values = {
+        "user": request.user,
+        "types": list(data["types"]),
+        "attendance": lines,
+        **{field: data[field] for field in (*TEXT_FIELDS, "held_on", "party_group", "files")},
+    }
+    try:
+        if record is None:
+            return services.meeting_record_create(unit=unit, **values)
+        return services.meeting_record_update(record=record, expected_version=data["version"], **values)
+    except ValidationError as error:
+        if hasattr(error, "error_dict"):
+            # Attendance is not a form field: its errors show above the attendance list, not twice.
+            found = error.message_dict
+            form.attendance_errors = found.pop("attendance", [])
+            error = ValidationError(found) if found else None
+        if error is not None:
+            apply_service_errors(form, error)
+    return None
+
+
 def _meeting_form_page(request, unit, *, record=None):
     """Record a meeting (or correct one). The attendance list is the roster's members on the roll (one party
     group's, for a group meeting chosen with ?group=), everyone present until changed."""
     group_id = request.POST.get("party_group") or request.GET.get("group") or (record and record.party_group_id)
     party_group = unit.party_groups.filter(pk=group_id).first() if str(group_id or "").isdigit() else None
-    members = roster_for_meeting(unit=unit, party_group=party_group)
-    if record is not None:
-        # A correction lists who was on the record, and anyone on the roll since.
-        kept = {row.member_id: row for row in record.attendance.select_related("member__party_group")}
-        on_record = [row.member for row in kept.values()]
-        members = on_record + [m for m in members if m.pk not in kept]
-        chosen = {member_id: (row.status, row.reason) for member_id, row in kept.items()}
-    else:
-        chosen = {}
+    members, chosen = _attendance_list(unit, record, party_group)
     if request.method == "POST":
         form = MeetingRecordForm(request.POST, request.FILES, unit=unit, record=record)
         lines, chosen = _attendance_from_post(request.POST, members)
-        if form.is_valid():
-            data = form.cleaned_data
-            values = {
-                "user": request.user,
-                "types": list(data["types"]),
-                "held_on": data["held_on"],
-                "place": data["place"],
-                "host": data["host"],
-                "recorder": data["recorder"],
-                "topics": data["topics"],
-                "minutes": data["minutes"],
-                "lecturer": data["lecturer"],
-                "lecture_title": data["lecture_title"],
-                "party_group": data["party_group"],
-                "attendance": lines,
-                "files": data["files"],
-            }
-            try:
-                if record is None:
-                    saved = services.meeting_record_create(unit=unit, **values)
-                else:
-                    saved = services.meeting_record_update(record=record, expected_version=data["version"], **values)
-            except ValidationError as error:
-                if hasattr(error, "error_dict"):
-                    # Attendance is not a form field: its errors show above the attendance list, not twice.
-                    found = error.message_dict
-                    form.attendance_errors = found.pop("attendance", [])
-                    error = ValidationError(found) if found else None
-                if error is not None:
-                    apply_service_errors(form, error)
-            else:
-                messages.success(
-                    request,
-                    _("Meeting recorded: %(present)d of %(expected)d present.")
-                    % {"present": saved.present_count, "expected": saved.expected_count},
-                )
-                return redirect(saved)
+        saved = _meeting_save(request, unit, record, form, lines) if form.is_valid() else None
+        if saved is not None:
+            messages.success(
+                request,
+                _("Meeting recorded: %(present)d of %(expected)d present.")
+                % {"present": saved.present_count, "expected": saved.expected_count},
+            )
+            return redirect(saved)
         if request.FILES:
             form.add_error("files", _("The files you chose were not kept: choose them again."))
-    else:
-        form = MeetingRecordForm(unit=unit, record=record, initial=_initial(request, unit, record, party_group))
-    if form.is_bound:
         chosen_types = {int(pk) for pk in request.POST.getlist("types") if pk.isdigit()}
     else:
+        form = MeetingRecordForm(unit=unit, record=record, initial=_initial(request, unit, record, party_group))
         chosen_types = {t.pk for t in form.initial.get("types", [])}
     rows = [
         {

@@ -39,47 +39,9 @@ def orglife_ledger_build(*, unit: OrgUnit, year: int, user, out) -> int:
     types = [t for t in MeetingType.objects.order_by("sort_order", "id") if t.is_active or by_type.get(t.pk)]
     workbook = Workbook()
     workbook.remove(workbook.active)
-    header_font = Font(name="黑体", bold=True, color="FFFFFF")
-    header_fill = PatternFill("solid", fgColor="B22222")
     for meeting_type in types:
         sheet = workbook.create_sheet(meeting_type.name.translate(SHEET_TITLE_FORBIDDEN)[:31])
-        headers = list(HEADERS)
-        extra = []
-        if meeting_type.per_party_group:
-            extra.append(("党小组", lambda r: r.party_group.name if r.party_group else ""))
-        if meeting_type.is_lecture:
-            extra += [("授课人", lambda r: r.lecturer), ("党课题目", lambda r: r.lecture_title)]
-        headers[5:5] = [name for name, _ in extra]
-        title = sheet.cell(row=1, column=1)
-        write_text_cell(title, f"{unit.name}{year}年{meeting_type.name}台账（{meeting_type.get_cadence_display()}）")
-        title.font = Font(name="黑体", bold=True, size=14)
-        for column, header in enumerate(headers, start=1):
-            cell = sheet.cell(row=2, column=column, value=header)
-            cell.font, cell.fill = header_font, header_fill
-            cell.alignment = Alignment(horizontal="center")
-        widths = list(WIDTHS)
-        widths[5:5] = [14] * len(extra)
-        for column, width in enumerate(widths, start=1):
-            sheet.column_dimensions[get_column_letter(column)].width = width
-        for row_number, record in enumerate(by_type.get(meeting_type.pk, []), start=3):
-            values = [record.held_on, record.place, record.host, record.recorder, record.topics]
-            values += [get(record) for _, get in extra]
-            values += [record.expected_count, record.present_count, record.leave_count, record.absent_count]
-            for column, value in enumerate(values, start=1):
-                cell = sheet.cell(row=row_number, column=column)
-                if isinstance(value, str):
-                    write_text_cell(cell, value)
-                    cell.alignment = Alignment(wrap_text=True, vertical="top")
-                else:
-                    cell.value = value
-                    if isinstance(value, dt.date):
-                        cell.number_format = "yyyy-mm-dd"
-            rate = sheet.cell(row=row_number, column=len(values) + 1)
-            rate.value = record.attendance_rate
-            rate.number_format = "0%"
-        count = len(by_type.get(meeting_type.pk, []))
-        write_text_cell(sheet.cell(row=count + 3, column=1), f"合计 {count} 次")
-        sheet.freeze_panes = "A3"
+        _type_sheet(sheet, unit=unit, year=year, meeting_type=meeting_type, records=by_type.get(meeting_type.pk, []))
     if not types:
         workbook.create_sheet("组织生活")
     workbook.save(out)
@@ -90,6 +52,52 @@ def orglife_ledger_build(*, unit: OrgUnit, year: int, user, out) -> int:
         detail={"document": "orglife_ledger", "year": year, "meetings": len(records)},
     )
     return len(records)
+
+
+def _extra_columns(meeting_type: MeetingType) -> list:
+    """The columns a type adds after the topics: the party group, the lecturer and the lecture's title."""
+    extra = []
+    if meeting_type.per_party_group:
+        extra.append(("党小组", lambda r: r.party_group.name if r.party_group else ""))
+    if meeting_type.is_lecture:
+        extra += [("授课人", lambda r: r.lecturer), ("党课题目", lambda r: r.lecture_title)]
+    return extra
+
+
+def _type_sheet(sheet, *, unit: OrgUnit, year: int, meeting_type: MeetingType, records: list[MeetingRecord]) -> None:
+    """One duty's ledger: a title, the headers, a row per meeting with its counts and rate, and the total."""
+    extra = _extra_columns(meeting_type)
+    headers = list(HEADERS)
+    headers[5:5] = [name for name, _ in extra]
+    title = sheet.cell(row=1, column=1)
+    write_text_cell(title, f"{unit.name}{year}年{meeting_type.name}台账（{meeting_type.get_cadence_display()}）")
+    title.font = Font(name="黑体", bold=True, size=14)
+    for column, header in enumerate(headers, start=1):
+        cell = sheet.cell(row=2, column=column, value=header)
+        cell.font, cell.fill = Font(name="黑体", bold=True, color="FFFFFF"), PatternFill("solid", fgColor="B22222")
+        cell.alignment = Alignment(horizontal="center")
+    widths = list(WIDTHS)
+    widths[5:5] = [14] * len(extra)
+    for column, width in enumerate(widths, start=1):
+        sheet.column_dimensions[get_column_letter(column)].width = width
+    for row_number, record in enumerate(records, start=3):
+        values = [record.held_on, record.place, record.host, record.recorder, record.topics]
+        values += [get(record) for _, get in extra]
+        values += [record.expected_count, record.present_count, record.leave_count, record.absent_count]
+        for column, value in enumerate(values, start=1):
+            cell = sheet.cell(row=row_number, column=column)
+            if isinstance(value, str):
+                write_text_cell(cell, value)
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+            else:
+                cell.value = value
+                if isinstance(value, dt.date):
+                    cell.number_format = "yyyy-mm-dd"
+        rate = sheet.cell(row=row_number, column=len(values) + 1)
+        rate.value = record.attendance_rate
+        rate.number_format = "0%"
+    write_text_cell(sheet.cell(row=len(records) + 3, column=1), f"合计 {len(records)} 次")
+    sheet.freeze_panes = "A3"
 
 
 def orglife_counts(*, year: int) -> dict[str, int]:

@@ -140,6 +140,33 @@ def roster_import(*, unit: OrgUnit, user, file, file_name: str = "") -> RosterIm
 
 
 def _import(*, unit: OrgUnit, user, file, name: str) -> RosterImportResult:
+    rows, header_row, positions = _sheet(file, name)
+    OrgUnit.objects.select_for_update().filter(pk=unit.pk).first()
+    groups = {group.name: group for group in PartyGroup.objects.filter(unit=unit)}
+    existing = {member.name.lower(): member for member in PartyMember.objects.filter(unit=unit)}
+    hints = {column.hint for column in COLUMNS}
+    issues, parsed, seen = [], [], {}
+    for row_number, values in rows:
+        if row_number <= header_row:
+            continue
+        line = _Line(row_number, values, positions)
+        if cell_text(line.value("name")) in hints:
+            continue  # the template's hint row
+        parsed.append(_parse(line, unit=unit, groups=groups, existing=existing, seen=seen))
+        issues.extend(line.issues)
+    if len(parsed) > MAX_MEMBERS:
+        raise PlanImportError(
+            [ImportIssue(None, None, "", _("At most %(limit)d members at once.") % {"limit": MAX_MEMBERS}, "too_many")]
+        )
+    if issues:
+        raise PlanImportError(issues)
+    if not parsed:
+        raise PlanImportError([ImportIssue(None, None, "", _("The file has no members below the header."), "empty")])
+    return _write(parsed, unit=unit, user=user)
+
+
+def _sheet(file, name: str) -> tuple[list, int, dict[str, int]]:
+    """The first sheet's rows, the header's row number and each column's position, or the file's refusal."""
     content = read_bytes(file)
     refusal = sniff(content, name)
     if refusal:
@@ -162,84 +189,77 @@ def _import(*, unit: OrgUnit, user, file, name: str) -> RosterImportResult:
                 )
             ]
         )
-    OrgUnit.objects.select_for_update().filter(pk=unit.pk).first()
-    groups = {group.name: group for group in PartyGroup.objects.filter(unit=unit)}
-    existing = {member.name.lower(): member for member in PartyMember.objects.filter(unit=unit)}
-    hints = {column.hint for column in COLUMNS}
-    issues, parsed, seen = [], [], {}
-    for row_number, values in rows:
-        if row_number <= header_row:
-            continue
+    return rows, header_row, positions
 
-        def value(key, values=values):
-            position = positions.get(key)
-            return values[position] if position is not None and position < len(values) else None
 
-        if cell_text(value("name")) in hints:
-            continue  # the template's hint row
-        row_issues = []
+class _Line:
+    """One row of the sheet: its values by column key, and its problems by column."""
 
-        def problem(key, message, row_number=row_number, row_issues=row_issues):
-            column = next(c for c in COLUMNS if c.key == key)
-            letter = get_column_letter(positions[key] + 1) if key in positions else None
-            row_issues.append(ImportIssue(row_number, letter, column.header, message, key))
+    def __init__(self, row_number: int, values, positions: dict[str, int]):
+        self.row_number, self.values, self.positions = row_number, values, positions
+        self.issues: list[ImportIssue] = []
 
-        member_name = " ".join(cell_text(value("name")).split())
-        gender_text = cell_text(value("gender"))
-        gender = GENDERS.get(gender_text, "")
-        category_text = cell_text(value("category"))
-        category = CATEGORIES.get(category_text, "") if category_text else PartyMember.Category.FULL
-        status_text = cell_text(value("status"))
-        status = STATUSES.get(status_text, "") if status_text else PartyMember.Status.ACTIVE
-        group_text = cell_text(value("party_group"))
-        group = groups.get(group_text) if group_text else None
-        joined_raw = value("joined_on")
-        joined_on = cell_date(joined_raw, 2000) if cell_text(joined_raw) else None
-        if group_text and group is None:
-            problem(
-                "party_group",
-                _("“%(group)s” is not a party group of this branch: create it first, or correct the name.")
-                % {"group": group_text},
-            )
-        if cell_text(joined_raw) and joined_on is None:
-            problem("joined_on", _("“%(value)s” is not a date such as 2015-07-01.") % {"value": cell_text(joined_raw)})
-        if not gender:
-            problem("gender", _("Write 男 or 女."))
-        if not category:
-            problem("category", _("Write 正式党员 or 预备党员."))
-        if not status:
-            problem("status", _("Write 在册, 已转出 or 已去世."))
-        if member_name and member_name.lower() in seen:
-            problem(
-                "name",
-                _("“%(name)s” is also in row %(row)d.") % {"name": member_name, "row": seen[member_name.lower()]},
-            )
-        seen.setdefault(member_name.lower(), row_number)
-        member = existing.get(member_name.lower())
-        errors = member_errors(
-            unit=unit,
-            name=member_name,
-            gender=gender or PartyMember.Gender.MALE,
-            category=category or PartyMember.Category.FULL,
-            party_group=group,
-            joined_on=joined_on,
-            status=status or PartyMember.Status.ACTIVE,
-            account=None,
-            member=member,
+    def value(self, key):
+        position = self.positions.get(key)
+        return self.values[position] if position is not None and position < len(self.values) else None
+
+    def problem(self, key, message) -> None:
+        column = next(c for c in COLUMNS if c.key == key)
+        letter = get_column_letter(self.positions[key] + 1) if key in self.positions else None
+        self.issues.append(ImportIssue(self.row_number, letter, column.header, message, key))
+
+
+def _parse(line: _Line, *, unit: OrgUnit, groups: dict, existing: dict, seen: dict) -> tuple:
+    """A row's member (existing or None) and values; its problems go to `line.issues`."""
+    member_name = " ".join(cell_text(line.value("name")).split())
+    gender = GENDERS.get(cell_text(line.value("gender")), "")
+    category_text = cell_text(line.value("category"))
+    category = CATEGORIES.get(category_text, "") if category_text else PartyMember.Category.FULL
+    status_text = cell_text(line.value("status"))
+    status = STATUSES.get(status_text, "") if status_text else PartyMember.Status.ACTIVE
+    group_text = cell_text(line.value("party_group"))
+    group = groups.get(group_text) if group_text else None
+    joined_raw = line.value("joined_on")
+    joined_on = cell_date(joined_raw, 2000) if cell_text(joined_raw) else None
+    if group_text and group is None:
+        line.problem(
+            "party_group",
+            _("“%(group)s” is not a party group of this branch: create it first, or correct the name.")
+            % {"group": group_text},
         )
-        for key, messages in errors.items():
-            for message in messages:
-                problem(key, message)
-        issues.extend(row_issues)
-        parsed.append((member, member_name, gender, category, group, joined_on, status))
-    if len(parsed) > MAX_MEMBERS:
-        raise PlanImportError(
-            [ImportIssue(None, None, "", _("At most %(limit)d members at once.") % {"limit": MAX_MEMBERS}, "too_many")]
+    if cell_text(joined_raw) and joined_on is None:
+        line.problem("joined_on", _("“%(value)s” is not a date such as 2015-07-01.") % {"value": cell_text(joined_raw)})
+    if not gender:
+        line.problem("gender", _("Write 男 or 女."))
+    if not category:
+        line.problem("category", _("Write 正式党员 or 预备党员."))
+    if not status:
+        line.problem("status", _("Write 在册, 已转出 or 已去世."))
+    if member_name and member_name.lower() in seen:
+        line.problem(
+            "name", _("“%(name)s” is also in row %(row)d.") % {"name": member_name, "row": seen[member_name.lower()]}
         )
-    if issues:
-        raise PlanImportError(issues)
-    if not parsed:
-        raise PlanImportError([ImportIssue(None, None, "", _("The file has no members below the header."), "empty")])
+    seen.setdefault(member_name.lower(), line.row_number)
+    member = existing.get(member_name.lower())
+    errors = member_errors(
+        unit=unit,
+        name=member_name,
+        gender=gender or PartyMember.Gender.MALE,
+        category=category or PartyMember.Category.FULL,
+        party_group=group,
+        joined_on=joined_on,
+        status=status or PartyMember.Status.ACTIVE,
+        account=None,
+        member=member,
+    )
+    for key, messages in errors.items():
+        for message in messages:
+            line.problem(key, message)
+    return member, member_name, gender, category, group, joined_on, status
+
+
+def _write(parsed: list[tuple], *, unit: OrgUnit, user) -> RosterImportResult:
+    """Create the new members and update the changed ones (each with its change record); name each outcome."""
     result = RosterImportResult(rows=len(parsed))
     for member, member_name, gender, category, group, joined_on, status in parsed:
         values = {
