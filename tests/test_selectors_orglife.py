@@ -223,3 +223,18 @@ def test_the_dashboard_summary_counts_what_the_occurrences_say(
     assert summary.tally == expected
     assert (summary.branches, summary.branches_missing) == (2, missing)
     assert expected.done == 5  # two types in January, theme day in March, one group in February, branch B
+
+
+@pytest.mark.parametrize(
+    ("months", "run"),
+    [
+        ([5], (5, 5)),
+        ([1, 2, 3, 7, 8, 9, 10], (7, 10)),
+        ([1, 2, 3, 5, 6, 7], (1, 3)),  # equally long: the earlier
+        ([1, 3, 4, 5, 6, 7, 8, 10], (3, 8)),
+    ],
+)
+def test_the_longest_run_of_months(months, run):
+    from tasks.selectors.orglife import _longest_run
+
+    assert _longest_run(months) == run

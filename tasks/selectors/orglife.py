@@ -276,11 +276,37 @@ def absent_members(*, unit_ids, today: dt.date | None = None, window_months: int
     first = dt.date(today.year, today.month, 1)
     for _ in range(window_months - 1):
         first = (first - dt.timedelta(days=1)).replace(day=1)
+    runs = {}
+    for member_id, indexes in _missed_months(unit_ids, first, today).items():
+        run = _longest_run(sorted(indexes))
+        if run[1] - run[0] + 1 >= ABSENCE_RUN_MONTHS:
+            runs[member_id] = run
+
+    def month_date(index: int) -> dt.date:
+        return dt.date(index // 12, index % 12 + 1, 1)
+
+    found = [
+        AbsenceRun(
+            member,
+            month_date(runs[member.pk][0]),
+            month_date(runs[member.pk][1]),
+            runs[member.pk][1] - runs[member.pk][0] + 1,
+        )
+        for member in PartyMember.objects.filter(pk__in=runs).select_related("unit", "party_group")
+    ]
+    return sorted(
+        found, key=lambda run: (run.member.unit.sort_order, run.member.unit.name, -run.months, run.member.name)
+    )
+
+
+def _missed_months(unit_ids, first: dt.date, last: dt.date) -> dict[int, list[int]]:
+    """member -> the months (as _month_index) between `first` and `last` in which the member was absent without
+    leave and neither present nor on leave at any meeting."""
     in_window = Attendance.objects.filter(
         record__unit__in=unit_ids,  # the record's (unit, held_on) index; attendance is only of its own members
         member__status=PartyMember.Status.ACTIVE,
         record__held_on__gte=first,
-        record__held_on__lte=today,
+        record__held_on__lte=last,
     )
     # Only a member absent in at least six different months can have a run of six: found from the absences alone
     # (a partial index), so the whole attendance of the window (400,000 rows at 500 branches) is read for them only.
@@ -305,40 +331,22 @@ def absent_members(*, unit_ids, today: dt.date | None = None, window_months: int
     )
     months: dict[int, list[int]] = defaultdict(list)
     for member_id, month in missed:
-        month = month.date() if isinstance(month, dt.datetime) else month
-        months[member_id].append(_month_index(month))
-    runs: dict[int, tuple[int, int]] = {}
-    for member_id, indexes in months.items():
-        indexes.sort()
-        start = previous = indexes[0]
-        best = None
-        for index in [*indexes[1:], None]:
-            if index is not None and index == previous + 1:
-                previous = index
-                continue
-            if previous - start + 1 >= ABSENCE_RUN_MONTHS and (best is None or previous - start > best[1] - best[0]):
-                best = (start, previous)
-            if index is not None:
-                start = previous = index
-        if best:
-            runs[member_id] = best
-    members = PartyMember.objects.filter(pk__in=runs).select_related("unit", "party_group")
+        months[member_id].append(_month_index(month.date() if isinstance(month, dt.datetime) else month))
+    return months
 
-    def month_date(index: int) -> dt.date:
-        return dt.date(index // 12, index % 12 + 1, 1)
 
-    found = [
-        AbsenceRun(
-            member,
-            month_date(runs[member.pk][0]),
-            month_date(runs[member.pk][1]),
-            runs[member.pk][1] - runs[member.pk][0] + 1,
-        )
-        for member in members
-    ]
-    return sorted(
-        found, key=lambda run: (run.member.unit.sort_order, run.member.unit.name, -run.months, run.member.name)
-    )
+def _longest_run(indexes: list[int]) -> tuple[int, int]:
+    """The first and last month of the longest run of consecutive months in a sorted, non-empty list (the earliest
+    of equally long runs)."""
+    start = previous = indexes[0]
+    best = (start, start)
+    for index in indexes[1:]:
+        if index != previous + 1:
+            start = index
+        previous = index
+        if previous - start > best[1] - best[0]:
+            best = (start, previous)
+    return best
 
 
 def current_period(cadence: str, today: dt.date | None = None) -> Period:
