@@ -5,9 +5,10 @@ import time_machine
 from django.core.management import call_command
 from django.urls import reverse
 
+from tasks import access
 from tasks.models import AnnualPlan, Assignment, InboxMessage, KeyTask, OrgUnit, ProgressReport, User
-from tasks.selectors import assignment_rows
-from tests.factories import PlanFactory
+from tasks.selectors import assignment_rows, current_plan
+from tests.factories import OrgUnitFactory, PlanFactory
 
 TODAY = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
 
@@ -54,6 +55,22 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client,
     assert {row.light.value for row in rows} == {"red", "yellow", "green", "done", "done_late"}
     assert ProgressReport.objects.filter(state="submitted", assignment__key_task__plan__year=2026).exists()
 
+    # A tree of committees (README "Many committees"): the 工委 above the bureau, a sister bureau beside it, each
+    # with its plan of the year; the bureau sees nothing of its sister, the 工委 sees both.
+    top, bureau, sister = (OrgUnit.objects.get(name=name) for name in ("市直机关工委", "市局党委", "市交通运输局党委"))
+    assert (top.parent, bureau.parent, sister.parent) == (None, top, top)
+    assert set(AnnualPlan.objects.filter(year=2026).values_list("committee", flat=True)) == {
+        top.pk,
+        bureau.pk,
+        sister.pk,
+    }
+    sister_work = Assignment.objects.filter(key_task__plan__committee=sister)
+    assert {row.light.value for row in assignment_rows(sister_work.select_related("key_task"))} >= {"red", "done"}
+    bureau_member, top_member = User.objects.get(username="committee"), User.objects.get(username="gongwei")
+    assert not access.visible_assignments(bureau_member).filter(pk__in=sister_work).exists()
+    assert access.visible_assignments(top_member).filter(pk__in=sister_work).count() == sister_work.count()
+    assert current_plan(bureau_member).committee == bureau and current_plan(top_member).committee == top
+
     secretary1 = User.objects.get(username="secretary1")
     secretary2 = User.objects.get(username="secretary2")
     assert {m.unit_id for m in secretary1.memberships.all()}.isdisjoint(
@@ -70,7 +87,7 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client,
         assert notice.reminder.assignment.light in ("red", "yellow")
         assert notice.created_at.date() == TODAY.date()
     settings.DEBUG = True  # printed demo passwords work in development only (tests/test_security_accounts.py)
-    for username in ("admin", "secadmin", "auditor", "committee", "secretary1", "secretary2"):
+    for username in ("admin", "secadmin", "auditor", "committee", "secretary1", "secretary2", "gongwei", "committee2"):
         client.post(reverse("login"), {"username": username, "password": "Demo-pass-2023"})
         assert "_auth_user_id" in client.session, username
         client.post(reverse("logout"))
@@ -91,8 +108,10 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client,
 @pytest.mark.django_db
 @time_machine.travel(TODAY)
 def test_seed_without_password_prints_a_working_one(capsys):
-    PlanFactory(year=2023)
-    PlanFactory(year=2026)  # plans exist: only the accounts are built
+    bureau = OrgUnitFactory(name="市局党委", kind=OrgUnit.Kind.COMMITTEE)
+    PlanFactory(year=2023, committee=bureau)
+    PlanFactory(year=2026, committee=bureau)  # the bureau's plans exist: only the accounts (and the small plans of
+    # the 工委 and the sister bureau) are built
     call_command("seed_demo")
     out = capsys.readouterr().out
     line = next(line for line in out.splitlines() if line.strip().startswith("secretary1"))

@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from tasks.demo import org_data, plan_data
+from tasks.demo.committees import demo_committee_plans_create
 from tasks.models import (
     AnnualPlan,
     Area,
@@ -49,7 +50,7 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
 
 def demo_units_create() -> dict[str, OrgUnit]:
     units = {}
-    for order, (name, short_name, kind, parent) in enumerate(org_data.UNITS):
+    for order, (name, short_name, kind, parent) in enumerate(org_data.ALL_UNITS):
         unit, _ = OrgUnit.objects.update_or_create(
             name=name,
             defaults={"short_name": short_name, "kind": kind, "parent": units.get(parent), "sort_order": order},
@@ -293,6 +294,8 @@ def demo_build(*, password: str | None = None, today: dt.date | None = None) -> 
             if not AnnualPlan.objects.filter(committee=units[org_data.COMMITTEE], year=year).exists():
                 demo_plan_create(year=year, units=units, as_of=min(today, dt.date(year, 12, 31)), seed=year)
                 built.append(year)
+        if demo_committee_plans_create(units=units, today=today) and today.year not in built:
+            built.append(today.year)
         lights_refresh(Assignment.objects.filter(key_task__plan__year__in=built))
         if built:
             _first_look(years=built, today=today)
@@ -327,7 +330,9 @@ def _first_look(*, years: list[int], today: dt.date) -> None:
     InboxMessage.objects.filter(bundle__in=bundles).delete()
     replayed.delete()
     bundles.filter(items__isnull=True).delete()
-    plan = AnnualPlan.objects.filter(year=today.year, status=AnnualPlan.Status.PUBLISHED).first()
+    plan = AnnualPlan.objects.filter(
+        committee__name=org_data.COMMITTEE, year=today.year, status=AnnualPlan.Status.PUBLISHED
+    ).first()
     if plan is None or plan.year not in years:
         return
     committee = User.objects.get(username="committee")
