@@ -138,7 +138,7 @@ def main() -> None:
         key_task_page = re.search(r'href="(/key-tasks/\d+/)"', session.get(f"{base}/key-tasks/?year={year}").text)
         pages = {
             "dashboard": f"{base}/dashboard/",
-            "assignment_list_filtered": f"{base}/assignments/?light=red&light=yellow&sort=deadline",
+            "assignment_list_filtered": f"{base}/assignments/?light=red&light=yellow&sort=deadline&per_page=100",
             "key_task_page": f"{base}{key_task_page.group(1)}",
             "workbench": f"{base}/",  # the committee's home: every assignment of the plan, most urgent first
         }

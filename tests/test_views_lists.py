@@ -104,6 +104,25 @@ def test_pagination(client, committee, key_task, org):
     assert not set(_ids(first)) & set(_ids(second))
 
 
+def test_rows_a_page(client, committee, key_task, org):
+    """50, 100 or 200 rows a page; the links keep the filters and start again from the first page; anything else
+    in the address is the default, not an error."""
+    for _ in range(120):
+        AssignmentFactory(key_task=key_task, unit=OrgUnitFactory())
+    client.force_login(committee)
+    page = client.get(reverse("assignment_list"), {"year": 2023, "sort": "deadline", "page": 2})
+    html = page.content.decode()
+    assert 'href="?year=2023&amp;sort=deadline&amp;per_page=100"' in html  # page=2 dropped
+    assert "每页条数" in html
+    hundred = client.get(reverse("assignment_list"), {"year": 2023, "per_page": 100})
+    assert len(hundred.context["rows"]) == 100 and hundred.context["page"].paginator.num_pages == 2
+    assert len(client.get(reverse("assignment_list"), {"year": 2023, "per_page": 200}).context["rows"]) == 120
+    for wrong in ("7", "abc", "-100", "１００"):
+        assert len(client.get(reverse("assignment_list"), {"year": 2023, "per_page": wrong}).context["rows"]) == 50
+    key_tasks = client.get(reverse("key_task_list"), {"year": 2023, "per_page": 100})
+    assert key_tasks.context["page"].paginator.per_page == 100
+
+
 def test_secretary_cannot_filter_into_another_unit(client, secretary_a, org, assignment_a1, assignment_b, overdue_b):
     client.force_login(secretary_a)
     for url in (reverse("assignment_list"), reverse("key_task_list")):

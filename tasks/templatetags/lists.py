@@ -45,6 +45,15 @@ def page_url(context, number: int) -> str:
     return f"?{query.urlencode()}"
 
 
+@register.simple_tag(takes_context=True)
+def page_size_url(context, size: int) -> str:
+    """The same list with `size` rows a page, from its first page."""
+    query = context["request"].GET.copy()
+    query["per_page"] = size
+    query.pop("page", None)
+    return f"?{query.urlencode()}"
+
+
 @register.filter
 def percent(value) -> str:
     return "–" if value is None else f"{value}%"

@@ -17,3 +17,13 @@ def year_param(request) -> int | None:
     if len(text) != 4 or not (text.isascii() and text.isdigit()):
         return None
     return int(text)
+
+
+PAGE_SIZES = (50, 100, 200)
+
+
+def page_size_param(request) -> int:
+    """Rows a page of a list (`?per_page=100`): one of PAGE_SIZES, the first when absent or anything else (a
+    link offers them; a hand-edited address falls back rather than failing)."""
+    text = request.GET.get("per_page", "").strip()
+    return int(text) if text.isascii() and text.isdigit() and int(text) in PAGE_SIZES else PAGE_SIZES[0]

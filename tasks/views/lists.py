@@ -19,9 +19,7 @@ from tasks.selectors import (
     ordering_for,
     urge_summaries,
 )
-from tasks.views.common import year_param
-
-PAGE_SIZE = 50
+from tasks.views.common import PAGE_SIZES, page_size_param, year_param
 
 
 def _plan_context(request):
@@ -40,8 +38,9 @@ def assignment_list(request):
         request.GET, user=request.user, plan=plan, today=today, calendar=calendar
     )
     sort, ordering = ordering_for(request.GET.get("sort", ""), ASSIGNMENT_ORDERINGS, "light")
+    page_size = page_size_param(request)
     page, rows = assignment_page(
-        filtered, ordering, request.GET.get("page"), size=PAGE_SIZE, today=today, calendar=calendar
+        filtered, ordering, request.GET.get("page"), size=page_size, today=today, calendar=calendar
     )
     may_urge = access.can_urge(request.user)
     if may_urge:
@@ -54,6 +53,8 @@ def assignment_list(request):
         filter=filterset,
         filter_choices=filter_choices(filterset),
         page=page,
+        page_size=page_size,
+        page_sizes=PAGE_SIZES,
         sort=sort,
         today=today,
         rows=rows,
@@ -77,13 +78,16 @@ def key_task_list(request):
     user = request.user
     filterset, filtered = filtered_key_tasks(request.GET, user=user, plan=plan)
     sort, ordering = ordering_for(request.GET.get("sort", ""), KEY_TASK_ORDERINGS, "number")
-    page = Paginator(filtered.order_by(*ordering), PAGE_SIZE).get_page(request.GET.get("page"))
+    page_size = page_size_param(request)
+    page = Paginator(filtered.order_by(*ordering), page_size).get_page(request.GET.get("page"))
     key_tasks = list(page.object_list)
     counts = light_counts_by_key_task(user, plan, key_tasks)
     context.update(
         filter=filterset,
         filter_choices=filter_choices(filterset),
         page=page,
+        page_size=page_size,
+        page_sizes=PAGE_SIZES,
         sort=sort,
         today=local_today(),
         rows=[(key_task, counts[key_task.pk]) for key_task in key_tasks],
