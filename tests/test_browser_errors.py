@@ -290,6 +290,7 @@ COVERED_POST_FORMS = [
     "tasks/extension_form.html",  # test_extension_with_a_date_before_today
     "tasks/inbox.html",  # test_inbox_email_without_an_address; "mark as read" has no input
     "tasks/key_task_edit.html",  # test_browser_plans: stale version, dates, a unit added without a unit
+    "tasks/orglife/meeting_file_delete.html",  # test_browser_orglife: test_deleting_the_last_file_a_type_asks_for
     "tasks/orglife/meeting_form.html",  # test_browser_orglife: test_meeting_in_the_future_and_leave_without_reason
     "tasks/orglife/meeting_types.html",  # test_browser_orglife: test_a_meeting_type_of_a_name_taken
     "tasks/orglife/member_form.html",  # test_browser_orglife: test_member_without_name_or_gender
