@@ -51,3 +51,37 @@ def test_generate_load_with_members(settings, meeting_types):
     assert first > 50
     call_command("generate_load", units=3, tasks=2, members=12, as_of=dt.date(2024, 5, 20), year=2024)
     assert MeetingRecord.objects.filter(unit__in=units).count() == first  # rebuilt, not doubled
+
+
+def test_generated_rows_have_their_first_change_record(org, committee, secretary_a, meeting_types):
+    """Like a record the service writes: a later correction's change record and audit row show old → new."""
+    import time_machine
+
+    from tasks.models import AuditEntry
+    from tasks.services.orglife import meeting_record_update
+    from tasks.services.orglife.meetings import AttendanceLine
+
+    with time_machine.travel(dt.datetime(2024, 9, 20, 2, tzinfo=dt.UTC)):
+        result = orglife_generate(units=[org.branch_a1], members=8, as_of=AS_OF, seed=3, author=committee)
+        assert MeetingRecord.history.filter(history_type="+", history_user=committee).count() == result.meetings
+        assert PartyMember.history.filter(history_type="+", history_user=committee).count() == result.members
+        assert PartyGroup.history.filter(history_type="+").count() == PartyGroup.objects.count()
+        assert not AuditEntry.objects.filter(object_type="tasks.meetingrecord").exists()
+        record = MeetingRecord.objects.filter(party_group=None).order_by("-held_on").first()
+        attendance = [AttendanceLine(row.member_id, row.status, row.reason) for row in record.attendance.all()]
+    with time_machine.travel(dt.datetime(2024, 9, 20, 3, tzinfo=dt.UTC)):
+        meeting_record_update(
+            record=record,
+            user=secretary_a,
+            types=list(record.types.all()),
+            held_on=record.held_on,
+            place="党员活动室（更正）",
+            host=record.host,
+            recorder=record.recorder,
+            topics=record.topics,
+            lecturer=record.lecturer,
+            lecture_title=record.lecture_title,
+            attendance=attendance,
+        )
+    change = AuditEntry.objects.filter(object_type="tasks.meetingrecord", detail__history_type="~").get()
+    assert change.detail["changes"]["place"] == [record.place, "党员活动室（更正）"]

@@ -15,7 +15,6 @@ LONG_FUNCTIONS: dict[str, str] = {
     "tasks/services/plan_import/apply.py:apply_rows": "grew this session with the plan pages' import preview "
     "(what is created, changed, removed); split (create / update / assignment changes) when that work settles",
     # Landed minutes before this session's last merge; each to be split by its topic's next change.
-    "tasks/demo/orglife.py:orglife_generate": "organisational life",
     "tasks/demo/load.py:load_generate": "organisational life in the generated load",
 }
 

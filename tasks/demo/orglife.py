@@ -1,15 +1,18 @@
 """Organisational life for the demo and for load: a roster per branch (党员名册, party groups) and twelve months of
 meeting records with attendance, up to a day, with the gaps real branches have.
 
-Rows are written in bulk (no history, no audit: generated data is nobody's change). The same seed gives the
-same data. Realistic gaps: about one monthly meeting in twelve is not held, the current month's are partly
-still to come, a branch (the first one, or any with `missed_june`) skips June's 主题党日, and one member of a
-branch is absent without leave from every meeting for seven months (党章第九条's list shows them).
+Rows are written in bulk, each with its first change record (who generated it) but no audit row: generated data
+is nobody's change. The same seed gives the same data. Realistic gaps: about one monthly meeting in twelve is not
+held, the current month's are partly still to come, a branch (the first one, or any with `missed_june`) skips
+June's 主题党日, and one member of a branch is absent without leave from every meeting for seven months (党章第九条's
+list shows them).
 """
 
 import datetime as dt
 import random
 from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
 
 from tasks.cache import data_changed
 from tasks.models import Attendance, MeetingRecord, MeetingType, OrgUnit, PartyGroup, PartyMember, User
@@ -44,7 +47,7 @@ class OrglifeLoadResult:
 
 def _months_back(as_of: dt.date, count: int) -> list[tuple[int, int]]:
     year, month, months = as_of.year, as_of.month, []
-    for _ in range(count):
+    for _step in range(count):
         months.append((year, month))
         year, month = (year, month - 1) if month > 1 else (year - 1, 12)
     return list(reversed(months))
@@ -80,16 +83,39 @@ def orglife_generate(
     units = [u for u in units if u.pk not in kept]
     if not units:
         return OrglifeLoadResult(0, 0, 0, 0)
+    groups_of, members_of = _rosters(units, members=members, rng=rng, as_of=as_of, author=author)
+    months = _months_back(as_of, 12)
+    planner = _Planner(rng=rng, types=types, as_of=as_of, author=author)
+    for unit in units:
+        unit_members = members_of[unit.pk]
+        absentee = unit_members[3] if unit.pk in absentee_units and len(unit_members) > 3 else None
+        for year, month in months:
+            planner.month(unit, year, month, unit_members, groups_of[unit.pk], absentee, missed_june=missed_june)
+    records, attendance = _records_write(planner.planned, rng=rng, absent_months=set(months[-8:-1]), author=author)
+    data_changed()  # bulk_create sends no signals
+    return OrglifeLoadResult(len(units), sum(len(m) for m in members_of.values()), records, attendance)
 
+
+def _first_records(model, rows: list, author: User) -> None:
+    """Generated rows get the first change record a service's write would give them (who, "+"), so that a later
+    correction's change record and audit row show old → new. No audit row: generated data is nobody's change, and
+    a load of thousands of rows is not what the audit log is for."""
+    model.history.bulk_history_create(
+        rows, batch_size=5000, default_user=author, default_change_reason=_("generated (demo or load data)")
+    )
+
+
+def _rosters(units, *, members: int, rng: random.Random, as_of: dt.date, author: User) -> tuple[dict, dict]:
+    """Each unit's party groups and roster, written; returned by unit id."""
     groups = []
     for unit in units:
         for order, name in enumerate(GROUP_NAMES[: rng.choice([2, 3])], start=1):
             groups.append(PartyGroup(unit=unit, name=name, sort_order=order))
     PartyGroup.objects.bulk_create(groups, batch_size=5000)
+    _first_records(PartyGroup, groups, author)
     groups_of: dict[int, list[PartyGroup]] = {}
     for group in groups:
         groups_of.setdefault(group.unit_id, []).append(group)
-
     roster = []
     for unit in units:
         names: set[str] = set()
@@ -110,16 +136,24 @@ def orglife_generate(
                 )
             )
     PartyMember.objects.bulk_create(roster, batch_size=5000)
+    _first_records(PartyMember, roster, author)
     members_of: dict[int, list[PartyMember]] = {}
     for member in roster:
         members_of.setdefault(member.unit_id, []).append(member)
+    return groups_of, members_of
 
-    months = _months_back(as_of, 12)
-    absent_months = set(months[-8:-1])  # seven whole months before this one
-    planned: list[tuple] = []  # (record, types, people, (year, month), absentee)
 
-    def meeting(unit, codes, people, year, month, absentee, *, group=None, earliest=3, latest=26):
-        day = _day(rng, year, month, as_of, earliest, latest)
+class _Planner:
+    """The meetings a unit holds month by month, with the gaps real branches have; `planned` holds (record, types,
+    people, (year, month), absentee) for each, not yet written."""
+
+    def __init__(self, *, rng: random.Random, types: dict, as_of: dt.date, author: User):
+        self.rng, self.types, self.as_of, self.author = rng, types, as_of, author
+        self.planned: list[tuple] = []
+
+    def meeting(self, unit, codes, people, year, month, absentee, *, group=None, earliest=3, latest=26):
+        rng = self.rng
+        day = _day(rng, year, month, self.as_of, earliest, latest)
         if day is None:
             return
         lecture = codes[0] == "party_lecture"
@@ -133,54 +167,65 @@ def orglife_generate(
             topics=rng.choice(TOPICS[codes[0]]),
             lecturer="支部书记" if lecture else "",
             lecture_title=rng.choice(TOPICS["party_lecture"]) if lecture else "",
-            created_by=author,
+            created_by=self.author,
         )
-        planned.append((record, [types[c] for c in codes if c in types], people, (year, month), absentee))
+        self.planned.append(
+            (record, [self.types[c] for c in codes if c in self.types], people, (year, month), absentee)
+        )
 
-    for unit in units:
-        unit_members = members_of[unit.pk]
-        absentee = unit_members[3] if unit.pk in absentee_units and len(unit_members) > 3 else None
-        for year, month in months:
-            current = (year, month) == (as_of.year, as_of.month)
-            skip = 0.08 if not current else (0.9 if as_of.day < 10 else 0.5)
-            args = (year, month, absentee)
+    def month(self, unit, year, month, unit_members, groups, absentee, *, missed_june) -> None:
+        rng, as_of = self.rng, self.as_of
+        current = (year, month) == (as_of.year, as_of.month)
+        skip = 0.08 if not current else (0.9 if as_of.day < 10 else 0.5)
+        args = (year, month, absentee)
+        if rng.random() >= skip:
+            self.meeting(unit, ["committee_meeting"], unit_members[: max(3, len(unit_members) // 5)], *args, latest=12)
+        theme = not (month == 6 and unit.pk in missed_june) and rng.random() >= skip
+        if month in (1, 4, 7, 10) and rng.random() >= skip / 2:
+            self.meeting(unit, ["general_meeting", "theme_day"] if theme else ["general_meeting"], unit_members, *args)
+        elif theme:
+            self.meeting(unit, ["theme_day"], unit_members, *args)
+        if month in (3, 6, 9, 12) and rng.random() >= skip / 2:
+            self.meeting(unit, ["party_lecture"], unit_members, *args)
+        if month == 1 and rng.random() >= skip / 2:
+            self.meeting(unit, ["life_meeting"], unit_members, *args, earliest=10, latest=25)
+        for group in groups:
             if rng.random() >= skip:
-                meeting(unit, ["committee_meeting"], unit_members[: max(3, len(unit_members) // 5)], *args, latest=12)
-            theme = not (month == 6 and unit.pk in missed_june) and rng.random() >= skip
-            if month in (1, 4, 7, 10) and rng.random() >= skip / 2:
-                meeting(unit, ["general_meeting", "theme_day"] if theme else ["general_meeting"], unit_members, *args)
-            elif theme:
-                meeting(unit, ["theme_day"], unit_members, *args)
-            if month in (3, 6, 9, 12) and rng.random() >= skip / 2:
-                meeting(unit, ["party_lecture"], unit_members, *args)
-            if month == 1 and rng.random() >= skip / 2:
-                meeting(unit, ["life_meeting"], unit_members, *args, earliest=10, latest=25)
-            for group in groups_of[unit.pk]:
-                if rng.random() >= skip:
-                    people = [m for m in unit_members if m.party_group_id == group.pk]
-                    meeting(unit, ["group_meeting"], people, *args, group=group)
+                people = [m for m in unit_members if m.party_group_id == group.pk]
+                self.meeting(unit, ["group_meeting"], people, *args, group=group)
 
-    attendance, counts = [], []
-    for record, _types, people, month_key, absentee in planned:
-        present = leave = 0
-        rows = []
-        for member in people:
-            if member is absentee and month_key in absent_months:
-                status, reason = Attendance.Status.ABSENT, ""
+
+def _attendance_of(people, *, rng: random.Random, absentee, absent: bool) -> list[tuple]:
+    """(member, status, reason) of each person expected: mostly present, some on leave, a few absent; the absentee
+    absent without leave in the months of their run."""
+    rows = []
+    for member in people:
+        if member is absentee and absent:
+            status, reason = Attendance.Status.ABSENT, ""
+        else:
+            roll = rng.random()
+            if roll < 0.88:
+                status, reason = Attendance.Status.PRESENT, ""
+            elif roll < 0.97:
+                status, reason = Attendance.Status.LEAVE, rng.choice(LEAVE_REASONS)
             else:
-                roll = rng.random()
-                if roll < 0.88:
-                    status, reason = Attendance.Status.PRESENT, ""
-                elif roll < 0.97:
-                    status, reason = Attendance.Status.LEAVE, rng.choice(LEAVE_REASONS)
-                else:
-                    status, reason = Attendance.Status.ABSENT, ""
-            present += status == Attendance.Status.PRESENT
-            leave += status == Attendance.Status.LEAVE
-            rows.append((member, status, reason))
-        record.expected_count, record.present_count, record.leave_count = len(people), present, leave
+                status, reason = Attendance.Status.ABSENT, ""
+        rows.append((member, status, reason))
+    return rows
+
+
+def _records_write(planned: list[tuple], *, rng: random.Random, absent_months: set, author: User) -> tuple[int, int]:
+    """Write the planned records with their counts, types, first change records and attendance; return how many
+    records and attendance rows."""
+    counts = []
+    for record, _types, people, month_key, absentee in planned:
+        rows = _attendance_of(people, rng=rng, absentee=absentee, absent=month_key in absent_months)
+        record.expected_count = len(people)
+        record.present_count = sum(status == Attendance.Status.PRESENT for _, status, _ in rows)
+        record.leave_count = sum(status == Attendance.Status.LEAVE for _, status, _ in rows)
         counts.append(rows)
     records = MeetingRecord.objects.bulk_create([entry[0] for entry in planned], batch_size=5000)
+    _first_records(MeetingRecord, records, author)
     through = MeetingRecord.types.through
     through.objects.bulk_create(
         [
@@ -190,8 +235,10 @@ def orglife_generate(
         ],
         batch_size=5000,
     )
-    for record, rows in zip(records, counts, strict=True):
-        attendance += [Attendance(record=record, member=m, status=s, reason=reason) for m, s, reason in rows]
+    attendance = [
+        Attendance(record=record, member=m, status=s, reason=reason)
+        for record, rows in zip(records, counts, strict=True)
+        for m, s, reason in rows
+    ]
     Attendance.objects.bulk_create(attendance, batch_size=5000)
-    data_changed()  # bulk_create sends no signals
-    return OrglifeLoadResult(len(units), len(roster), len(records), len(attendance))
+    return len(records), len(attendance)
