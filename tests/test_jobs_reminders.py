@@ -23,6 +23,16 @@ from tests.support_reminders import (
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+@pytest.fixture(autouse=True)
+def _work_reminders_only(transactional_db):
+    """The branches here keep no roster and owe their meetings all the same, so organisational life's lines would
+    join these bundles; they have their own tests (test_services_orglife_reminders.py). These are about the work."""
+    from tasks.models import MeetingType
+
+    MeetingType.objects.update(is_active=False)
+
+
 D1_DAY = dt.date(2024, 9, 30)  # one working day before the assignments' deadline below
 
 

@@ -90,3 +90,29 @@ def test_old_misses_are_not_reminded(org, secretary_a1, roster, meeting_types):
     )
     assert any("5月" in s for s in subjects)
     assert not any("3月" in s or "一季度" in s for s in subjects)
+
+
+def test_a_branch_without_a_roster_is_reminded_to_import_it_and_record(org, secretary_a1, meeting_types):
+    """No roster in the app yet: the branch still owes its meetings; each line says to import the roster first and
+    leads to the import page (a record lists who attended)."""
+    scan(dt.date(2024, 6, 24))
+    rows = Reminder.objects.filter(recipient=secretary_a1, channel="inbox")
+    due = rows.filter(kind="meeting_due")
+    assert sorted(due.values_list("subject", flat=True)) == [
+        "办公室党支部：6月主题党日须于06-30前开展",
+        "办公室党支部：6月支委会须于06-30前开展",
+        "办公室党支部：二季度党员大会须于06-30前开展",
+        "办公室党支部：二季度党课须于06-30前开展",
+    ]
+    assert rows.filter(kind="meeting_missed", subject__contains="5月主题党日").exists()
+    for reminder in rows:
+        assert "党员名册" in reminder.body and "导入" in reminder.body, reminder.body
+        assert reminder.url.endswith(f"/orglife/{org.branch_a1.pk}/members/import/")
+    # Once the roster is imported, the lines are the usual ones and lead to the branch's meetings.
+    from tasks.models import PartyMember
+
+    PartyMember.objects.create(unit=org.branch_a1, name="李明", gender="male")
+    scan(dt.date(2024, 7, 1))
+    late = rows.get(kind="meeting_missed", subject__contains="6月主题党日")
+    assert "党员名册" not in late.body and late.url.endswith(f"/orglife/{org.branch_a1.pk}/meetings/")
+    assert rows.filter(subject__contains="6月主题党日").count() == 2  # due, then missed: each once

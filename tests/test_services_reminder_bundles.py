@@ -37,6 +37,15 @@ def at_nine(day: dt.date) -> dt.datetime:
     return dt.datetime.combine(day, dt.time(9, 0), tzinfo=SHANGHAI)
 
 
+@pytest.fixture(autouse=True)
+def _work_reminders_only(db):
+    """The branches here keep no roster and owe their meetings all the same, so organisational life's lines would
+    join these bundles; they have their own tests (test_services_orglife_reminders.py). These are about the work."""
+    from tasks.models import MeetingType
+
+    MeetingType.objects.update(is_active=False)
+
+
 @pytest.fixture
 def plan_2024(org):
     return PlanFactory(year=2024, status="published")

@@ -4,8 +4,8 @@ met, to the branch's secretaries (and its group robot), bundled with everything 
 - due soon (MEETING_DUE): once per occurrence, when its period enters its last working days (yellow);
 - not held (MEETING_MISSED): once per occurrence, in the first weeks after its period ended without a record.
 Each is keyed by branch, type, party group and period, so however often the scan runs it is written once.
-Only branches that keep their organisational life here (a roster with at least one member) are reminded; the
-committee's matrix shows the others.
+A branch whose roster is not in the app yet still owes its meetings: its lines say so too, and lead to the roster
+import (a record lists who attended, so the roster comes first).
 """
 
 import datetime as dt
@@ -25,7 +25,7 @@ from tasks.services.reminders.outbox import fan_out
 MISSED_REMINDED_DAYS = 31
 
 
-def _texts(unit: str, label: str, period, light: Light) -> tuple[str, str]:
+def _texts(unit: str, label: str, period, light: Light, *, has_roster: bool) -> tuple[str, str]:
     values = {"unit": unit, "duty": f"{period.label}{label}", "end": f"{period.end:%m-%d}"}
     if light == Light.RED:
         subject = _("%(unit)s: %(duty)s was not held") % values
@@ -39,16 +39,25 @@ def _texts(unit: str, label: str, period, light: Light) -> tuple[str, str]:
     else:
         subject = _("%(unit)s: %(duty)s is due by %(end)s") % values
         body = _("%(duty)s of %(unit)s has no record yet; its period ends on %(end)s.") % values
+    if not has_roster:
+        body += " " + _(
+            "The roster of %(unit)s is not in the app yet: import it first (组织生活 › 党员名册 › 导入), then "
+            "record the meeting with its attendance."
+        ) % {"unit": unit}
     return subject, body
 
 
 def orglife_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audience) -> list[Reminder]:
-    units = {
-        unit_id: short or name
-        for unit_id, name, short in OrgUnit.objects.filter(kind=OrgUnit.Kind.BRANCH, is_active=True)
-        .filter(Exists(PartyMember.objects.filter(unit=OuterRef("pk"))))
-        .values_list("id", "name", "short_name")
-    }
+    branches = (
+        OrgUnit.objects.filter(kind=OrgUnit.Kind.BRANCH, is_active=True)
+        .annotate(has_roster=Exists(PartyMember.objects.filter(unit=OuterRef("pk"))))
+        .values_list("id", "name", "short_name", "has_roster")
+    )
+    units, without_roster = {}, set()
+    for unit_id, name, short, has_roster in branches:
+        units[unit_id] = short or name
+        if not has_roster:
+            without_roster.add(unit_id)
     if not units:
         return []
     rows: list[Reminder] = []
@@ -64,7 +73,10 @@ def orglife_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audie
                     kind = Reminder.Kind.MEETING_MISSED
                 else:
                     continue
-                subject, body = _texts(units[unit_id], occurrence.label, occurrence.period, occurrence.light)
+                has_roster = unit_id not in without_roster
+                subject, body = _texts(
+                    units[unit_id], occurrence.label, occurrence.period, occurrence.light, has_roster=has_roster
+                )
                 group = occurrence.party_group.pk if occurrence.party_group else 0
                 rows += fan_out(
                     audience=audience,
@@ -73,7 +85,7 @@ def orglife_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audie
                     period=f"ol{unit_id}:{occurrence.meeting_type.pk}:{group}:{occurrence.period.key}",
                     subject=subject,
                     body=body,
-                    url=reverse("meeting_list", args=[unit_id]),
+                    url=reverse("meeting_list" if has_roster else "roster_import", args=[unit_id]),
                     user_ids=secretaries,
                     unit_ids=[unit_id],
                 )
