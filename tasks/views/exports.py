@@ -173,24 +173,28 @@ def ledger_download(request):
 @login_required
 @require_GET
 def assessment_download(request):
-    _require_committee(request.user)
-    plan = _plan_or_404(request)
-    return _download(
-        lambda out: assessment_export(plan=plan, out=out, user=request.user),
-        filename=f"{plan.year}年度党建考核指标明细表.xlsx",
-        content_type=XLSX_CONTENT_TYPE,
+    return _committee_plan_download(
+        request, assessment_export, name="年度党建考核指标明细表.xlsx", content_type=XLSX_CONTENT_TYPE
     )
 
 
 @login_required
 @require_GET
 def annual_report_download(request):
+    return _committee_plan_download(
+        request, annual_report_build, name="年度党建工作报告（草稿）.docx", content_type=DOCX_CONTENT_TYPE
+    )
+
+
+def _committee_plan_download(request, build, *, name: str, content_type: str) -> FileResponse:
+    """A file of the whole plan, for the committee only: `build(plan=, out=, user=)` writes it, named after the
+    plan's year."""
     _require_committee(request.user)
     plan = _plan_or_404(request)
     return _download(
-        lambda out: annual_report_build(plan=plan, out=out, user=request.user),
-        filename=f"{plan.year}年度党建工作报告（草稿）.docx",
-        content_type=DOCX_CONTENT_TYPE,
+        lambda out: build(plan=plan, out=out, user=request.user),
+        filename=f"{plan.year}{name}",
+        content_type=content_type,
     )
 
 
