@@ -298,13 +298,13 @@ COVERED_POST_FORMS = [
     "tasks/orglife/roster_import.html",  # test_browser_orglife: test_roster_import_shows_each_row_error
     "tasks/partials/comment_form.html",  # test_comment_empty
     "tasks/partials/difficulty.html",  # test_browser_secretary.py: test_committee_answers_a_difficulty
+    # publish and close: test_browser_plans (a second click from another tab, a double click, closing a year not over)
+    "tasks/partials/plan_confirm_form.html",
     "tasks/partials/report_form.html",  # test_report_* (out of range, narrative, lowered, refused file, no JS)
     "tasks/partials/review_card.html",  # test_review_return_without_comment, test_review_error_keeps_the_comment
     "tasks/partials/urge_form.html",  # test_urge_with_an_empty_message, test_browser_bulk: a second urge the same day
-    "tasks/plan_close.html",  # test_browser_plans: test_closing_a_year_that_is_not_over
     "tasks/plan_import.html",  # test_plan_import_with_errors
     "tasks/plan_list.html",  # rollover: a button without input (its refusal is a message, test_views_exports)
-    "tasks/plan_publish.html",  # test_browser_plans: a second click from another tab, a double click
     "tasks/review_queue.html",  # test_extension_refused_without_comment; test_browser_bulk: bulk approve, none ticked
     "tasks/webhook_delete.html",  # test_browser_webhooks: deleting without ticking the box
     "tasks/webhook_detail.html",  # turn off/on, rotate the secret, re-send: buttons without input
