@@ -89,6 +89,9 @@ class ProgressReport(models.Model):
         indexes = [
             models.Index(fields=["state", "submitted_at"]),
             models.Index(fields=["assignment", "state"]),
+            # A key task's timeline reads its newest reviews by their own time (a recent review of an old report):
+            # walked backwards and stopped after a page, like submitted_at, not a sort of the key task's 6,000.
+            models.Index(fields=["reviewed_at"], name="report_reviewed_at"),
             # The dashboard's open difficulties (difficulty_open), newest first: walked in order and stopped after
             # a page, instead of reading every report that ever named one (a scan of 600,000 at provincial scale).
             models.Index(

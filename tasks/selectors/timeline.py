@@ -15,8 +15,8 @@ from tasks.audit.changes import BOOKKEEPING_FIELDS, record_changes
 from tasks.models import Assignment, Comment, DifficultyAnswer, ExtensionRequest, KeyTask, ProgressReport, Urge
 
 HISTORY_LIMIT = 200
-# A key task carried by hundreds of units has thousands of events: the page shows the newest.
-EVENT_LIMIT = 100
+# A key task carried by hundreds of units has thousands of events: its page shows the newest, older ones on asking.
+EVENT_PAGE = 30
 
 
 @dataclass
@@ -31,40 +31,50 @@ class TimelineEvent:
     extension: ExtensionRequest | None = None
     changes: list[tuple[str, str, str]] = field(default_factory=list)
     ip_address: str | None = None
+    # Orders events of one instant the same way on every page: the kind of source, then its row, newest first.
+    source: int = 0
+    source_pk: int = 0
 
 
 def _report_events(reports) -> list[TimelineEvent]:
+    return _submitted_events(reports) + _review_events(report for report in reports if report.reviewed_at)
+
+
+def _submitted_events(reports) -> list[TimelineEvent]:
+    return [
+        TimelineEvent(
+            when=report.submitted_at,
+            kind="report_submitted",
+            actor=report.author,
+            assignment=report.assignment,
+            title=(_("Reported %(percent)d%%") % {"percent": report.percent})
+            + (_(" (correction of a returned report)") if report.corrects_id else ""),
+            body=report.narrative,
+            report=report,
+            source_pk=report.pk,
+        )
+        for report in reports
+    ]
+
+
+def _review_events(reports) -> list[TimelineEvent]:
     events = []
     for report in reports:
+        approved = report.state == ProgressReport.State.APPROVED
         events.append(
             TimelineEvent(
-                when=report.submitted_at,
-                kind="report_submitted",
-                actor=report.author,
+                when=report.reviewed_at,
+                kind="report_approved" if approved else "report_returned",
+                actor=report.reviewer,
                 assignment=report.assignment,
-                title=(_("Reported %(percent)d%%") % {"percent": report.percent})
-                + (_(" (correction of a returned report)") if report.corrects_id else ""),
-                body=report.narrative,
-                report=report,
+                title=(
+                    _("Approved the report of %(percent)d%%") if approved else _("Returned the report of %(percent)d%%")
+                )
+                % {"percent": report.percent},
+                body=report.review_comment,
+                source_pk=report.pk,
             )
         )
-        if report.reviewed_at:
-            approved = report.state == ProgressReport.State.APPROVED
-            events.append(
-                TimelineEvent(
-                    when=report.reviewed_at,
-                    kind="report_approved" if approved else "report_returned",
-                    actor=report.reviewer,
-                    assignment=report.assignment,
-                    title=(
-                        _("Approved the report of %(percent)d%%")
-                        if approved
-                        else _("Returned the report of %(percent)d%%")
-                    )
-                    % {"percent": report.percent},
-                    body=report.review_comment,
-                )
-            )
     return events
 
 
@@ -77,42 +87,50 @@ def _difficulty_events(answers) -> list[TimelineEvent]:
             assignment=answer.report.assignment,
             title=_("Answered the difficulty: %(state)s") % {"state": answer.get_state_display()},
             body=answer.body,
+            source_pk=answer.pk,
         )
         for answer in answers
     ]
 
 
 def _extension_events(extensions) -> list[TimelineEvent]:
+    return _extension_requested_events(extensions) + _extension_decided_events(e for e in extensions if e.decided_at)
+
+
+def _extension_requested_events(extensions) -> list[TimelineEvent]:
+    return [
+        TimelineEvent(
+            when=extension.created_at,
+            kind="extension_requested",
+            actor=extension.requested_by,
+            assignment=extension.assignment,
+            extension=extension,
+            title=_("Asked to move the deadline from %(old)s to %(new)s")
+            % {"old": extension.current_deadline, "new": extension.requested_deadline},
+            body=extension.reason,
+            source_pk=extension.pk,
+        )
+        for extension in extensions
+    ]
+
+
+def _extension_decided_events(extensions) -> list[TimelineEvent]:
     events = []
     for extension in extensions:
+        approved = extension.state == ExtensionRequest.State.APPROVED
         events.append(
             TimelineEvent(
-                when=extension.created_at,
-                kind="extension_requested",
-                actor=extension.requested_by,
+                when=extension.decided_at,
+                kind="extension_approved" if approved else "extension_refused",
+                actor=extension.decided_by,
                 assignment=extension.assignment,
                 extension=extension,
-                title=_("Asked to move the deadline from %(old)s to %(new)s")
-                % {"old": extension.current_deadline, "new": extension.requested_deadline},
-                body=extension.reason,
+                title=(_("Approved the extension to %(new)s") if approved else _("Refused the extension to %(new)s"))
+                % {"new": extension.requested_deadline},
+                body=extension.decision_comment,
+                source_pk=extension.pk,
             )
         )
-        if extension.decided_at:
-            approved = extension.state == ExtensionRequest.State.APPROVED
-            events.append(
-                TimelineEvent(
-                    when=extension.decided_at,
-                    kind="extension_approved" if approved else "extension_refused",
-                    actor=extension.decided_by,
-                    assignment=extension.assignment,
-                    extension=extension,
-                    title=(
-                        _("Approved the extension to %(new)s") if approved else _("Refused the extension to %(new)s")
-                    )
-                    % {"new": extension.requested_deadline},
-                    body=extension.decision_comment,
-                )
-            )
     return events
 
 
@@ -125,6 +143,7 @@ def _comment_events(comments) -> list[TimelineEvent]:
             title=_("Commented"),
             body=c.body,
             assignment=c.assignment,
+            source_pk=c.pk,
         )
         for c in comments
     ]
@@ -133,7 +152,13 @@ def _comment_events(comments) -> list[TimelineEvent]:
 def _urge_events(urges) -> list[TimelineEvent]:
     return [
         TimelineEvent(
-            when=u.created_at, kind="urge", actor=u.urged_by, title=_("Urged"), body=u.message, assignment=u.assignment
+            when=u.created_at,
+            kind="urge",
+            actor=u.urged_by,
+            title=_("Urged"),
+            body=u.message,
+            assignment=u.assignment,
+            source_pk=u.pk,
         )
         for u in urges
     ]
@@ -174,64 +199,100 @@ def _change_events_with_records(history_records) -> list[tuple[TimelineEvent, ob
             changes=changes,
             assignment=record.instance if isinstance(record.instance, Assignment) else None,
             ip_address=getattr(record, "ip_address", None),
+            source_pk=record.history_id,
         )
         events.append((event, record))
     return events
 
 
 def _sorted(events: list[TimelineEvent]) -> list[TimelineEvent]:
-    return sorted(events, key=lambda event: event.when, reverse=True)
+    return sorted(events, key=lambda event: (event.when, event.source, event.source_pk), reverse=True)
 
 
-def key_task_timeline(user, key_task: KeyTask) -> list[TimelineEvent]:
+@dataclass
+class TimelinePage:
+    events: list[TimelineEvent]
+    # Where the next page starts: the last instant shown and how many of its events were shown (None: no more).
+    older: tuple[dt.datetime, int] | None
+
+
+def _newest(queryset, field: str, before: dt.datetime | None, size: int):
+    """The `size` newest rows by `field` (then by id, as events of one instant are ordered), none after `before`."""
+    if before is not None:
+        queryset = queryset.filter(**{f"{field}__lte": before})
+    return list(queryset.order_by(f"-{field}", "-pk")[:size])
+
+
+def _from_source(source: int, events: list[TimelineEvent]) -> list[TimelineEvent]:
+    for event in events:
+        event.source = source
+    return events
+
+
+def key_task_timeline(
+    user, key_task: KeyTask, *, before: dt.datetime | None = None, skip: int = 0, size: int = EVENT_PAGE
+) -> TimelinePage:
+    """A page of a key task's events, newest first: the `size` events after the first `skip` of instant `before`
+    and those older (the newest page without `before`).
+
+    A key task carried by hundreds of units has thousands of events: each source is read newest first, no more
+    than the page can use (a report's review and an extension's decision by their own time, so a recent review of
+    an old report is not lost). Events of one instant are ordered by source and row on every page, so a page can
+    end in the middle of a batch written at once and the next one goes on from there."""
     assignments = access.visible_assignments(user).filter(key_task=key_task)
-    reports = (
-        ProgressReport.objects.filter(assignment__in=assignments)
-        .select_related("author", "reviewer", "assignment__unit", "assignment__key_task")
-        .prefetch_related("evidence", "meetings")
-        .order_by("-submitted_at")[:EVENT_LIMIT]
+    reports = ProgressReport.objects.filter(assignment__in=assignments).select_related(
+        "author", "reviewer", "assignment__unit", "assignment__key_task"
+    )
+    extensions = ExtensionRequest.objects.filter(assignment__in=assignments).select_related(
+        "requested_by", "decided_by", "assignment__unit"
     )
     comments = (
         Comment.objects.filter(key_task=key_task)
         .filter(Q(assignment__isnull=True) | Q(assignment__in=assignments))
         .select_related("author", "assignment__unit")
-        .order_by("-created_at")[:EVENT_LIMIT]
     )
-    extensions = (
-        ExtensionRequest.objects.filter(assignment__in=assignments)
-        .select_related("requested_by", "decided_by", "assignment__unit")
-        .order_by("-created_at")[:EVENT_LIMIT]
+    answers = DifficultyAnswer.objects.filter(report__assignment__in=assignments).select_related(
+        "answered_by", "report__assignment__unit"
     )
-    urges = (
-        Urge.objects.filter(assignment__in=assignments)
-        .select_related("urged_by", "assignment__unit")
-        .order_by("-created_at")[:EVENT_LIMIT]
-    )
-    answers = (
-        DifficultyAnswer.objects.filter(report__assignment__in=assignments)
-        .select_related("answered_by", "report__assignment__unit")
-        .order_by("-answered_at")[:EVENT_LIMIT]
-    )
-    events = (
-        _report_events(reports)
-        + _difficulty_events(answers)
-        + _extension_events(extensions)
-        + _comment_events(comments)
-        + _urge_events(urges)
-    )
+    urges = Urge.objects.filter(assignment__in=assignments).select_related("urged_by", "assignment__unit")
+    read = size + skip + 1
+    sources = [
+        _submitted_events(_newest(reports.prefetch_related("evidence", "meetings"), "submitted_at", before, read)),
+        _review_events(_newest(reports.filter(reviewed_at__isnull=False), "reviewed_at", before, read)),
+        _difficulty_events(_newest(answers, "answered_at", before, read)),
+        _extension_requested_events(_newest(extensions, "created_at", before, read)),
+        _extension_decided_events(_newest(extensions.filter(decided_at__isnull=False), "decided_at", before, read)),
+        _comment_events(_newest(comments, "created_at", before, read)),
+        _urge_events(_newest(urges, "created_at", before, read)),
+    ]
     if access.is_committee(user):
-        history = list(
-            KeyTask.history.filter(id=key_task.pk)
-            .select_related("history_user")
-            .order_by("-history_date")[:HISTORY_LIMIT]
+        # Changes are worked out from consecutive records: the window reaches HISTORY_LIMIT records back.
+        history = _newest(
+            KeyTask.history.filter(id=key_task.pk).select_related("history_user"), "history_date", before, HISTORY_LIMIT
         )
-        history += list(
-            Assignment.history.filter(key_task_id=key_task.pk)
-            .select_related("history_user")
-            .order_by("-history_date")[:HISTORY_LIMIT]
+        history += _newest(
+            Assignment.history.filter(key_task_id=key_task.pk).select_related("history_user"),
+            "history_date",
+            before,
+            HISTORY_LIMIT,
         )
-        events += _change_events(history)
-    return _sorted(events)[:EVENT_LIMIT]
+        sources.append(_change_events(history))
+    events = _sorted([event for source, found in enumerate(sources) for event in _from_source(source, found)])
+    if before is not None:
+        events = [event for event in events if event.when <= before]
+        events = events[min(skip, sum(1 for event in events if event.when == before)) :]
+    return _page_of(events, size, before, skip)
+
+
+def _page_of(events: list[TimelineEvent], size: int, before: dt.datetime | None, skip: int) -> TimelinePage:
+    """The first `size` events (newest first) and where the next page starts: the last instant shown and how many
+    of its events this page and the pages before it showed."""
+    if len(events) <= size:
+        return TimelinePage(events, None)
+    page = events[:size]
+    last = page[-1].when
+    shown = sum(1 for event in page if event.when == last) + (skip if last == before else 0)
+    return TimelinePage(page, (last, shown))
 
 
 def assignment_timeline(user, assignment: Assignment) -> list[TimelineEvent]:

@@ -1,4 +1,7 @@
+import datetime as dt
+
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 
 def apply_service_errors(form, error: ValidationError) -> None:
@@ -27,3 +30,22 @@ def page_size_param(request) -> int:
     link offers them; a hand-edited address falls back rather than failing)."""
     text = request.GET.get("per_page", "").strip()
     return int(text) if text.isascii() and text.isdigit() and int(text) in PAGE_SIZES else PAGE_SIZES[0]
+
+
+def before_param(request) -> tuple[dt.datetime | None, int]:
+    """Where an older page of a timeline starts, as its "older events" link writes it: `?before=` an ISO time with
+    its offset and `&skip=` how many events of that instant were shown. (None, 0) when absent or wrong: the newest
+    events are shown."""
+    try:
+        moment = dt.datetime.fromisoformat(request.GET.get("before", "").strip())
+    except ValueError:
+        return None, 0
+    if not timezone.is_aware(moment):
+        return None, 0
+    skip = request.GET.get("skip", "0").strip()
+    return moment, min(int(skip), MAX_SKIP) if skip.isascii() and skip.isdigit() else 0
+
+
+# Events of one instant already shown (a batch written at once, longer than a page): each source of the timeline
+# reads that many more rows, so an address cannot ask for an unbounded read.
+MAX_SKIP = 1_000

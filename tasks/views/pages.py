@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.db import connection
@@ -11,7 +13,7 @@ from tasks.forms import CommentForm, WorkbenchFilterForm
 from tasks.models import AnnualPlan
 from tasks.rules import local_today
 from tasks.selectors.orglife import duties_for_keeper
-from tasks.views.common import year_param
+from tasks.views.common import before_param, year_param
 
 HOME_PAGE_SIZE = 50
 # Beyond this the key task page links to the assignment list filtered to the key task.
@@ -59,7 +61,20 @@ def key_task_detail(request, pk):
 
 
 def key_task_page(request, key_task, *, status=200, comment_form=None):
-    """The key task page; a comment refused comes back bound, with its error under it and its text kept."""
+    """The key task page; a comment refused comes back bound, with its error under it and its text kept. Its
+    timeline shows the newest events; "older events" brings the next ones in place (htmx) or opens the page at
+    them (`?before=`)."""
+    before, skip = before_param(request)
+    timeline = selectors.key_task_timeline(request.user, key_task, before=before, skip=skip)
+    older_url = ""
+    if timeline.older:
+        older_url = "?" + urlencode({"before": timeline.older[0].isoformat(), "skip": timeline.older[1]})
+    if request.htmx and before is not None:
+        return render(
+            request,
+            "tasks/partials/timeline_events.html",
+            {"events": timeline.events, "older_url": older_url, "show_units": True},
+        )
     rows, row_count = selectors.most_urgent_rows(
         request.user, access.visible_assignments(request.user).filter(key_task=key_task), limit=KEY_TASK_ROW_LIMIT
     )
@@ -71,7 +86,9 @@ def key_task_page(request, key_task, *, status=200, comment_form=None):
             "rows": rows,
             "row_count": row_count,
             "progress": selectors.key_task_progress(key_task),
-            "events": selectors.key_task_timeline(request.user, key_task),
+            "events": timeline.events,
+            "older_url": older_url,
+            "before": before,
             "comment_form": comment_form or CommentForm(),
             "cooperating_units": list(key_task.cooperating_units.all()),
         },
