@@ -28,6 +28,7 @@ from tasks.models import (
     AnnualPlan,
     Assignment,
     Evidence,
+    ExtensionRequest,
     KeyTask,
     MeetingFile,
     MeetingRecord,
@@ -230,6 +231,24 @@ def visible_reports(user, queryset: QuerySet | None = None) -> QuerySet:
     return queryset.filter(assignment__in=visible_assignments(user))
 
 
+def reviewable_reports(user) -> QuerySet:
+    """The reports the user may review (the review queue): of their committees' own plans, or of the units they
+    review as 审核人. A committee above sees the reports of the plans below it but leaves their review to them."""
+    scope = scope_for(user)
+    return visible_reports(user).filter(
+        Q(assignment__key_task__plan__committee_id__in=scope.committee_ids)
+        | Q(assignment__unit_id__in=scope.review_unit_ids)
+    )
+
+
+def decidable_extensions(user) -> QuerySet:
+    """The extension requests the user decides: those of their committees' own plans."""
+    scope = scope_for(user)
+    return ExtensionRequest.objects.filter(
+        assignment__in=visible_assignments(user), assignment__key_task__plan__committee_id__in=scope.committee_ids
+    )
+
+
 def visible_evidence(user) -> QuerySet:
     return Evidence.objects.filter(report__in=visible_reports(user))
 
@@ -305,6 +324,14 @@ def can_run_plan(user, plan: AnnualPlan) -> bool:
     return plan.committee_id in scope_for(user).committee_ids
 
 
+def can_link_cascade(user, assignment: Assignment) -> bool:
+    """Answer a higher committee's assignment with key tasks of one's own plan (上级要点 → 本级要点): a member of the
+    committee the assignment is given to, when it is another committee's key task."""
+    return assignment.unit_id in scope_for(user).committee_ids and assignment.key_task.plan.committee_id != (
+        assignment.unit_id
+    )
+
+
 def require_committee_page(user) -> None:
     """A committee-only page: 403 with a message saying why, for a secretary as for an administrator (三员), whose
     accounts see no party work data. Django's 403 page shows the message; tasks.security.middleware audits it."""
@@ -326,17 +353,26 @@ def require_committee_page(user) -> None:
 
 
 def can_report(user, assignment: Assignment) -> bool:
-    """Report progress or ask for an extension: the owner, or a secretary/worker of the unit."""
+    """Report progress or ask for an extension: the owner, or a secretary/worker of the unit. Nobody reports on a
+    cascaded assignment: its progress is its linked key tasks' (最多报一次, tasks.services.cascade)."""
     scope = scope_for(user)
-    if scope.is_anonymous:
+    if scope.is_anonymous or assignment.is_cascaded:
         return False
     return assignment.owner_id == scope.user_id or assignment.unit_id in scope.unit_ids
 
 
-def can_review(user) -> bool:
-    """Review progress reports (those the user sees): committee members and reviewers (审核人)."""
+def _runs_plan_of(user, assignment: Assignment) -> bool:
+    """The committee whose plan `assignment` is in: a committee above reads it (drill-down) but does not act on it."""
+    return assignment.key_task.plan.committee_id in scope_for(user).committee_ids
+
+
+def can_review(user, assignment: Assignment | None = None) -> bool:
+    """Review progress reports (those the user sees): committee members and reviewers (审核人). Of one assignment's
+    reports: its plan's committee or a reviewer of its unit, not a committee above."""
     scope = scope_for(user)
-    return scope.is_committee or bool(scope.review_unit_ids)
+    if assignment is None:
+        return scope.is_committee or bool(scope.review_unit_ids)
+    return _runs_plan_of(user, assignment) or assignment.unit_id in scope.review_unit_ids
 
 
 def reviewers_by_unit(active_user_ids) -> tuple[list[int], dict[int, list[int]]]:
@@ -380,17 +416,19 @@ def can_read_audit_log(user) -> bool:
     return getattr(user, "is_authenticated", False) and user.is_active and user.admin_duty == User.AdminDuty.AUDIT
 
 
-def can_urge(user) -> bool:
-    return scope_for(user).is_committee
+def can_urge(user, assignment: Assignment | None = None) -> bool:
+    """Urge (催办): a committee member; one assignment, its plan's committee (the 工委 urges the bureau it gave a key
+    task to, not the bureau's branches)."""
+    return scope_for(user).is_committee and (assignment is None or _runs_plan_of(user, assignment))
 
 
-def can_decide_extension(user) -> bool:
-    return scope_for(user).is_committee
+def can_decide_extension(user, assignment: Assignment | None = None) -> bool:
+    return scope_for(user).is_committee and (assignment is None or _runs_plan_of(user, assignment))
 
 
-def can_answer_difficulty(user) -> bool:
-    """Answer a report's difficulties (已协调 / 已解决): the committee, who coordinates the help."""
-    return scope_for(user).is_committee
+def can_answer_difficulty(user, assignment: Assignment | None = None) -> bool:
+    """Answer a report's difficulties (已协调 / 已解决): the committee, who coordinates the help (its plan's)."""
+    return scope_for(user).is_committee and (assignment is None or _runs_plan_of(user, assignment))
 
 
 # --- Organisational life (组织生活) -------------------------------------------------------------------

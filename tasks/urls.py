@@ -34,6 +34,7 @@ urlpatterns = [
     path("evidence/<int:pk>/view/", reports.evidence_view, name="evidence_view"),
     path("key-tasks/<int:pk>/comments/", reports.comment_create, name="comment_create"),
     path("assignments/<int:pk>/urge/", urge.urge, name="assignment_urge"),
+    path("assignments/<int:pk>/cascade/", reports.cascade_link, name="cascade_link"),
     path("assignments/urge/", urge.urge_many, name="assignment_urge_many"),
     path("inbox/", inbox.inbox, name="inbox"),
     path("inbox/read/", inbox.inbox_read, name="inbox_read"),

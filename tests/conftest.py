@@ -23,7 +23,7 @@ from tests.factories import (
 )
 
 # Fixtures of organisational life (meeting types, a branch's roster), for every test module that asks for them.
-pytest_plugins = ["tests.support_orglife"]
+pytest_plugins = ["tests.support_orglife", "tests.support_committees"]
 
 # aiosmtpd's server threads log each closed connection, sometimes after the test that started them has
 # ended and pytest has closed the stream the log handler writes to ("--- Logging error ---" noise).

@@ -4,10 +4,8 @@ A bureau's committee member meets the same 404 on everything of the sister burea
 another branch (tests/test_access.py, the branch wall); lists, dashboards and downloads leave the sister out; the
 工委 sees both bureaus but runs only its own plan. Decided in tasks.access alone."""
 
-import datetime as dt
 import io
 import zipfile
-from dataclasses import dataclass
 
 import pytest
 from django.urls import reverse
@@ -16,116 +14,11 @@ from tasks import access
 from tasks.models import (
     AnnualPlan,
     Assignment,
-    Comment,
     ExtensionRequest,
-    MeetingRecord,
-    Membership,
-    OrgUnit,
-    PartyMember,
     ProgressReport,
 )
 from tasks.rules import local_today
 from tasks.selectors import current_plan, plan_of_year
-from tasks.services.comments import comment_create
-from tasks.services.extensions import extension_request_create
-from tasks.services.orglife.meetings import AttendanceLine, meeting_record_create
-from tasks.services.reports import progress_report_submit
-from tests.factories import AreaFactory, AssignmentFactory, KeyTaskFactory, MembershipFactory, PlanFactory, UserFactory
-from tests.helpers import pdf
-
-
-@dataclass
-class Bureau:
-    committee_unit: OrgUnit
-    branch: OrgUnit
-    member: object  # committee member (党委委员)
-    secretary: object
-    plan: AnnualPlan
-    assignment: Assignment
-    report: ProgressReport
-    extension: ExtensionRequest
-    comment: Comment
-    party_member: PartyMember
-    meeting: MeetingRecord
-
-    @property
-    def key_task(self):
-        return self.assignment.key_task
-
-    @property
-    def evidence(self):
-        return self.report.evidence.get()
-
-    @property
-    def meeting_file(self):
-        return self.meeting.files.get()
-
-
-def bureau_build(name: str, *, parent: OrgUnit, tag: str, meeting_types) -> Bureau:
-    """A bureau committee with one branch, its plan of this year, and one of everything its people write."""
-    today = local_today()
-    committee_unit = OrgUnit.objects.create(name=f"{name}党委", kind=OrgUnit.Kind.COMMITTEE, parent=parent)
-    branch = OrgUnit.objects.create(name=f"{name}办公室党支部", kind=OrgUnit.Kind.BRANCH, parent=committee_unit)
-    member = UserFactory(username=f"committee_{tag}", full_name=f"{name}委员")
-    MembershipFactory(user=member, unit=committee_unit, role=Membership.Role.COMMITTEE)
-    secretary = UserFactory(username=f"secretary_{tag}", full_name=f"{name}书记")
-    MembershipFactory(user=secretary, unit=branch, role=Membership.Role.SECRETARY)
-    plan = PlanFactory(committee=committee_unit, year=today.year, title=f"{name}{today.year}年度党建工作要点")
-    key_task = KeyTaskFactory(
-        plan=plan,
-        area=AreaFactory(plan=plan, name="政治建设"),
-        number="1.1",
-        title=f"{name}专属重点任务",
-        lead_unit=committee_unit,
-        responsible_leader=member,
-        start_date=dt.date(today.year, 1, 1),
-        deadline=dt.date(today.year, 12, 31),
-    )
-    assignment = AssignmentFactory(key_task=key_task, unit=branch, owner=secretary)
-    report = progress_report_submit(
-        assignment=assignment, author=secretary, percent=40, narrative=f"{name}进展", obstacles="无", files=[pdf()]
-    )
-    extension = extension_request_create(
-        assignment=assignment, requested_by=secretary, requested_deadline=dt.date(today.year + 1, 1, 29), reason="延期"
-    )
-    comment = comment_create(key_task=key_task, author=secretary, body=f"{name}评论", assignment=assignment)
-    party_member = PartyMember.objects.create(unit=branch, name=f"{name}党员", gender=PartyMember.Gender.MALE)
-    meeting = meeting_record_create(
-        unit=branch,
-        user=secretary,
-        types=[meeting_types["general_meeting"]],
-        held_on=today,
-        place="会议室",
-        host=secretary.full_name,
-        recorder=secretary.full_name,
-        topics=f"{name}会议议题",
-        attendance=[AttendanceLine(party_member.pk, "present")],
-        files=[pdf("会议记录.pdf")],
-    )
-    return Bureau(
-        committee_unit, branch, member, secretary, plan, assignment, report, extension, comment, party_member, meeting
-    )
-
-
-@dataclass
-class Tree:
-    top_unit: OrgUnit
-    top_member: object
-    top_plan: AnnualPlan
-    a: Bureau
-    b: Bureau
-
-
-@pytest.fixture
-def tree(db, meeting_types):
-    top_unit = OrgUnit.objects.create(name="市直机关工委", kind=OrgUnit.Kind.COMMITTEE)
-    top_member = UserFactory(username="committee_top", full_name="工委委员")
-    MembershipFactory(user=top_member, unit=top_unit, role=Membership.Role.COMMITTEE)
-    top_plan = PlanFactory(committee=top_unit, year=local_today().year, title="工委年度党建工作要点")
-    a = bureau_build("甲局", parent=top_unit, tag="a", meeting_types=meeting_types)
-    b = bureau_build("乙局", parent=top_unit, tag="b", meeting_types=meeting_types)
-    return Tree(top_unit, top_member, top_plan, a, b)
-
 
 # Every URL that names an object of a bureau: (url name, the object's id, GET or POST).
 OBJECT_URLS = [
@@ -140,6 +33,7 @@ OBJECT_URLS = [
     ("evidence_view", lambda b: b.evidence.pk, "get"),
     ("comment_create", lambda b: b.key_task.pk, "post"),
     ("assignment_urge", lambda b: b.assignment.pk, "post"),
+    ("cascade_link", lambda b: b.assignment.pk, "post"),
     ("key_task_edit", lambda b: b.key_task.pk, "get"),
     ("key_task_edit", lambda b: b.key_task.pk, "post"),
     ("assignment_add", lambda b: b.key_task.pk, "post"),

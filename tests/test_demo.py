@@ -70,6 +70,10 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client,
     assert not access.visible_assignments(bureau_member).filter(pk__in=sister_work).exists()
     assert access.visible_assignments(top_member).filter(pk__in=sister_work).count() == sister_work.count()
     assert current_plan(bureau_member).committee == bureau and current_plan(top_member).committee == top
+    # 上级要点 → 本级要点: both bureaus answer the 工委's 1.1 with their own 1.1; its progress is theirs.
+    cascaded = Assignment.objects.filter(key_task__plan__committee=top, is_cascaded=True)
+    assert set(cascaded.values_list("unit", flat=True)) == {bureau.pk, sister.pk}
+    assert cascaded.get(unit=sister).progress == 70  # the sister's 1.1: its branches at 60, 80 and 70
 
     secretary1 = User.objects.get(username="secretary1")
     secretary2 = User.objects.get(username="secretary2")

@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from tasks.demo import org_data
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, User
+from tasks.services.cascade import cascade_link_set
 from tasks.services.reports import progress_report_approve, progress_report_submit
 
 # (number, area, title, start "MM-DD", deadline "MM-DD"): the 工委's points, each carried by both bureaus' committees
@@ -57,7 +58,19 @@ def demo_committee_plans_create(*, units: dict[str, OrgUnit], today: dt.date) ->
                 original_deadline=key_task.deadline,
             )
             _report(assignment, percent=percent, reviewer=users["committee2"], today=today)
+    _cascade(top_plan, units=units, users=users)
     return True
+
+
+def _cascade(top_plan: AnnualPlan, *, units: dict[str, OrgUnit], users: dict[str, User]) -> None:
+    """Both bureaus answer the 工委's point 1.1 with their own 1.1 (上级要点 → 本级要点): no report of their own."""
+    for committee, username in ((org_data.COMMITTEE, "committee"), (org_data.SISTER_COMMITTEE, "committee2")):
+        answer = KeyTask.objects.filter(
+            plan__committee=units[committee], plan__year=top_plan.year, number="1.1"
+        ).first()
+        given = Assignment.objects.get(key_task__plan=top_plan, key_task__number="1.1", unit=units[committee])
+        if answer is not None:
+            cascade_link_set(assignment=given, user=users[username], key_tasks=[answer])
 
 
 def _plan(committee: OrgUnit, name: str, year: int) -> AnnualPlan:

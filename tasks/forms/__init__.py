@@ -13,7 +13,7 @@ from tasks.forms.orglife import (
     PartyMemberForm,
     RosterImportForm,
 )
-from tasks.forms.plans import AssignmentAddForm, AssignmentForm, KeyTaskForm
+from tasks.forms.plans import AssignmentAddForm, AssignmentForm, CascadeLinkForm, KeyTaskForm
 from tasks.forms.security import AuditSearchForm, LoginForm
 from tasks.forms.work import (
     CommentForm,
@@ -31,6 +31,7 @@ __all__ = [
     "AssignmentAddForm",
     "AssignmentForm",
     "AuditSearchForm",
+    "CascadeLinkForm",
     "CommentForm",
     "DifficultyAnswerForm",
     "ExtensionDecisionForm",

@@ -145,3 +145,23 @@ class AssignmentAddForm(forms.Form):
                 css_class="row",
             )
         )
+
+
+class CascadeLinkForm(forms.Form):
+    """上级要点 → 本级要点: the key tasks of the lower committee's plan that answer a higher committee's assignment."""
+
+    key_tasks = forms.ModelMultipleChoiceField(
+        label=_("Key tasks of our plan that answer it"),
+        queryset=KeyTask.objects.none(),
+        widget=forms.CheckboxSelectMultiple(attrs={"class": "form-check-input"}),
+        error_messages={
+            "required": _("Choose at least one key task of your plan that answers it."),
+            "invalid_choice": _("Choose key tasks from the list."),
+            "invalid_pk_value": _("Choose key tasks from the list."),
+        },
+    )
+
+    def __init__(self, *args, candidates, **kwargs):
+        super().__init__(*args, prefix="cascade", **kwargs)
+        self.fields["key_tasks"].queryset = candidates
+        self.fields["key_tasks"].label_from_instance = lambda key_task: f"{key_task.number} {key_task.title}"

@@ -204,6 +204,10 @@ class Assignment(models.Model):
         related_name="+",
     )
     last_approved_at = models.DateField(_("last approved on"), null=True, blank=True)
+    # 上级要点 → 本级要点: a higher committee's key task given to a lower committee, answered by key tasks of the lower
+    # committee's plan (CascadeLink). Its progress, completion and last approval are theirs, kept by
+    # tasks.services.cascade; nobody reports on it (最多报一次).
+    is_cascaded = models.BooleanField(_("answered by the lower committee's key tasks"), default=False, editable=False)
     # The warning light as tasks.rules.compute_light gives it on `light_on`, stored so that lists and counts read a
     # column. tasks.services.lights keeps it current (after every write, after midnight, on a read that finds it
     # computed for another day or with other settings); nothing else writes it.
@@ -275,3 +279,30 @@ class LightBasis(models.Model):
 
     def __str__(self):
         return self.fingerprint
+
+
+class CascadeLink(models.Model):
+    """One key task of a lower committee's plan answering a higher committee's assignment to that committee
+    (上级要点 → 本级要点). The assignment's progress is the weighted progress of its linked key tasks."""
+
+    assignment = models.ForeignKey(
+        Assignment, verbose_name=_("assignment"), on_delete=models.CASCADE, related_name="cascade_links"
+    )
+    key_task = models.ForeignKey(
+        KeyTask, verbose_name=_("key task"), on_delete=models.CASCADE, related_name="cascade_answers"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("linked by"), null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("linked at"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["assignment", "key_task__number_sort"]
+        verbose_name = _("cascade link")
+        verbose_name_plural = _("cascade links")
+        constraints = [
+            models.UniqueConstraint(fields=["assignment", "key_task"], name="cascadelink_unique_key_task"),
+        ]
+
+    def __str__(self):
+        return f"{self.assignment} → {self.key_task.number}"

@@ -160,3 +160,21 @@ def _rows_for(user, ids: list[int], *, today: dt.date, calendar: WorkCalendar) -
 def key_task_progress(key_task: KeyTask) -> Decimal:
     """A key task's progress: the weighted mean of its assignments' approved progress (DOMAIN.md)."""
     return weighted_mean(key_task.assignments.values_list("progress", "weight"))
+
+
+@dataclass(frozen=True)
+class CascadeAnswer:
+    """One key task of the lower committee's plan answering a cascaded assignment, as the assignment page lists it."""
+
+    key_task: KeyTask
+    progress: Decimal
+    visible: bool  # the viewer may open it (the committee above reads the lower plan; a sister bureau does not)
+
+
+def cascade_answers(user, assignment: Assignment) -> list[CascadeAnswer]:
+    """The key tasks that answer a cascaded assignment (上级要点 → 本级要点), with each one's 加权进度."""
+    key_tasks = [link.key_task for link in assignment.cascade_links.select_related("key_task__plan")]
+    visible = set(
+        access.visible_key_tasks(user).filter(pk__in=[kt.pk for kt in key_tasks]).values_list("pk", flat=True)
+    )
+    return [CascadeAnswer(key_task, key_task_progress(key_task), key_task.pk in visible) for key_task in key_tasks]

@@ -92,10 +92,8 @@ def committee_home(user, plan: AnnualPlan) -> CommitteeHome:
 
     today, calendar = local_today(), WorkCalendar.load()
     lights_current(today=today, calendar=calendar)
-    waiting = access.visible_reports(user).filter(state=ProgressReport.State.SUBMITTED)
-    extensions = ExtensionRequest.objects.filter(
-        state=ExtensionRequest.State.PENDING, assignment__in=access.visible_assignments(user)
-    )
+    waiting = access.reviewable_reports(user).filter(state=ProgressReport.State.SUBMITTED)
+    extensions = access.decidable_extensions(user).filter(state=ExtensionRequest.State.PENDING)
     base = plan_assignments(user, plan)
     red_rows, red_count = red_list(base, today=today, calendar=calendar, limit=HOME_LIST_SIZE)
     follow = follow_ups([row.assignment.pk for row in red_rows], calendar=calendar)

@@ -16,9 +16,8 @@ ANSWER_MAX_LENGTH = 2000
 
 
 def difficulty_answer(*, report: ProgressReport, answered_by, state: str, body: str, now=None) -> DifficultyAnswer:
-    require(
-        access.can_answer_difficulty(answered_by) and access.visible_reports(answered_by).filter(pk=report.pk).exists()
-    )
+    visible = access.visible_reports(answered_by).filter(pk=report.pk).exists()
+    require(visible and access.can_answer_difficulty(answered_by, report.assignment))
     body = body.strip()
     errors: dict[str, list[str]] = {}
     if state not in ProgressReport.Difficulty.values:

@@ -67,7 +67,7 @@ def extension_request_create(
 def extension_request_decide(
     *, extension: ExtensionRequest, decided_by, approve: bool, comment: str = "", now=None
 ) -> ExtensionRequest:
-    require(access.can_decide_extension(decided_by))
+    require(access.can_decide_extension(decided_by, extension.assignment))
     if not approve and not comment.strip():
         raise ValidationError({"decision_comment": [_("Say why the extension is refused.")]})
     now = now or timezone.now()

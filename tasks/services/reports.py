@@ -13,6 +13,7 @@ from tasks import access
 from tasks.audit import Action, audit_record
 from tasks.models import Assignment, ProgressReport
 from tasks.rules import Light, assignment_light
+from tasks.services.cascade import cascade_sync
 from tasks.services.common import StaleWriteError, require, require_plan_open
 from tasks.services.evidence import evidence_copy, evidence_store, evidence_validate, evidence_written
 from tasks.services.lights import lights_refresh
@@ -188,7 +189,7 @@ def _locked_submitted_report(report_id: int, expected_version: int | None) -> Pr
 def progress_report_approve(
     *, report: ProgressReport, reviewer, comment: str = "", expected_version: int | None = None, now=None
 ) -> ProgressReport:
-    require(access.can_review(reviewer))
+    require(access.can_review(reviewer, report.assignment))
     with transaction.atomic():
         # Lock order everywhere: assignment, then report. A submission racing this review waits.
         assignment = _locked_assignment(report.assignment_id, None)
@@ -212,6 +213,7 @@ def progress_report_approve(
         assignment.version += 1
         assignment.save()
         lights_refresh(assignment)
+        cascade_sync(key_task_ids=[assignment.key_task_id])  # a higher committee's assignment this key task answers
         audit_record(action=Action.REVIEW, user=reviewer, obj=report, detail={"decision": "approve"})
         webhook_report_event(Event.REPORT_APPROVED, report, assignment=assignment)
     return report
@@ -220,7 +222,7 @@ def progress_report_approve(
 def progress_report_return(
     *, report: ProgressReport, reviewer, reason: str, expected_version: int | None = None, now=None
 ) -> ProgressReport:
-    require(access.can_review(reviewer))
+    require(access.can_review(reviewer, report.assignment))
     if not reason.strip():
         raise ValidationError({"review_comment": [_("Say why the report is returned.")]})
     with transaction.atomic():

@@ -41,7 +41,7 @@ def reports_approve_many(request):
         return redirect(back)
     reports = {
         report.pk: report
-        for report in access.visible_reports(request.user)
+        for report in access.reviewable_reports(request.user)
         .filter(pk__in=ids)
         .select_related("assignment__key_task", "assignment__unit")
     }

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST
 
 from tasks import access, selectors, services
 from tasks.forms import (
+    CascadeLinkForm,
     CommentForm,
     DifficultyAnswerForm,
     ExtensionDecisionForm,
@@ -20,6 +21,7 @@ from tasks.forms import (
 )
 from tasks.models import AnnualPlan, ExtensionRequest, ProgressReport
 from tasks.rules import local_today
+from tasks.services.cascade import cascade_candidates, cascade_link_set
 from tasks.services.evidence import evidence_name, evidence_storage
 from tasks.services.reports import report_needs_obstacles, report_url
 from tasks.views.common import apply_service_errors
@@ -72,8 +74,9 @@ def assignment_page(request, assignment, *, status=200, **forms):
         "urge_form": UrgeForm(),
         **state,
     }
-    if access.can_urge(user):
+    if access.can_urge(user, assignment):
         context["urges"] = selectors.urge_summary(assignment)
+    context.update(_cascade_context(user, assignment, forms.pop("cascade_form", None)))
     if state["may_report"]:
         context["form"] = _report_form(user, assignment, returned_report=state["returned_report"])
     if state["extension_too_late"]:
@@ -95,6 +98,39 @@ def _attach_difficulty_forms(user, events, bound_form) -> None:
             report.difficulty_form = bound_form
         else:
             report.difficulty_form = DifficultyAnswerForm(auto_id=f"id_difficulty{report.pk}_%s")
+
+
+def _cascade_context(user, assignment, bound_form) -> dict:
+    """上级要点 → 本级要点: the key tasks that answer a cascaded assignment (links down, read-only for the committee
+    above), and for the lower committee the form that chooses them."""
+    context = {}
+    if assignment.is_cascaded:
+        context["cascade_answers"] = selectors.cascade_answers(user, assignment)
+    if access.can_link_cascade(user, assignment) and assignment.key_task.plan.status != AnnualPlan.Status.CLOSED:
+        linked = [link.key_task_id for link in assignment.cascade_links.all()]
+        context["cascade_form"] = bound_form or CascadeLinkForm(
+            candidates=cascade_candidates(assignment), initial={"key_tasks": linked}
+        )
+    return context
+
+
+@login_required
+@require_POST
+def cascade_link(request, pk):
+    """The lower committee answers a higher committee's assignment with key tasks of its own plan."""
+    assignment = _assignment_for(request.user, pk)
+    if not access.can_link_cascade(request.user, assignment):
+        raise Http404
+    form = CascadeLinkForm(request.POST, candidates=cascade_candidates(assignment))
+    if form.is_valid():
+        try:
+            cascade_link_set(assignment=assignment, user=request.user, key_tasks=form.cleaned_data["key_tasks"])
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Linked: its progress is now that of the key tasks you chose."))
+            return redirect(assignment.get_absolute_url())
+    return assignment_page(request, assignment, status=422, cascade_form=form)
 
 
 @login_required
@@ -163,7 +199,7 @@ def _review_queue_context(user, *, unit=None, report_errors=None, extension_erro
     """The queue (one unit's, when `unit` is given), with the error and the typed comment of a card whose
     decision was refused (no JavaScript)."""
     reports = list(
-        access.visible_reports(user)
+        access.reviewable_reports(user)
         .filter(state=ProgressReport.State.SUBMITTED, **({"assignment__unit": unit} if unit else {}))
         .select_related(
             "assignment__key_task__area",
@@ -177,9 +213,8 @@ def _review_queue_context(user, *, unit=None, report_errors=None, extension_erro
     )
     extensions = (
         list(
-            ExtensionRequest.objects.filter(
-                state=ExtensionRequest.State.PENDING, assignment__in=access.visible_assignments(user)
-            )
+            access.decidable_extensions(user)
+            .filter(state=ExtensionRequest.State.PENDING)
             .select_related("assignment__key_task", "assignment__unit", "requested_by")
             .order_by("created_at")
         )

@@ -30,7 +30,7 @@ def urge(request, pk):
     assignment = access.get_visible_or_404(
         access.visible_assignments(request.user).select_related("key_task", "unit"), pk=pk
     )
-    if not access.can_urge(request.user):
+    if not access.can_urge(request.user, assignment):
         raise Http404
     form = UrgeForm(request.POST)
     if form.is_valid():
@@ -73,7 +73,7 @@ def urge_many(request):
     done = 0
     for assignment_id in ids:
         assignment = visible.get(assignment_id)
-        if assignment is None:
+        if assignment is None or not access.can_urge(request.user, assignment):
             messages.error(request, _("One of the ticked assignments is no longer there: not urged."))
             continue
         try:

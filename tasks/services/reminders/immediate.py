@@ -93,7 +93,7 @@ def reminder_difficulty_answered_notify(*, answer: DifficultyAnswer) -> list[Rem
 def assignment_urge(*, assignment: Assignment, urged_by, message: str = "") -> Urge:
     """催办: sent at once, holidays included, to the owner and the unit's secretary (and the unit's robot). At most
     one a working day per assignment (tasks.selectors.urges): a second is refused with when the last one went."""
-    require(access.can_urge(urged_by))
+    require(access.can_urge(urged_by, assignment))
     message = message.strip()[:500]
     with transaction.atomic():
         # The lock makes two members pressing at once one urge and one refusal, not two urges.
