@@ -28,6 +28,19 @@ def _plan_context(request):
     return plan, {"plan": plan, "plans": committee_plans(user)}
 
 
+def _list_context(filterset, page, page_size: int, sort: str, today) -> dict:
+    """What a list page shows around its rows: the filters and their choices, the page and its size, the sort."""
+    return {
+        "filter": filterset,
+        "filter_choices": filter_choices(filterset),
+        "page": page,
+        "page_size": page_size,
+        "page_sizes": PAGE_SIZES,
+        "sort": sort,
+        "today": today,
+    }
+
+
 @login_required
 def assignment_list(request):
     plan, context = _plan_context(request)
@@ -48,15 +61,9 @@ def assignment_list(request):
         for row in rows:
             row.urges = urges[row.assignment.pk]
     context.update(
+        _list_context(filterset, page, page_size, sort, today),
         may_urge=may_urge,
         urge_form=UrgeForm(),
-        filter=filterset,
-        filter_choices=filter_choices(filterset),
-        page=page,
-        page_size=page_size,
-        page_sizes=PAGE_SIZES,
-        sort=sort,
-        today=today,
         rows=rows,
         columns=[
             ("number", _("Key task")),
@@ -83,13 +90,7 @@ def key_task_list(request):
     key_tasks = list(page.object_list)
     counts = light_counts_by_key_task(user, plan, key_tasks)
     context.update(
-        filter=filterset,
-        filter_choices=filter_choices(filterset),
-        page=page,
-        page_size=page_size,
-        page_sizes=PAGE_SIZES,
-        sort=sort,
-        today=local_today(),
+        _list_context(filterset, page, page_size, sort, local_today()),
         rows=[(key_task, counts[key_task.pk]) for key_task in key_tasks],
         lights=list(Light),
         columns=[
