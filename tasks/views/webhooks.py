@@ -36,18 +36,21 @@ def _endpoint(request, pk) -> WebhookEndpoint:
     return endpoint
 
 
+# What the endpoint form edits: the endpoint's fields of these names, the services' arguments of these names.
+EDITED_FIELDS = ("url", "events", "description")
+
+
+def _edited(form) -> dict:
+    return {name: form.cleaned_data[name] for name in EDITED_FIELDS}
+
+
 @login_required
 def webhook_list(request):
     user = _manager(request)
     form = WebhookEndpointForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            endpoint = webhooks.webhook_endpoint_create(
-                user=user,
-                url=form.cleaned_data["url"],
-                events=form.cleaned_data["events"],
-                description=form.cleaned_data["description"],
-            )
+            endpoint = webhooks.webhook_endpoint_create(user=user, **_edited(form))
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
@@ -74,17 +77,11 @@ def webhook_detail(request, pk):
 @login_required
 def webhook_edit(request, pk):
     endpoint = _endpoint(request, pk)
-    initial = {"url": endpoint.url, "events": endpoint.events, "description": endpoint.description}
+    initial = {name: getattr(endpoint, name) for name in EDITED_FIELDS}
     form = WebhookEndpointForm(request.POST if request.method == "POST" else None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            webhooks.webhook_endpoint_update(
-                user=request.user,
-                endpoint=endpoint,
-                url=form.cleaned_data["url"],
-                events=form.cleaned_data["events"],
-                description=form.cleaned_data["description"],
-            )
+            webhooks.webhook_endpoint_update(user=request.user, endpoint=endpoint, **_edited(form))
         except ValidationError as error:
             apply_service_errors(form, error)
         else:
