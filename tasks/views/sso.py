@@ -43,6 +43,19 @@ def _refused(request, provider: str, refusal: SSORefusal):
     return redirect(settings.LOGIN_URL)
 
 
+def _callback(request, provider: str, view_get, other: type[Exception], answer_other):
+    """A library's callback view (`view_get`), marked as a single sign-on callback; an SSORefusal is audited and sent
+    back to the login page, the library's `other` exception answered by `answer_other()`."""
+    _require(provider)
+    mark_sso_callback(request, provider)
+    try:
+        return view_get(request)
+    except SSORefusal as refusal:
+        return _refused(request, provider, refusal)
+    except other:
+        return answer_other()
+
+
 # --- OpenID Connect (mozilla-django-oidc's views, with our answer to a refusal) --------------------------------
 
 
@@ -54,14 +67,9 @@ class OIDCStartView(oidc_views.OIDCAuthenticationRequestView):
 
 class OIDCCallbackView(oidc_views.OIDCAuthenticationCallbackView):
     def get(self, request):
-        _require("oidc")
-        mark_sso_callback(request, "oidc")
-        try:
-            return super().get(request)
-        except SSORefusal as refusal:
-            return _refused(request, "oidc", refusal)
-        except SuspiciousOperation:
-            return _refused(request, "oidc", SSORefusal("state"))
+        return _callback(
+            request, "oidc", super().get, SuspiciousOperation, lambda: _refused(request, "oidc", SSORefusal("state"))
+        )
 
     def login_failure(self):
         error = self.request.GET.get("error")
@@ -74,14 +82,7 @@ class OIDCCallbackView(oidc_views.OIDCAuthenticationCallbackView):
 
 class CASLoginView(cas_views.LoginView):
     def get(self, request):
-        _require("cas")
-        mark_sso_callback(request, "cas")
-        try:
-            return super().get(request)
-        except SSORefusal as refusal:
-            return _refused(request, "cas", refusal)
-        except RedirectException:
-            return redirect(settings.LOGIN_REDIRECT_URL)
+        return _callback(request, "cas", super().get, RedirectException, lambda: redirect(settings.LOGIN_REDIRECT_URL))
 
     def post(self, request):
         # The platform's single logout (a logoutRequest naming the ticket of a session, which is then deleted).
