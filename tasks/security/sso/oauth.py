@@ -33,6 +33,20 @@ def _get_json(method: str, url: str, **kwargs) -> dict:
     return body
 
 
+def _app_token(key: str, url: str, params: dict, *, fresh: bool = False) -> str:
+    """The app's access token from a platform's gettoken, cached (under `key`) until shortly before it expires;
+    `fresh` asks the platform again."""
+    token = None if fresh else cache.get(key)
+    if token:
+        return token
+    body = _get_json("GET", url, params=params)
+    if body.get("errcode") or not body.get("access_token"):
+        raise SSORefusal("provider_error", detail=f"gettoken errcode {body.get('errcode')}: {body.get('errmsg', '')}")
+    lifetime = int(body.get("expires_in") or 7200) - TOKEN_MARGIN_SECONDS
+    cache.set(key, body["access_token"], max(lifetime, 60))
+    return body["access_token"]
+
+
 def is_wecom_client(request) -> bool:
     """Inside the WeCom app (its user agent says wxwork) the login is silent; in a browser it shows a QR code."""
     return "wxwork" in request.headers.get("User-Agent", "").lower()
@@ -71,20 +85,12 @@ def wecom_authorize_url(request, *, redirect_uri: str, state: str) -> str:
 
 
 def _wecom_token(*, fresh: bool = False) -> str:
-    key = f"sso:wecom:token:{settings.WECOM_CORP_ID}:{settings.WECOM_AGENT_ID}"
-    token = None if fresh else cache.get(key)
-    if token:
-        return token
-    body = _get_json(
-        "GET",
+    return _app_token(
+        f"sso:wecom:token:{settings.WECOM_CORP_ID}:{settings.WECOM_AGENT_ID}",
         f"{settings.WECOM_API_BASE.rstrip('/')}/cgi-bin/gettoken",
-        params={"corpid": settings.WECOM_CORP_ID, "corpsecret": settings.WECOM_SECRET},
+        {"corpid": settings.WECOM_CORP_ID, "corpsecret": settings.WECOM_SECRET},
+        fresh=fresh,
     )
-    if body.get("errcode") or not body.get("access_token"):
-        raise SSORefusal("provider_error", detail=f"gettoken errcode {body.get('errcode')}: {body.get('errmsg', '')}")
-    lifetime = int(body.get("expires_in") or 7200) - TOKEN_MARGIN_SECONDS
-    cache.set(key, body["access_token"], max(lifetime, 60))
-    return body["access_token"]
 
 
 def wecom_user_id(code: str) -> str:
@@ -122,19 +128,11 @@ def dingtalk_authorize_url(request, *, redirect_uri: str, state: str) -> str:
 
 
 def _dingtalk_app_token() -> str:
-    key = f"sso:dingtalk:token:{settings.DINGTALK_CLIENT_ID}"
-    token = cache.get(key)
-    if token:
-        return token
-    body = _get_json(
-        "GET",
+    return _app_token(
+        f"sso:dingtalk:token:{settings.DINGTALK_CLIENT_ID}",
         f"{settings.DINGTALK_OAPI_BASE.rstrip('/')}/gettoken",
-        params={"appkey": settings.DINGTALK_CLIENT_ID, "appsecret": settings.DINGTALK_CLIENT_SECRET},
+        {"appkey": settings.DINGTALK_CLIENT_ID, "appsecret": settings.DINGTALK_CLIENT_SECRET},
     )
-    if body.get("errcode") or not body.get("access_token"):
-        raise SSORefusal("provider_error", detail=f"gettoken errcode {body.get('errcode')}: {body.get('errmsg', '')}")
-    cache.set(key, body["access_token"], max(int(body.get("expires_in") or 7200) - TOKEN_MARGIN_SECONDS, 60))
-    return body["access_token"]
 
 
 def dingtalk_identity(code: str) -> str:
