@@ -74,41 +74,21 @@ def _option_ranges(lists, committee_id: int | None) -> dict[str, str]:
     return ranges
 
 
+def _choice(formula: str, error: str, title: str, **extra) -> DataValidation:
+    """A column whose cells take a value of a list on the options sheet (blank allowed)."""
+    return DataValidation(type="list", formula1=formula, allow_blank=True, error=error, errorTitle=title, **extra)
+
+
 def _validations(sheet, ranges: dict[str, str]) -> None:
     last = MAX_ROWS + 2
     rules = [
         # An area not in the list is allowed (a plan may add its own), so that list only warns.
         (
-            DataValidation(
-                type="list",
-                formula1=ranges["area"],
-                allow_blank=True,
-                errorStyle="warning",
-                error="不在常用方面列表中，确认要新增此方面吗？",
-                errorTitle="工作方面",
-            ),
+            _choice(ranges["area"], "不在常用方面列表中，确认要新增此方面吗？", "工作方面", errorStyle="warning"),
             ["area"],
         ),
-        (
-            DataValidation(
-                type="list",
-                formula1=ranges["unit"],
-                allow_blank=True,
-                error="请从列表中选择系统中已有的单位。",
-                errorTitle="牵头单位",
-            ),
-            ["lead_unit"],
-        ),
-        (
-            DataValidation(
-                type="list",
-                formula1=ranges["cadence"],
-                allow_blank=True,
-                error="请选择：每月、每季度或一次。",
-                errorTitle="反馈频次",
-            ),
-            ["cadence"],
-        ),
+        (_choice(ranges["unit"], "请从列表中选择系统中已有的单位。", "牵头单位"), ["lead_unit"]),
+        (_choice(ranges["cadence"], "请选择：每月、每季度或一次。", "反馈频次"), ["cadence"]),
         (
             DataValidation(
                 type="date",
