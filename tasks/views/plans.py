@@ -5,7 +5,7 @@ task or assignment that does not exist is a 404."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -97,28 +97,36 @@ def plan_detail(request, year: int):
     )
 
 
+def _plan_step(request, plan: AnnualPlan, take, said) -> tuple[HttpResponse | None, str | None]:
+    """The POST of a plan step's confirmation page (publish, close): `take()` the step, then say so (`said` of what
+    it returned) and go back to the plan; a refusal is the page's error, the plan re-read as it now is."""
+    if request.method != "POST":
+        return None, None
+    try:
+        result = take()
+    except ValidationError as refusal:
+        plan.refresh_from_db()
+        return None, " ".join(refusal.messages)
+    messages.success(request, said(result))
+    return redirect(_plan_url(plan)), None
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def plan_publish_page(request, year: int):
     """GET: who gets what, and one button. POST: publish (a second POST finds it published and says so)."""
     plan = _plan(request, year)
-    error = None
-    if request.method == "POST":
-        try:
-            summary = plan_publish(plan=plan, user=request.user)
-        except ValidationError as refusal:
-            error = " ".join(refusal.messages)
-        else:
-            messages.success(
-                request,
-                _(
-                    "The %(year)d plan is published: %(people)d people were told about their %(assignments)d "
-                    "assignments."
-                )
-                % {"year": plan.year, "people": summary.people, "assignments": summary.assignments},
-            )
-            return redirect(_plan_url(plan))
-        plan.refresh_from_db()
+    done, error = _plan_step(
+        request,
+        plan,
+        lambda: plan_publish(plan=plan, user=request.user),
+        lambda summary: (
+            _("The %(year)d plan is published: %(people)d people were told about their %(assignments)d assignments.")
+            % {"year": plan.year, "people": summary.people, "assignments": summary.assignments}
+        ),
+    )
+    if done is not None:
+        return done
     audience = Audience.load()
     summary = publish_recipients(plan, secretaries=audience.secretaries, active=set(audience.users))
     return render(
@@ -133,18 +141,14 @@ def plan_publish_page(request, year: int):
 @require_http_methods(["GET", "POST"])
 def plan_close_page(request, year: int):
     plan = _plan(request, year)
-    error = None
-    if request.method == "POST":
-        try:
-            plan_close(plan=plan, user=request.user)
-        except ValidationError as refusal:
-            error = " ".join(refusal.messages)
-        else:
-            messages.success(
-                request, _("The %(year)d plan is closed: it is now the year's record.") % {"year": plan.year}
-            )
-            return redirect(_plan_url(plan))
-        plan.refresh_from_db()
+    done, error = _plan_step(
+        request,
+        plan,
+        lambda: plan_close(plan=plan, user=request.user),
+        lambda _closed: _("The %(year)d plan is closed: it is now the year's record.") % {"year": plan.year},
+    )
+    if done is not None:
+        return done
     counts = plans_overview(request.user)
     overview = next((item for item in counts if item.pk == plan.pk), plan)
     return render(
