@@ -13,6 +13,7 @@ from docx import Document
 from openpyxl import load_workbook
 
 from tasks.demo import demo_build
+from tasks.demo.org_data import COMMITTEE
 from tasks.models import AnnualPlan, Assignment, KeyTask
 from tests.support_exports import build_year
 from tests.test_services_plan_import import good_rows, xlsx
@@ -76,12 +77,17 @@ def test_the_demo_exports_open_in_libreoffice(db, tmp_path):
     """The whole chain on the demo's 2023 plan: three commands, then LibreOffice converts all three files."""
     demo_build(password="Demo-pass-2023", today=dt.date(2023, 12, 31))
     ledger, assessment, report = tmp_path / "台账.xlsx", tmp_path / "考核.xlsx", tmp_path / "报告.docx"
-    out, _ = run("export_ledger", "--year", "2023", "-o", str(ledger))
-    assignments = Assignment.objects.filter(key_task__plan__year=2023).count()
-    assert out.startswith(f"{assignments} rows")
+    # The bureau of the reference report: the demo's tree has the 工委 above it, whose plan the commands take
+    # when no committee is named.
+    bureau = ("--committee", COMMITTEE)
+    out, _ = run("export_ledger", "--year", "2023", *bureau, "-o", str(ledger))
+    assignments = Assignment.objects.filter(
+        key_task__plan__year=2023, key_task__plan__committee__name=COMMITTEE
+    ).count()
+    assert out.startswith(f"{assignments} rows") and assignments > 100
     assert len(list(load_workbook(ledger, read_only=True).active.iter_rows())) == assignments + 1
-    run("export_assessment", "--year", "2023", "-o", str(assessment), "--weight", "overdue_penalty=0")
-    run("annual_report", "--year", "2023", "-o", str(report))
+    run("export_assessment", "--year", "2023", *bureau, "-o", str(assessment), "--weight", "overdue_penalty=0")
+    run("annual_report", "--year", "2023", *bureau, "-o", str(report))
     assert "（一）政治建设" in [p.text for p in Document(report).paragraphs]
 
     office = shutil.which("libreoffice") or shutil.which("soffice")
