@@ -267,6 +267,12 @@ def visible_plans(user) -> QuerySet:
     )
 
 
+def plans_below(user) -> QuerySet:
+    """The plans of the committees below the user's own (the roll-up of a committee above; read-only)."""
+    scope = scope_for(user)
+    return AnnualPlan.objects.filter(committee_id__in=scope.committee_unit_ids - scope.committee_ids)
+
+
 def visible_units(user, *, reviewed: bool = True) -> QuerySet:
     """The units the user works in or for; `reviewed=False` leaves out those seen only as a reviewer (审核人)."""
     scope = scope_for(user)

@@ -19,6 +19,7 @@ urlpatterns = [
     path("", pages.home, name="home"),
     path("healthz/", pages.healthz, name="healthz"),
     path("dashboard/", dashboard.dashboard, name="dashboard"),
+    path("dashboard/committees/", dashboard.rollup, name="rollup"),
     path("assignments/", lists.assignment_list, name="assignment_list"),
     path("key-tasks/", lists.key_task_list, name="key_task_list"),
     path("key-tasks/<int:pk>/", pages.key_task_detail, name="key_task_detail"),

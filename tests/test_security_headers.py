@@ -184,6 +184,7 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
         committee: [
             reverse("home"),
             reverse("dashboard"),
+            reverse("rollup"),
             reverse("key_task_list"),
             reverse("assignment_list"),
             reverse("key_task_detail", args=[key_task.pk]),

@@ -52,6 +52,7 @@ from tasks.selectors.plans import (
     plans_visible,
     publish_recipients,
 )
+from tasks.selectors.rollup import CommitteeRow, committee_rollup
 from tasks.selectors.timeline import TimelineEvent, assignment_timeline, key_task_timeline
 from tasks.selectors.urges import FollowUp, UrgeSummary, follow_ups, next_urge_day, urge_summaries, urge_summary
 
@@ -60,6 +61,7 @@ __all__ = [
     "KEY_TASK_ORDERINGS",
     "AssignmentFilter",
     "AssignmentRow",
+    "CommitteeRow",
     "Dashboard",
     "Digest",
     "FollowUp",
@@ -76,6 +78,7 @@ __all__ = [
     "cascade_answers",
     "committee_home",
     "committee_plans",
+    "committee_rollup",
     "current_plan",
     "dashboard_get",
     "extension_contacts",

@@ -13,6 +13,13 @@ def apply_service_errors(form, error: ValidationError) -> None:
         form.add_error(None, error.messages)
 
 
+def committee_param(request) -> int | None:
+    """Another committee's plan asked for (`?committee=ID`: a committee above drilling down into one below, read-only);
+    None for the viewer's own. tasks.selectors.current_plan shows it only if the viewer may see it."""
+    text = request.GET.get("committee", "").strip()
+    return int(text) if text.isdigit() and len(text) < 12 else None
+
+
 def year_param(request) -> int | None:
     """The plan year asked for in the query string (`?year=2024`); None when absent or not a year (the
     page then shows the current plan, tasks.selectors.current_plan)."""

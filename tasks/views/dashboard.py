@@ -7,16 +7,18 @@ from django.urls import reverse
 from tasks import access, charts
 from tasks.cache import cached
 from tasks.rules import Light, local_today
-from tasks.selectors import committee_plans, current_plan, dashboard_get, follow_ups, sort_units
+from tasks.selectors import committee_plans, committee_rollup, current_plan, dashboard_get, follow_ups, sort_units
 from tasks.selectors.orglife import orglife_summary
-from tasks.views.common import year_param
+from tasks.views.common import committee_param, year_param
 
 UNITS_SHOWN = 30
 
 
 def list_url(name: str, plan, **params) -> str:
     """A drill-down link: the list `name` filtered by `params` within the plan."""
-    query = {"year": plan.year, **{key: value for key, value in params.items() if value not in (None, "")}}
+    # A drill-down into a committee below keeps naming that committee's plan (the view marks the plan so).
+    committee = {"committee": plan.committee_id} if getattr(plan, "drilled_into", False) else {}
+    query = {"year": plan.year, **committee, **{key: value for key, value in params.items() if value not in (None, "")}}
     return f"{reverse(name)}?{urlencode(query)}"
 
 
@@ -43,7 +45,7 @@ def month_chart_linked(plan, months):
 def dashboard(request):
     """Where are we? The plan at a glance, for the committee; secretaries see their units only."""
     user = request.user
-    plan = current_plan(user, year_param(request))
+    plan = current_plan(user, year_param(request), committee_id=committee_param(request))
     context = {"plan": plan, "plans": committee_plans(user)}
     if plan is None:
         context["orglife"] = orglife_summary(user)
@@ -58,8 +60,11 @@ def dashboard(request):
         ("dashboard", plan.pk, scope.cache_key, local_today()),
         lambda: dashboard_get(user=user, plan=plan),
     )
+    # A committee above reads a lower committee's dashboard: no urging there, and its ranks stay the lower one's.
+    runs = access.can_run_plan(user, plan)
+    plan.drilled_into = access.is_committee(user) and not runs
     # The red list says when each late unit last reported and was last urged (read fresh: the figures are cached).
-    follow = follow_ups([row.assignment.pk for row in data.red_rows]) if access.can_urge(user) else {}
+    follow = follow_ups([row.assignment.pk for row in data.red_rows]) if access.can_urge(user) and runs else {}
     units, unit_sort = sort_units(data.units, request.GET.get("sort", "rank"))
     show_all_units = request.GET.get("units") == "all"
     light_urls = {light.value: list_url("assignment_list", plan, light=light.value) for light in Light}
@@ -67,6 +72,8 @@ def dashboard(request):
         data=data,
         red_rows=[(row, follow.get(row.assignment.pk)) for row in data.red_rows],
         is_committee=access.is_committee(user),
+        drilled_into=plan.drilled_into,
+        has_committees_below=runs and access.plans_below(user).exists(),
         light_items=[(light, count, light_urls[light.value]) for light, count in data.lights.items()],
         light_segments=charts.light_segments(data.lights.items(), light_urls),
         areas=[
@@ -93,3 +100,18 @@ def dashboard(request):
         lights=list(Light),
     )
     return render(request, "tasks/dashboard.html", context)
+
+
+@login_required
+def rollup(request):
+    """The committees below the viewer's (a 机关工委's bureaus), one row each from its own plan of the year, each
+    opening that committee's dashboard read-only. Committee members only; A4 print like the dashboard."""
+    user = request.user
+    access.require_committee_page(user)
+    year = year_param(request) or local_today().year
+    rows = [
+        (row, f"{reverse('dashboard')}?{urlencode({'committee': row.committee.pk, 'year': year})}")
+        for row in committee_rollup(user, year=year)
+    ]
+    years = sorted(set(access.plans_below(user).values_list("year", flat=True)), reverse=True)
+    return render(request, "tasks/rollup.html", {"rows": rows, "year": year, "years": years, "lights": list(Light)})

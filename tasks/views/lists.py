@@ -19,12 +19,12 @@ from tasks.selectors import (
     ordering_for,
     urge_summaries,
 )
-from tasks.views.common import PAGE_SIZES, page_size_param, year_param
+from tasks.views.common import PAGE_SIZES, committee_param, page_size_param, year_param
 
 
 def _plan_context(request):
     user = request.user
-    plan = current_plan(user, year_param(request))
+    plan = current_plan(user, year_param(request), committee_id=committee_param(request))
     return plan, {"plan": plan, "plans": committee_plans(user)}
 
 

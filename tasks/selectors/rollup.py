@@ -1,0 +1,61 @@
+"""The roll-up of a committee above (机关工委): one row per committee below it, each from that committee's own plan
+of the year, with the same figures as every dashboard (lights, 办结率, 按期完成率, overdue, 加权进度: LightCounts and
+tasks.rules.figures). One grouped query over the plans below; scope from tasks.access."""
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.db.models import Count, Sum
+
+from tasks import access
+from tasks.models import AnnualPlan, Assignment, OrgUnit
+from tasks.rules import Light, weighted_mean
+from tasks.selectors.dashboard import LightCounts
+from tasks.services.lights import lights_current
+
+
+@dataclass
+class CommitteeRow:
+    committee: OrgUnit
+    plan: AnnualPlan
+    lights: LightCounts
+    progress: Decimal  # 加权进度 of the plan: its key tasks' weighted progress, weighted by the key tasks' weights
+
+    @property
+    def overdue(self) -> int:
+        return self.lights.counts[Light.RED]
+
+
+def committee_rollup(user, *, year: int) -> list[CommitteeRow]:
+    """The committees below the user's own, each with its plan of `year` (a committee without one has no row)."""
+    lights_current()
+    plans = {
+        plan.pk: plan
+        for plan in access.plans_below(user)
+        .filter(year=year)
+        .select_related("committee")
+        .order_by("committee__sort_order", "committee__name")
+    }
+    per_task: dict[int, LightCounts] = {}
+    task_plan, task_weight = {}, {}
+    grouped = (
+        Assignment.objects.filter(key_task__plan__in=list(plans))
+        .order_by()
+        .values("key_task_id", "key_task__plan_id", "key_task__weight", "weight", "light")
+        .annotate(n=Count("id"), progress_sum=Sum("progress"))
+    )
+    for row in grouped:
+        task_id = row["key_task_id"]
+        task_plan[task_id], task_weight[task_id] = row["key_task__plan_id"], row["key_task__weight"]
+        counts = per_task.setdefault(task_id, LightCounts())
+        counts.add(row["light"], row["n"], row["weight"] * row["progress_sum"], row["weight"] * row["n"])
+    rows = []
+    for plan_id, plan in plans.items():
+        tasks = [task_id for task_id, owner in task_plan.items() if owner == plan_id]
+        lights = LightCounts()
+        for task_id in tasks:
+            for light, count in per_task[task_id].items():
+                lights.counts[light.value] += count
+        progress = weighted_mean((per_task[task_id].progress, task_weight[task_id]) for task_id in tasks)
+        rows.append(CommitteeRow(plan.committee, plan, lights, progress))
+    return rows
