@@ -217,3 +217,10 @@ def test_review_reminders_go_to_the_units_own_committee(tree):
     assert by_unit[tree.a.branch.pk] == [tree.a.member.pk]
     assert by_unit[tree.b.branch.pk] == [tree.b.member.pk]
     assert by_unit[tree.top_unit.pk] == [tree.top_member.pk]
+
+
+def test_the_annual_report_is_the_plans_committees_own(tree):
+    from tasks.services.annual_report import annual_report_figures
+
+    assert annual_report_figures(plan=tree.a.plan, user=tree.a.member).committee == "甲局党委"
+    assert annual_report_figures(plan=tree.top_plan, user=tree.top_member).committee == "市直机关工委"

@@ -22,7 +22,7 @@ from docx.shared import Cm, Pt
 
 from tasks import access
 from tasks.audit import Action, audit_record
-from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit, ProgressReport
+from tasks.models import AnnualPlan, Area, Assignment, KeyTask, ProgressReport
 from tasks.rules import Light, completion_rate, local_today, on_time_rate, percent, weighted_mean
 from tasks.services.common import require
 from tasks.services.exports import AssessmentRow, assessment_rows
@@ -163,13 +163,10 @@ def annual_report_figures(*, plan: AnnualPlan, user=None, today: dt.date | None 
     lights_current(today=as_of)
     key_tasks = _task_outcomes(plan)
     _attach_narratives(plan, key_tasks)
-    committee = (
-        OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMITTEE, parent__isnull=True).order_by("sort_order", "id").first()
-    )
     return AnnualFigures(
         plan=plan,
         as_of=as_of,
-        committee=committee.name if committee else "党委",
+        committee=plan.committee.name,  # the report is the plan's committee's own, with its name
         areas=_area_figures(plan, key_tasks),
         units=assessment_rows(plan=plan, user=user, today=as_of),
         orglife=orglife_counts(year=plan.year),
