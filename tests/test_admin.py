@@ -117,3 +117,24 @@ def test_a_deadline_moved_in_the_admin_moves_the_stored_light(client, superuser,
         assert response.status_code == 302, response.content.decode()[:2000]
     assignment_a1.refresh_from_db()
     assert (assignment_a1.deadline, assignment_a1.light) == (dt.date(2023, 7, 7), "red")
+
+
+def test_a_report_cannot_be_reverted_to_an_old_version_in_the_admin(client, superuser, assignment_a1, secretary_a):
+    """Reports move only through the services (an approval moves progress): simple-history's revert page would save
+    an old version past them."""
+    from tasks.models import Membership
+    from tasks.services import progress_report_approve, progress_report_submit
+    from tests.factories import MembershipFactory
+
+    report = progress_report_submit(
+        assignment=assignment_a1, author=secretary_a, percent=40, narrative="完成学习", obstacles="无"
+    )
+    submitted = report.history.first()
+    MembershipFactory(user=superuser, unit=assignment_a1.unit, role=Membership.Role.COMMITTEE)
+    progress_report_approve(report=report, reviewer=superuser)
+    client.force_login(superuser)
+    url = reverse("admin:tasks_progressreport_simple_history", args=[report.pk, submitted.history_id])
+    assert client.get(url).status_code == 200  # the old version can be read
+    assert client.post(url, {"_save": "1"}).status_code == 403
+    report.refresh_from_db()
+    assert report.state == "approved"

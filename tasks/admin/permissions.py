@@ -4,6 +4,7 @@ names of the app and the model."""
 
 from django.apps import apps
 from django.contrib.auth.models import Permission
+from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 
 ACTIONS = {
@@ -69,3 +70,14 @@ class ReadOnlyAdminMixin:
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+class NoRevertMixin:
+    """For a ModelAdmin of facts written only through services (reports, extension requests): django-simple-history's
+    "revert" page would save an old version on POST, past the service, for anyone who may change the model. Its
+    versions can still be read there."""
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        if request.method == "POST":
+            raise PermissionDenied
+        return super().history_form_view(request, object_id, version_id, extra_context)

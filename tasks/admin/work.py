@@ -13,7 +13,7 @@ from tasks.admin.accounts import (
     MembershipServiceMixin,
     PasswordByServiceMixin,
 )
-from tasks.admin.permissions import ChinesePermissionsMixin, ReadOnlyAdminMixin
+from tasks.admin.permissions import ChinesePermissionsMixin, NoRevertMixin, ReadOnlyAdminMixin
 from tasks.models import (
     AnnualPlan,
     Area,
@@ -196,7 +196,7 @@ class EvidenceInline(admin.TabularInline):
 
 
 @admin.register(ProgressReport)
-class ProgressReportAdmin(DutyAdminMixin, SimpleHistoryAdmin):
+class ProgressReportAdmin(DutyAdminMixin, NoRevertMixin, SimpleHistoryAdmin):
     list_display = ["assignment", "author", "percent", "state", "submitted_at", "reviewer", "reviewed_at"]
     list_filter = ["state", "assignment__key_task__plan", "assignment__unit"]
     search_fields = ["narrative", "obstacles", "assignment__key_task__title", "author__full_name", "author__username"]
@@ -229,7 +229,7 @@ class CommentAdmin(DutyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ExtensionRequest)
-class ExtensionRequestAdmin(DutyAdminMixin, SimpleHistoryAdmin):
+class ExtensionRequestAdmin(DutyAdminMixin, NoRevertMixin, SimpleHistoryAdmin):
     list_display = ["assignment", "requested_by", "current_deadline", "requested_deadline", "state", "decided_by"]
     list_filter = ["state"]
     search_fields = ["reason", "assignment__key_task__title", "assignment__unit__name"]
