@@ -244,6 +244,46 @@ def load_generate(
 
     pace = {unit.pk: rng.uniform(0.55, 1.2) for unit in unit_rows}
     reviewer = leaders[0]
+    assignment_count, report_count = _assignments_create(
+        key_task_rows,
+        unit_rows,
+        owners,
+        pace,
+        reviewer=reviewer,
+        reports=reports,
+        as_of=as_of,
+        calendar=calendar,
+        rng=rng,
+    )
+    lights_refresh(Assignment.objects.filter(key_task__plan=plan))
+    data_changed()  # bulk_create sends no signals
+    result = LoadResult(plan=plan, units=units, key_tasks=tasks, assignments=assignment_count, reports=report_count)
+    if members:
+        _orglife_generate(result, unit_rows, members=members, as_of=as_of, seed=seed, author=reviewer)
+    return result
+
+
+def _orglife_generate(result: LoadResult, unit_rows, *, members: int, as_of: dt.date, seed: int, author) -> None:
+    """Each unit's roster and a year of meeting records (tasks.demo.orglife), counted into `result`."""
+    from tasks.demo.orglife import orglife_generate
+
+    life = orglife_generate(
+        units=unit_rows,
+        members=members,
+        as_of=as_of,
+        seed=seed,
+        author=author,
+        missed_june={unit_rows[0].pk},
+        absentee_units={unit.pk for unit in unit_rows[::10]},
+        replace=True,
+    )
+    result.members, result.meetings, result.attendance = life.members, life.meetings, life.attendance
+
+
+def _assignments_create(
+    key_task_rows, unit_rows, owners, pace, *, reviewer, reports: int, as_of: dt.date, calendar, rng
+) -> tuple[int, int]:
+    """Each key task's assignment to every unit and its reports, written a key task at a time; how many of each."""
     assignment_count = report_count = 0
     for key_task in key_task_rows:
         batch, report_rows = [], []
@@ -263,21 +303,4 @@ def load_generate(
         ProgressReport.objects.bulk_create(report_rows, batch_size=BATCH)
         assignment_count += len(batch)
         report_count += len(report_rows)
-    lights_refresh(Assignment.objects.filter(key_task__plan=plan))
-    data_changed()  # bulk_create sends no signals
-    result = LoadResult(plan=plan, units=units, key_tasks=tasks, assignments=assignment_count, reports=report_count)
-    if members:
-        from tasks.demo.orglife import orglife_generate
-
-        life = orglife_generate(
-            units=unit_rows,
-            members=members,
-            as_of=as_of,
-            seed=seed,
-            author=reviewer,
-            missed_june={unit_rows[0].pk},
-            absentee_units={unit.pk for unit in unit_rows[::10]},
-            replace=True,
-        )
-        result.members, result.meetings, result.attendance = life.members, life.meetings, life.attendance
-    return result
+    return assignment_count, report_count
