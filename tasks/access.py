@@ -417,6 +417,21 @@ def reviewers_by_unit(active_user_ids) -> tuple[list[int], dict[int, list[int]]]
     return list(dict.fromkeys(committee)), by_unit
 
 
+def committee_members(user_ids) -> dict[int, list[int]]:
+    """{committee id: its members among `user_ids`}: each committee's weekly digest covers its own subtree."""
+    wanted, tree, members = set(user_ids), None, {}
+    for user_id, unit_id in (
+        Membership.objects.filter(role=Membership.Role.COMMITTEE, user_id__in=wanted)
+        .order_by("user_id", "unit_id")
+        .values_list("user_id", "unit_id")
+    ):
+        tree = unit_tree() if tree is None else tree
+        members.setdefault(committee_of(unit_id, tree), [])
+        if user_id not in members[committee_of(unit_id, tree)]:
+            members[committee_of(unit_id, tree)].append(user_id)
+    return members
+
+
 def can_read_audit_log(user) -> bool:
     """The audit administrator (三员分立), and nobody else: not a superuser, not the committee."""
     return getattr(user, "is_authenticated", False) and user.is_active and user.admin_duty == User.AdminDuty.AUDIT

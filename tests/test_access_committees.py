@@ -224,3 +224,21 @@ def test_the_annual_report_is_the_plans_committees_own(tree):
 
     assert annual_report_figures(plan=tree.a.plan, user=tree.a.member).committee == "甲局党委"
     assert annual_report_figures(plan=tree.top_plan, user=tree.top_member).committee == "市直机关工委"
+
+
+def test_each_committee_gets_the_weekly_digest_of_its_own_subtree(tree):
+    from tasks.selectors import weekly_digest
+
+    members = access.committee_members([tree.top_member.pk, tree.a.member.pk, tree.b.member.pk])
+    assert members == {
+        tree.top_unit.pk: [tree.top_member.pk],
+        tree.a.committee_unit.pk: [tree.a.member.pk],
+        tree.b.committee_unit.pk: [tree.b.member.pk],
+    }
+    today = local_today()
+    for bureau, sister in ((tree.a, tree.b), (tree.b, tree.a)):
+        text = weekly_digest(today=today, committee_id=bureau.committee_unit.pk).summary()
+        assert sister.branch.name not in text
+    top = weekly_digest(today=today, committee_id=tree.top_unit.pk)
+    assert top.pending_count == 2  # both bureaus' reports wait: the 工委's digest covers its subtree
+    assert weekly_digest(today=today, committee_id=tree.a.committee_unit.pk).pending_count == 1

@@ -84,7 +84,7 @@ def test_the_demo_exports_open_in_libreoffice(db, tmp_path):
     assignments = Assignment.objects.filter(
         key_task__plan__year=2023, key_task__plan__committee__name=COMMITTEE
     ).count()
-    assert out.startswith(f"{assignments} rows") and assignments > 100
+    assert out.startswith(f"{assignments} rows") and assignments >= 100  # the reference plan: 100 assignments
     assert len(list(load_workbook(ledger, read_only=True).active.iter_rows())) == assignments + 1
     run("export_assessment", "--year", "2023", *bureau, "-o", str(assessment), "--weight", "overdue_penalty=0")
     run("annual_report", "--year", "2023", *bureau, "-o", str(report))

@@ -65,9 +65,12 @@ def demo_committee_plans_create(*, units: dict[str, OrgUnit], today: dt.date) ->
 def _cascade(top_plan: AnnualPlan, *, units: dict[str, OrgUnit], users: dict[str, User]) -> None:
     """Both bureaus answer the 工委's point 1.1 with their own 1.1 (上级要点 → 本级要点): no report of their own."""
     for committee, username in ((org_data.COMMITTEE, "committee"), (org_data.SISTER_COMMITTEE, "committee2")):
-        answer = KeyTask.objects.filter(
-            plan__committee=units[committee], plan__year=top_plan.year, number="1.1"
-        ).first()
+        # A bureau's plan closed already (a demo built as of the year's end) takes no new link.
+        answer = (
+            KeyTask.objects.filter(plan__committee=units[committee], plan__year=top_plan.year, number="1.1")
+            .exclude(plan__status=AnnualPlan.Status.CLOSED)
+            .first()
+        )
         given = Assignment.objects.get(key_task__plan=top_plan, key_task__number="1.1", unit=units[committee])
         if answer is not None:
             cascade_link_set(assignment=given, user=users[username], key_tasks=[answer])

@@ -1,7 +1,7 @@
 """Reads for reminders: the committee's weekly digest (周报).
 
-The digest goes to committee members only, who see every assignment (tasks.access: the committee's
-scope is everything), so it reads all published plans without a per-user filter.
+The digest goes to committee members only, one digest a committee: it reads the published plans of that committee's
+subtree (tasks.access: a committee member's scope), the same for every member of it.
 """
 
 import datetime as dt
@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from tasks import access
 from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport
 from tasks.rules import Light, LightRules, WorkCalendar, compute_light
 
@@ -110,14 +111,18 @@ ASSIGNMENT_FIELDS = (
 )
 
 
-def weekly_digest(*, today: dt.date, calendar: WorkCalendar | None = None) -> Digest:
-    """Red and yellow counts by area and by unit, the ten most overdue assignments, reports to review."""
+def weekly_digest(*, today: dt.date, calendar: WorkCalendar | None = None, committee_id: int | None = None) -> Digest:
+    """Red and yellow counts by area and by unit, the ten most overdue assignments, reports to review: of the plans
+    of `committee_id`'s subtree (None: every plan)."""
     calendar = calendar or WorkCalendar.load()
     digest = Digest(today=today)
     tally = _Tally(today=today, calendar=calendar)
-    assignments = Assignment.objects.filter(
-        status=Assignment.Status.IN_PROGRESS, key_task__plan__status=AnnualPlan.Status.PUBLISHED
-    ).values_list(*ASSIGNMENT_FIELDS)
+    plans = AnnualPlan.objects.filter(status=AnnualPlan.Status.PUBLISHED)
+    if committee_id is not None:
+        plans = plans.filter(committee_id__in=access.descendant_unit_ids([committee_id]))
+    assignments = Assignment.objects.filter(status=Assignment.Status.IN_PROGRESS, key_task__plan__in=plans).values_list(
+        *ASSIGNMENT_FIELDS
+    )
     for row in assignments.iterator(chunk_size=5000):
         digest.assignment_count += 1
         tally.add(dict(zip(ASSIGNMENT_FIELDS, row, strict=True)))
@@ -126,7 +131,7 @@ def weekly_digest(*, today: dt.date, calendar: WorkCalendar | None = None) -> Di
     digest.most_overdue = sorted(
         tally.overdue, key=lambda line: (-line.overdue_workdays, line.deadline, line.assignment_id)
     )[:MOST_OVERDUE]
-    digest.pending_count, digest.pending_reports = _pending_reports(today=today, calendar=calendar)
+    digest.pending_count, digest.pending_reports = _pending_reports(today=today, calendar=calendar, plans=plans)
     return digest
 
 
@@ -188,10 +193,10 @@ class _Tally:
             )
 
 
-def _pending_reports(*, today: dt.date, calendar: WorkCalendar) -> tuple[int, list[PendingLine]]:
-    """How many reports wait for review in published plans, and the longest-waiting ones as lines."""
+def _pending_reports(*, today: dt.date, calendar: WorkCalendar, plans) -> tuple[int, list[PendingLine]]:
+    """How many reports wait for review in `plans` (published), and the longest-waiting ones as lines."""
     pending = ProgressReport.objects.filter(
-        state=ProgressReport.State.SUBMITTED, assignment__key_task__plan__status=AnnualPlan.Status.PUBLISHED
+        state=ProgressReport.State.SUBMITTED, assignment__key_task__plan__in=plans
     ).order_by("submitted_at", "id")
     lines = []
     for report in pending.select_related("author", "assignment__key_task", "assignment__unit")[:PENDING_SHOWN]:

@@ -15,6 +15,7 @@ from django.db import connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
+from tasks import access
 from tasks.models import AnnualPlan, Assignment, ProgressReport, Reminder
 from tasks.rules import WorkCalendar
 from tasks.selectors.home import awaiting_monthly_report
@@ -265,31 +266,35 @@ def digest_period(today: dt.date) -> str:
 
 def _digest_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audience) -> list[Reminder]:
     """The weekly digest goes out with the week's first scan (Monday, or the first working day after a
-    Monday holiday); its tables are worked out only when some committee member still lacks it."""
+    Monday holiday), one a committee, of its own subtree, to its members (and its unit's robot); its tables are
+    worked out only when some member still lacks it."""
     from tasks.selectors import weekly_digest
 
     period = digest_period(today)
-    planned = fan_out(
-        audience=audience,
-        assignment_id=None,
-        kind=Kind.WEEKLY_DIGEST,
-        period=period,
-        subject="",
-        body="",
-        url="",
-        user_ids=audience.committee,
-        unit_ids=audience.committee_units,
-    )
-    if not planned or len(existing_keys([row.dedup_key for row in planned])) == len(planned):
-        return planned  # all sent already: the caller drops them without reading their (empty) texts
-    digest = weekly_digest(today=today)
-    if not digest.has_content:
-        return []
-    subject = digest_subject(period, digest)
-    body = digest.summary()
-    for row in planned:
-        row.subject, row.body, row.url = subject[:200], body, reverse("home")
-    return planned
+    rows = []
+    for committee_id, members in access.committee_members(audience.committee).items():
+        planned = fan_out(
+            audience=audience,
+            assignment_id=None,
+            kind=Kind.WEEKLY_DIGEST,
+            period=period,
+            subject="",
+            body="",
+            url="",
+            user_ids=members,
+            unit_ids=[committee_id] if committee_id in audience.committee_units else [],
+        )
+        if not planned or len(existing_keys([row.dedup_key for row in planned])) == len(planned):
+            rows += planned  # all sent already: the caller drops them without reading their (empty) texts
+            continue
+        digest = weekly_digest(today=today, committee_id=committee_id)
+        if not digest.has_content:
+            continue
+        subject, body = digest_subject(period, digest), digest.summary()
+        for row in planned:
+            row.subject, row.body, row.url = subject[:200], body, reverse("home")
+        rows += planned
+    return rows
 
 
 # What the scan asks, in this order, for the day's rows. Each source returns unsaved Reminder rows (built with
