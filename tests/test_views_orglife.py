@@ -314,6 +314,13 @@ def test_the_matrix_by_period_shows_each_party_groups_badge(client, org, committ
     assert f'<span title="{group_2}"><span class="light light-red">' in html  # June is over: missed
     assert zh("held") in html and zh("missed") in html and zh("not started") in html  # August on: not started
     assert html.count(f'href="{link}"') == 1
+    # The summary: held / owed so far per type, linked to the type by period, with the missed ones counted.
+    html = client.get(reverse("orglife_matrix") + "?year=2024").content.decode()
+    assert 'href="?year=2024&amp;type=group_meeting" class="text-decoration-none matrix-tally"' in html
+    held = (
+        f'title="{zh("held / owed so far")}">1/14</a> <span class="light light-red"><span aria-hidden="true">▲</span>11'
+    )
+    assert held in html  # branch A1: 2 groups × January to July owed so far, June's one met, 11 missed
 
 
 def test_a_file_is_deleted_from_the_record_after_confirmation(

@@ -239,20 +239,21 @@ def orglife_matrix(
     found = occurrences_for(unit_ids=unit_ids, year=year, today=today, types=[chosen] if chosen else types)
     rates = attendance_rates(unit_ids, year)
     columns = periods_of_year(chosen.cadence, year) if chosen is not None else types
+    # A column's key: the period (one type by period) or the type's id (the summary).
+    column_of = (lambda o: o.period) if chosen is not None else (lambda o: o.meeting_type.pk)
+    keys = columns if chosen is not None else [t.pk for t in types]
     rows = []
     for unit in page_units:
-        occurrences = found[unit.pk]
-        tally = LightTally()
-        for occurrence in occurrences:
+        tally, by_column = (
+            LightTally(),
+            {key: MatrixCell(column, []) for key, column in zip(keys, columns, strict=True)},
+        )
+        for occurrence in found[unit.pk]:
             tally.add(occurrence.light)
-        if chosen is not None:
-            cells = [MatrixCell(period, [o for o in occurrences if o.period == period]) for period in columns]
-        else:
-            cells = [MatrixCell(t, [o for o in occurrences if o.meeting_type.pk == t.pk]) for t in columns]
-        for cell in cells:
-            for occurrence in cell.occurrences:
-                cell.tally.add(occurrence.light)
-        rows.append(MatrixRow(unit, cells, tally, rates.get(unit.pk)))
+            cell = by_column[column_of(occurrence)]
+            cell.occurrences.append(occurrence)
+            cell.tally.add(occurrence.light)
+        rows.append(MatrixRow(unit, list(by_column.values()), tally, rates.get(unit.pk)))
     return Matrix(year, chosen, columns, rows, page, types)
 
 

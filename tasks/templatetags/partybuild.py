@@ -1,4 +1,5 @@
 import functools
+from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
@@ -85,6 +86,25 @@ def orglife_period_cell(context, cell):
     if cell.occurrences:
         return mark_safe(badge(cell.light, cell.record_id))  # noqa: S308
     return mark_safe('<span class="text-muted">—</span>')
+
+
+@register.simple_tag
+def orglife_summary_cell(cell, year):
+    """A cell of the matrix's summary (one column per type): held / owed so far, linked to the type by period,
+    and how many are missed or end soon. A tag for the same reason as orglife_period_cell (350 cells a page)."""
+    tally = cell.tally
+    if not tally.owed:
+        return mark_safe('<span class="text-muted">—</span>')
+    query = escape(urlencode({"year": year, "type": cell.column.code}))
+    html = (
+        f'<a href="?{query}" class="text-decoration-none matrix-tally" title="{escape(_("held / owed so far"))}">'
+        f"{tally.done}/{tally.owed}</a>"
+    )
+    if tally.red:
+        html += f' <span class="light light-red"><span aria-hidden="true">▲</span>{tally.red}</span>'
+    elif tally.yellow:
+        html += f' <span class="light light-yellow"><span aria-hidden="true">◆</span>{tally.yellow}</span>'
+    return mark_safe(html)  # noqa: S308 (numbers, and text escaped above)
 
 
 @register.simple_tag
