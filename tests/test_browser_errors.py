@@ -296,6 +296,7 @@ COVERED_POST_FORMS = [
     "tasks/orglife/member_form.html",  # test_browser_orglife: test_member_without_name_or_gender
     "tasks/orglife/roster.html",  # test_browser_orglife: test_a_second_party_group_of_the_same_name
     "tasks/orglife/roster_import.html",  # test_browser_orglife: test_roster_import_shows_each_row_error
+    "tasks/partials/cascade_box.html",  # test_browser_cascade: test_the_linking_form_submitted_wrong_then_right
     "tasks/partials/comment_form.html",  # test_comment_empty
     "tasks/partials/difficulty.html",  # test_browser_secretary.py: test_committee_answers_a_difficulty
     # publish and close: test_browser_plans (a second click from another tab, a double click, closing a year not over)
