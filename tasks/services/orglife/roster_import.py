@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from django.db import transaction
 from django.utils.translation import gettext as _
 from openpyxl import Workbook
-from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -22,6 +21,7 @@ from tasks.services.common import require
 from tasks.services.orglife.roster import member_errors
 from tasks.services.plan_import.cells import cell_date, cell_text
 from tasks.services.plan_import.results import ImportIssue, PlanImportError
+from tasks.services.plan_import.template import template_header
 from tasks.services.plan_import.workbook import first_sheet_rows, read_bytes, sniff
 from tasks.services.spreadsheet_text import write_text_cell
 
@@ -66,18 +66,7 @@ def roster_template_workbook(*, unit: OrgUnit) -> bytes:
     workbook = Workbook()
     sheet = workbook.active
     sheet.title = "党员名册"
-    header_font = Font(name="黑体", bold=True, color="FFFFFF")
-    header_fill = PatternFill("solid", fgColor="B22222")
-    hint_font = Font(name="宋体", italic=True, color="666666", size=9)
-    for index, column in enumerate(COLUMNS, start=1):
-        cell = sheet.cell(row=1, column=index, value=column.header + ("*" if column.required else ""))
-        cell.font, cell.fill = header_font, header_fill
-        cell.alignment = Alignment(horizontal="center")
-        hint = sheet.cell(row=2, column=index, value=column.hint)
-        hint.font, hint.alignment = hint_font, Alignment(wrap_text=True, vertical="top")
-        sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.row_dimensions[2].height = 36
-    sheet.freeze_panes = "A3"
+    template_header(sheet, COLUMNS, hint_height=36)
     lists = workbook.create_sheet("选项")
     lists.sheet_state = "hidden"
     groups = list(PartyGroup.objects.filter(unit=unit).values_list("name", flat=True)) or ["（请先在系统中建立党小组）"]

@@ -38,18 +38,23 @@ def _letter_of(key: str) -> str:
 
 
 def _header(sheet) -> None:
-    """The column names (required ones starred) and, under them, the explanation row."""
+    template_header(sheet, COLUMNS, hint_height=48)
+
+
+def template_header(sheet, columns, *, hint_height: float) -> None:
+    """An import template's first two rows, for the plan and the roster alike: the column names (required ones
+    starred) and, under them, the explanation row; frozen above the data."""
     header_font = Font(name="黑体", bold=True, color="FFFFFF")
     header_fill = PatternFill("solid", fgColor="B22222")
     hint_font = Font(name="宋体", italic=True, color="666666", size=9)
-    for index, column in enumerate(COLUMNS, start=1):
+    for index, column in enumerate(columns, start=1):
         cell = sheet.cell(row=1, column=index, value=column.header + ("*" if column.required else ""))
         cell.font, cell.fill = header_font, header_fill
         cell.alignment = Alignment(horizontal="center", vertical="center", wrap_text=True)
         hint = sheet.cell(row=2, column=index, value=column.hint)
         hint.font, hint.alignment = hint_font, Alignment(wrap_text=True, vertical="top")
         sheet.column_dimensions[get_column_letter(index)].width = column.width
-    sheet.row_dimensions[2].height = 48
+    sheet.row_dimensions[2].height = hint_height
     sheet.freeze_panes = "A3"
 
 
