@@ -486,6 +486,14 @@ def visible_meeting_files(user) -> QuerySet:
     return MeetingFile.objects.filter(record__in=visible_meetings(user))
 
 
+def webhook_receives(owner, plan_id: int) -> bool:
+    """An endpoint is sent the events of the plans its owner sees: the system administrator's (installation-wide
+    integrations) every plan's, a committee member's those of their committee's subtree (never a sister's)."""
+    if getattr(owner, "admin_duty", "") == User.AdminDuty.SYSTEM:
+        return True
+    return visible_plans(owner).filter(pk=plan_id).exists()
+
+
 def can_manage_webhooks(user) -> bool:
     """Register outbound webhooks: a committee member, or the system administrator (who runs the integrations)."""
     return is_committee(user) or (getattr(user, "is_active", False) and getattr(user, "admin_duty", "") == "system")

@@ -242,3 +242,16 @@ def test_each_committee_gets_the_weekly_digest_of_its_own_subtree(tree):
     top = weekly_digest(today=today, committee_id=tree.top_unit.pk)
     assert top.pending_count == 2  # both bureaus' reports wait: the 工委's digest covers its subtree
     assert weekly_digest(today=today, committee_id=tree.a.committee_unit.pk).pending_count == 1
+
+
+def test_a_webhook_gets_only_the_events_of_plans_its_owner_sees(tree):
+    from tasks.models import WebhookDelivery, WebhookEndpoint
+    from tasks.services.reports import progress_report_approve
+
+    for owner in (tree.a.member, tree.b.member, tree.top_member):
+        WebhookEndpoint.objects.create(
+            owner=owner, url=f"https://{owner.username}.example/h", events=["report.approved"]
+        )
+    progress_report_approve(report=tree.b.report, reviewer=tree.b.member)
+    told = set(WebhookDelivery.objects.values_list("endpoint__owner__username", flat=True))
+    assert told == {tree.b.member.username, tree.top_member.username}  # 乙局 and the 工委 above it, not 甲局

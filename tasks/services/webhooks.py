@@ -199,10 +199,12 @@ def webhook_emit(*, event: str, key: str, data: dict) -> list[int]:
     """Write the event for every active endpoint that subscribed to it, in the caller's transaction (a rolled-back
     write sends nothing), and hand the new deliveries to jobs after commit. An event already written for an
     endpoint (the same `key`) is not written again. Returns the ids of the deliveries written."""
+    # Every event is about one plan (its data names it): only endpoints whose owner sees that plan get it.
+    plan_id = data["plan"]["id"] if "plan" in data else data["assignment"]["key_task"]["plan"]
     endpoints = [
         endpoint.pk
-        for endpoint in WebhookEndpoint.objects.filter(is_active=True).only("id", "events")
-        if event in endpoint.events
+        for endpoint in WebhookEndpoint.objects.filter(is_active=True).select_related("owner")
+        if event in endpoint.events and access.webhook_receives(endpoint.owner, plan_id)
     ]
     if not endpoints:
         return []
