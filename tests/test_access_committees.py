@@ -255,3 +255,12 @@ def test_a_webhook_gets_only_the_events_of_plans_its_owner_sees(tree):
     progress_report_approve(report=tree.b.report, reviewer=tree.b.member)
     told = set(WebhookDelivery.objects.values_list("endpoint__owner__username", flat=True))
     assert told == {tree.b.member.username, tree.top_member.username}  # 乙局 and the 工委 above it, not 甲局
+
+
+def test_the_annual_reports_organisational_life_counts_its_own_branches(tree):
+    from tasks.services.orglife.ledger import orglife_counts
+
+    year = local_today().year
+    assert orglife_counts(year=year) == {"general_meeting": 2}  # both bureaus' meetings
+    assert orglife_counts(year=year, committee_id=tree.a.committee_unit.pk) == {"general_meeting": 1}
+    assert orglife_counts(year=year, committee_id=tree.top_unit.pk) == {"general_meeting": 2}

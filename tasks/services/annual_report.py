@@ -169,7 +169,7 @@ def annual_report_figures(*, plan: AnnualPlan, user=None, today: dt.date | None 
         committee=plan.committee.name,  # the report is the plan's committee's own, with its name
         areas=_area_figures(plan, key_tasks),
         units=assessment_rows(plan=plan, user=user, today=as_of),
-        orglife=orglife_counts(year=plan.year),
+        orglife=orglife_counts(year=plan.year, committee_id=plan.committee_id),
     )
 
 

@@ -100,13 +100,13 @@ def _type_sheet(sheet, *, unit: OrgUnit, year: int, meeting_type: MeetingType, r
     sheet.freeze_panes = "A3"
 
 
-def orglife_counts(*, year: int) -> dict[str, int]:
-    """Meetings held in `year` by all branches, by meeting type code: the annual report's sentence."""
-    rows = (
-        MeetingRecord.types.through.objects.filter(meetingrecord__held_on__year=year)
-        .values("meetingtype__code")
-        .annotate(count=Count("meetingrecord_id", distinct=True))
-    )
+def orglife_counts(*, year: int, committee_id: int | None = None) -> dict[str, int]:
+    """Meetings held in `year` by the branches of `committee_id`'s subtree (None: all), by meeting type code: the
+    annual report's sentence."""
+    links = MeetingRecord.types.through.objects.filter(meetingrecord__held_on__year=year)
+    if committee_id is not None:
+        links = links.filter(meetingrecord__unit_id__in=access.descendant_unit_ids([committee_id]))
+    rows = links.values("meetingtype__code").annotate(count=Count("meetingrecord_id", distinct=True))
     return {row["meetingtype__code"]: row["count"] for row in rows}
 
 
