@@ -470,8 +470,10 @@ def can_keep_orglife(user, unit: OrgUnit) -> bool:
 
 
 def can_manage_meeting_types(user) -> bool:
-    """The duties and their cadence are the committee's to set."""
-    return scope_for(user).is_committee
+    """The duties and their cadence hold for every branch of the installation: the committee at the top sets them
+    (in a tree of committees the 工委, not one bureau for its sisters)."""
+    scope = scope_for(user)
+    return scope.is_committee and root_committee_id() in scope.committee_ids
 
 
 def visible_party_members(user) -> QuerySet:

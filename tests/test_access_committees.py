@@ -264,3 +264,10 @@ def test_the_annual_reports_organisational_life_counts_its_own_branches(tree):
     assert orglife_counts(year=year) == {"general_meeting": 2}  # both bureaus' meetings
     assert orglife_counts(year=year, committee_id=tree.a.committee_unit.pk) == {"general_meeting": 1}
     assert orglife_counts(year=year, committee_id=tree.top_unit.pk) == {"general_meeting": 2}
+
+
+def test_only_the_top_committee_sets_the_meeting_types_every_branch_follows(client, tree):
+    assert access.can_manage_meeting_types(tree.top_member)
+    assert not access.can_manage_meeting_types(tree.a.member)
+    client.force_login(tree.a.member)
+    assert client.get(reverse("meeting_types")).status_code in (403, 404)
