@@ -6,7 +6,7 @@ from django.core.management import call_command
 from django.urls import reverse
 
 from tasks import access
-from tasks.models import AnnualPlan, Assignment, InboxMessage, KeyTask, OrgUnit, ProgressReport, User
+from tasks.models import AnnualPlan, Assignment, Bundle, InboxMessage, KeyTask, OrgUnit, ProgressReport, User
 from tasks.selectors import assignment_rows, current_plan
 from tests.factories import OrgUnitFactory, PlanFactory
 
@@ -84,6 +84,8 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client,
     # urges from the committee about late or slipping assignments, unread.
     assert not InboxMessage.objects.filter(reminder__kind="returned").exists()
     assert ProgressReport.objects.filter(state="returned").exists()  # the returns stay on the timelines
+    # Their bundles went with them: none is left for the worker to send empty ("the message has no items").
+    assert not Bundle.objects.filter(items__isnull=True).exists()
     notices = list(InboxMessage.objects.select_related("reminder__assignment"))
     assert notices, "some unit has a late assignment: its secretary was urged"
     for notice in notices:

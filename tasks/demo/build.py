@@ -325,11 +325,13 @@ def _first_look(*, years: list[int], today: dt.date) -> None:
     urgent late or slipping assignment of each branch secretary (if any), through the urge service: one unread notice
     about something that really needs doing."""
     replayed = Reminder.objects.filter(kind=Reminder.Kind.RETURNED, assignment__key_task__plan__year__in=years)
-    bundles = Bundle.objects.filter(items__in=replayed).distinct()
+    # Listed before the notices go: a query on `items__in=replayed` would find nothing afterwards, and the bundles,
+    # emptied, would stay pending for the worker to send with nothing in them.
+    bundle_ids = list(Bundle.objects.filter(items__in=replayed).values_list("pk", flat=True).distinct())
     InboxMessage.objects.filter(reminder__in=replayed).delete()
-    InboxMessage.objects.filter(bundle__in=bundles).delete()
+    InboxMessage.objects.filter(bundle__in=bundle_ids).delete()
     replayed.delete()
-    bundles.filter(items__isnull=True).delete()
+    Bundle.objects.filter(pk__in=bundle_ids, items__isnull=True).delete()
     plan = AnnualPlan.objects.filter(
         committee__name=org_data.COMMITTEE, year=today.year, status=AnnualPlan.Status.PUBLISHED
     ).first()
