@@ -107,3 +107,41 @@ def test_with_debug_off_it_runs_only_when_told_this_is_not_production(settings):
     )
     assert "2 assignments" in out.getvalue()
     assert AnnualPlan.objects.get(year=2023).is_generated
+
+
+@pytest.mark.django_db
+def test_a_tree_of_committees_with_a_cascaded_point():
+    """--committees: a 工委 over committees, each with its branches and its own plan, and the 工委's one key task
+    answered by every committee's first (its progress is theirs); each committee sees only its own."""
+    from tasks import access
+    from tasks.demo import ROOT_UNIT
+    from tasks.models import CascadeLink, Membership
+    from tasks.rules import weighted_mean
+    from tests.factories import UserFactory
+
+    output = _run(units=3, tasks=2, reports=2, committees=2)
+    assert "2 committees under 压测党委" in output and "6 units, 4 key tasks, 12 assignments, 24 reports" in output
+    top = OrgUnit.objects.get(name=ROOT_UNIT)
+    first, second = OrgUnit.objects.filter(parent=top, kind=OrgUnit.Kind.COMMITTEE).order_by("name")
+    assert OrgUnit.objects.filter(parent=first, kind=OrgUnit.Kind.BRANCH).count() == 3
+    assert AnnualPlan.objects.filter(year=2023).count() == 3
+    given = Assignment.objects.filter(key_task__plan__committee=top).order_by("unit__name")
+    assert [a.unit for a in given] == [first, second]
+    for assignment in given:
+        [link] = CascadeLink.objects.filter(assignment=assignment)
+        answer = link.key_task
+        assert answer.plan.committee == assignment.unit and answer.number == "1.1"
+        assert assignment.progress == round(weighted_mean(answer.assignments.values_list("progress", "weight")))
+    member = UserFactory()
+    Membership.objects.create(user=member, unit=first, role=Membership.Role.COMMITTEE)
+    seen = access.visible_assignments(member)
+    assert seen.filter(unit__parent=second).count() == 0 and seen.filter(unit__parent=first).count() == 6
+    # Run again: the same tree, nothing doubled.
+    _run(units=3, tasks=2, reports=2, committees=2)
+    assert Assignment.objects.count() == 14 and CascadeLink.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_a_negative_number_of_committees_is_refused():
+    with pytest.raises(CommandError, match="0 or more"):
+        _run(units=1, tasks=1, committees=-1)

@@ -11,10 +11,21 @@ from decimal import Decimal
 
 from django.contrib.auth.hashers import make_password
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from tasks.cache import data_changed
-from tasks.models import AnnualPlan, Area, Assignment, KeyTask, Membership, OrgUnit, ProgressReport, User
+from tasks.models import (
+    AnnualPlan,
+    Area,
+    Assignment,
+    CascadeLink,
+    KeyTask,
+    Membership,
+    OrgUnit,
+    ProgressReport,
+    User,
+)
 from tasks.rules import WorkCalendar, expected_progress, local_today
 from tasks.services.lights import lights_refresh
 
@@ -38,6 +49,7 @@ class LoadResult:
     reports: int
     members: int = 0
     meetings: int = 0
+    committees: int = 0
     attendance: int = 0
 
 
@@ -45,26 +57,44 @@ def _at(day: dt.date, hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(day, dt.time(hour, 0)))
 
 
-def _units_create(count: int) -> list[OrgUnit]:
+def _root() -> OrgUnit:
     root, _ = OrgUnit.objects.get_or_create(name=ROOT_UNIT, defaults={"kind": OrgUnit.Kind.COMMITTEE})
-    names = [f"压测单位{number:04d}" for number in range(1, count + 1)]
+    return root
+
+
+def _units_create(count: int, *, parent: OrgUnit, first: int = 1) -> list[OrgUnit]:
+    """Branches 压测单位<first>… under `parent` (moved there if an earlier run put them elsewhere)."""
+    names = [f"压测单位{number:04d}" for number in range(first, first + count)]
     existing = set(OrgUnit.objects.filter(name__in=names).values_list("name", flat=True))
     OrgUnit.objects.bulk_create(
         [
-            OrgUnit(name=name, short_name=name[2:], kind=OrgUnit.Kind.BRANCH, parent=root, sort_order=1000 + number)
-            for number, name in enumerate(names, start=1)
+            OrgUnit(name=name, short_name=name[2:], kind=OrgUnit.Kind.BRANCH, parent=parent, sort_order=1000 + number)
+            for number, name in enumerate(names, start=first)
             if name not in existing
         ],
         batch_size=BATCH,
     )
+    OrgUnit.objects.filter(name__in=names).exclude(parent=parent).update(parent=parent)
     by_name = OrgUnit.objects.in_bulk(names, field_name="name")
     return [by_name[name] for name in names]
+
+
+def _committees_create(count: int, *, parent: OrgUnit) -> list[OrgUnit]:
+    """Committees 压测党委01… under the one at the top (a 工委 of `count` bureaus)."""
+    committees = []
+    for number in range(1, count + 1):
+        committee, _ = OrgUnit.objects.update_or_create(
+            name=f"{ROOT_UNIT}{number:02d}",
+            defaults={"kind": OrgUnit.Kind.COMMITTEE, "parent": parent, "sort_order": 100 + number},
+        )
+        committees.append(committee)
+    return committees
 
 
 def _users_create(units: list[OrgUnit]) -> tuple[dict[int, User], list[User]]:
     """One secretary per unit and five responsible leaders, none of whom can log in."""
     unusable = make_password(None)
-    usernames = [f"load_sec{number:04d}" for number in range(1, len(units) + 1)]
+    usernames = [f"load_sec{unit.name[-4:]}" for unit in units]
     leaders = [f"load_leader{number}" for number in range(1, 6)]
     existing = set(User.objects.filter(username__in=usernames + leaders).values_list("username", flat=True))
     User.objects.bulk_create(
@@ -113,6 +143,7 @@ def _plan_replace(year: int, committee: OrgUnit) -> AnnualPlan:
         )
     # Raw deletes: the ORM would load 600,000 reports to run history signals on each. Only ever the rows of a
     # generated plan, which nobody's work is in.
+    CascadeLink.objects.filter(Q(assignment__key_task__plan=plan) | Q(key_task__plan=plan)).delete()
     reports = ProgressReport.objects.filter(assignment__key_task__plan=plan)
     reports._raw_delete(reports.db)
     assignments = Assignment.objects.filter(key_task__plan=plan)
@@ -216,13 +247,17 @@ def load_generate(
     tasks: int,
     reports: int,
     members: int = 0,
+    committees: int = 0,
     seed: int = 1,
     year: int | None = None,
     as_of: dt.date | None = None,
 ) -> LoadResult:
     """Build (or rebuild) the plan of `year`: `tasks` key tasks, each assigned to every one of `units`
     units, with `reports` progress reports per assignment, and (with `members`) each unit's roster and twelve
-    months of meeting records up to `as_of` (tasks.demo.orglife). The same arguments give the same data.
+    months of meeting records up to `as_of` (tasks.demo.orglife). With `committees`, a 工委 (the committee at the
+    top) over that many committees, each with `units` branches and a plan of its own as above, and the 工委's plan
+    of one key task given to every committee and answered by its first key task (上级要点 → 本级要点). The same
+    arguments give the same data.
 
     Raises LoadRefusedError, writing nothing, when the year has a plan that this function did not make."""
     as_of = as_of or local_today()
@@ -230,10 +265,31 @@ def load_generate(
     as_of = min(max(as_of, dt.date(year, 1, 1)), dt.date(year, 12, 31))
     rng = random.Random(seed)
     calendar = WorkCalendar.load()
+    root = _root()
+    plan_args = {"tasks": tasks, "reports": reports, "as_of": as_of, "calendar": calendar, "rng": rng}
+    if not committees:
+        unit_rows = _units_create(units, parent=root)
+        plan, assignment_count, report_count, reviewer = _plan_generate(root, unit_rows, year=year, **plan_args)
+        result = LoadResult(plan, units, tasks, assignment_count, report_count)
+    else:
+        unit_rows, counts = [], [0, 0]
+        for index, committee in enumerate(_committees_create(committees, parent=root)):
+            rows = _units_create(units, parent=committee, first=index * units + 1)
+            _plan, *made, reviewer = _plan_generate(committee, rows, year=year, **plan_args)
+            unit_rows += rows
+            counts = [total + new for total, new in zip(counts, made, strict=True)]
+        plan = _cascaded_plan_generate(root, year=year, as_of=as_of)
+        result = LoadResult(plan, len(unit_rows), tasks * committees, *counts, committees=committees)
+    data_changed()  # bulk_create sends no signals
+    if members:
+        _orglife_generate(result, unit_rows, members=members, as_of=as_of, seed=seed, author=reviewer)
+    return result
 
-    unit_rows = _units_create(units)
+
+def _plan_generate(committee: OrgUnit, unit_rows, *, year: int, tasks: int, reports: int, as_of, calendar, rng):
+    """`committee`'s generated plan of `year` for `unit_rows`: (plan, assignments, reports, the reviewer)."""
     owners, leaders = _users_create(unit_rows)
-    plan = _plan_replace(year, OrgUnit.objects.get(name=ROOT_UNIT))
+    plan = _plan_replace(year, committee)
     areas = []
     for order, (code, name) in enumerate(AREAS, start=1):
         area, _ = Area.objects.get_or_create(plan=plan, name=name, defaults={"code": code, "sort_order": order})
@@ -241,7 +297,6 @@ def load_generate(
     key_task_rows = KeyTask.objects.bulk_create(
         [_key_task(plan, number, areas, unit_rows, leaders, rng) for number in range(1, tasks + 1)], batch_size=BATCH
     )
-
     pace = {unit.pk: rng.uniform(0.55, 1.2) for unit in unit_rows}
     reviewer = leaders[0]
     assignment_count, report_count = _assignments_create(
@@ -256,11 +311,48 @@ def load_generate(
         rng=rng,
     )
     lights_refresh(Assignment.objects.filter(key_task__plan=plan))
-    data_changed()  # bulk_create sends no signals
-    result = LoadResult(plan=plan, units=units, key_tasks=tasks, assignments=assignment_count, reports=report_count)
-    if members:
-        _orglife_generate(result, unit_rows, members=members, as_of=as_of, seed=seed, author=reviewer)
-    return result
+    return plan, assignment_count, report_count, reviewer
+
+
+def _cascaded_plan_generate(top: OrgUnit, *, year: int, as_of: dt.date) -> AnnualPlan:
+    """The 工委's plan: one key task given to every committee below, each answering it with its own key task 1
+    (CascadeLink), so its progress and light are theirs (tasks.services.cascade)."""
+    from tasks.services.cascade import cascade_sync
+
+    plan = _plan_replace(year, top)
+    area, _ = Area.objects.get_or_create(plan=plan, name=AREAS[0][1], defaults={"code": AREAS[0][0], "sort_order": 1})
+    answers = list(
+        KeyTask.objects.filter(plan__year=year, plan__committee__parent=top, number="1.1").select_related(
+            "plan__committee"
+        )
+    )
+    key_task = KeyTask.objects.create(
+        plan=plan,
+        area=area,
+        number="1.1",
+        title="贯彻落实上级党建工作部署（压测）",
+        lead_unit=top,
+        start_date=dt.date(year, 1, 2),
+        deadline=max([answer.deadline for answer in answers], default=dt.date(year, 12, 31)),
+    )
+    given = Assignment.objects.bulk_create(
+        [
+            Assignment(
+                key_task=key_task,
+                unit=answer.plan.committee,
+                deadline=key_task.deadline,
+                original_deadline=key_task.deadline,
+                weight=Decimal(1),
+            )
+            for answer in answers
+        ]
+    )
+    CascadeLink.objects.bulk_create(
+        [CascadeLink(assignment=assignment, key_task=answer) for assignment, answer in zip(given, answers, strict=True)]
+    )
+    cascade_sync(assignment_ids=[assignment.pk for assignment in given])
+    lights_refresh(Assignment.objects.filter(key_task__plan=plan))
+    return plan
 
 
 def _orglife_generate(result: LoadResult, unit_rows, *, members: int, as_of: dt.date, seed: int, author) -> None:

@@ -1,0 +1,145 @@
+"""Benchmark a tree of committees (issue [12]): a bureau committee's pages and the 工委's roll-up, uncached, under
+gunicorn on PostgreSQL, and how many rows of assignments and reports each page reads.
+
+    .venv/bin/python -m bench.bench_committees [--committees 20 --units 25 --tasks 100 --reports 12]
+
+Creates the database (default partybuild_committees) if needed, generates the load once (`generate_load
+--committees`: a 工委 over 20 committees of 25 branches, 50,000 assignments and 600,000 reports, and the 工委's one
+key task answered by every committee), starts gunicorn with two workers without the shared cache, logs in as a
+member of the first committee and as a member of the 工委, and prints `name: value` lines: p50/p95 (ms) and SQL p50
+of each page, and the rows of assignments and reports it reads per request, from PostgreSQL's table statistics
+(pg_stat_user_tables: rows returned by sequential and index scans), read before and after requests made one at a
+time. A bureau's page must read its own subtree's rows (2,500 assignments of its plan), not the installation's.
+Targets (issue [12]): p50 <= 80 ms, p95 <= 160 ms.
+"""
+
+import argparse
+import secrets
+import statistics
+import subprocess
+import time
+
+import psycopg2
+import requests
+
+from bench.bench_web import measure
+from bench.harness import (
+    DEFAULT_PG,
+    ensure_database,
+    login,
+    manage,
+    percentile,
+    print,
+    start_gunicorn,
+    stop_gunicorn,
+    web_env,
+)
+
+PASSWORD = f"Bench-{secrets.token_urlsafe(12)}"
+TABLES = ("tasks_assignment", "tasks_progressreport")
+
+COUNT = """
+from tasks.models import Assignment
+from tasks.demo import ROOT_UNIT
+below = Assignment.objects.filter(key_task__plan__year={year}, key_task__plan__committee__parent__name=ROOT_UNIT)
+print("assignments", below.count())
+"""
+
+# A member of the first committee (a bureau) and one of the 工委 at the top.
+SETUP = """
+from tasks.models import Membership, OrgUnit, User
+from tasks.demo import ROOT_UNIT
+for username, unit in (("bench_bureau", ROOT_UNIT + "01"), ("bench_gongwei", ROOT_UNIT)):
+    user, _ = User.objects.get_or_create(username=username, defaults={{"full_name": username}})
+    user.set_password({password!r}); user.save()
+    Membership.objects.get_or_create(user=user, unit=OrgUnit.objects.get(name=unit), role="committee")
+"""
+
+
+def rows_read(connection) -> dict[str, int]:
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT relname, coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) FROM pg_stat_user_tables"
+            " WHERE relname = ANY(%s)",
+            [list(TABLES)],
+        )
+        return dict(cursor.fetchall())
+
+
+def rows_per_request(connection, cookies, url: str, count: int = 10) -> dict[str, float]:
+    """Rows of each table read per request, requests one at a time (nothing else runs on the bench's database)."""
+    time.sleep(1.5)  # statistics reach the server within a second of a transaction's end
+    before = rows_read(connection)
+    for _ in range(count):
+        requests.get(url, cookies=cookies, timeout=60).raise_for_status()
+    time.sleep(1.5)
+    after = rows_read(connection)
+    return {table: (after[table] - before[table]) / count for table in TABLES}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--database", default="partybuild_committees")
+    parser.add_argument("--pg", default=DEFAULT_PG)
+    parser.add_argument("--committees", type=int, default=20)
+    parser.add_argument("--units", type=int, default=25)
+    parser.add_argument("--tasks", type=int, default=100)
+    parser.add_argument("--reports", type=int, default=12)
+    parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--concurrency", type=int, default=2)
+    parser.add_argument("--fresh", action="store_true", help="drop the database and generate the load again")
+    args = parser.parse_args()
+
+    ensure_database(f"{args.pg}/postgres", args.database, args.fresh)
+    env = web_env(f"{args.pg}/{args.database}", log_level="WARNING", prefix="partybuild-bench-")
+    env["CACHE_URL"] = "dummycache://"  # the first view after a write
+    manage(["migrate", "-v0"], env)
+    year = time.localtime().tm_year
+    expected = args.committees * args.units * args.tasks
+    out = manage(["shell", "-c", COUNT.format(year=year)], env, capture_output=True, text=True).stdout
+    if f"assignments {expected}" not in out:
+        started = time.monotonic()
+        generate = ["generate_load", "--committees", str(args.committees), "--units", str(args.units)]
+        generate += ["--tasks", str(args.tasks), "--reports", str(args.reports), "--i-know-this-is-not-production"]
+        manage(generate, env)
+        print(f"generate_load_s: {time.monotonic() - started:.1f}")
+        subprocess.run(["psql", f"{args.pg}/{args.database}", "-qc", "VACUUM ANALYZE"], check=True)
+    manage(["shell", "-c", SETUP.format(password=PASSWORD)], env)
+    manage(["collectstatic", "--noinput", "-v0"], env)
+
+    connection = psycopg2.connect(f"{args.pg}/{args.database}")
+    connection.autocommit = True
+    server, base = start_gunicorn(env, app="bench.sql_timing:application")
+    try:
+        bureau = login(base, "bench_bureau", PASSWORD).cookies.get_dict()
+        gongwei = login(base, "bench_gongwei", PASSWORD).cookies.get_dict()
+        pages = {
+            "bureau_dashboard": (bureau, f"{base}/dashboard/"),
+            "bureau_assignment_list": (
+                bureau,
+                f"{base}/assignments/?light=red&light=yellow&sort=deadline&per_page=100",
+            ),
+            "bureau_workbench": (bureau, f"{base}/"),
+            "gongwei_rollup": (gongwei, f"{base}/dashboard/committees/"),
+            "gongwei_dashboard": (gongwei, f"{base}/dashboard/"),
+        }
+        print(
+            f"data: a 工委 over {args.committees} committees x {args.units} branches x {args.tasks} key tasks = "
+            f"{expected} assignments, {expected * args.reports} reports"
+        )
+        print(f"client: {args.requests} requests per page, {args.concurrency} concurrent; gunicorn 2 workers; no cache")
+        for name, (cookies, url) in pages.items():
+            measured = measure(cookies, url, args.requests, args.concurrency)
+            print(f"{name}_p50_ms: {statistics.median(measured.latencies):.0f}")
+            print(f"{name}_p95_ms: {percentile(measured.latencies, 0.95):.0f}")
+            sql, queries = statistics.median(measured.sql), statistics.median(measured.queries)
+            print(f"{name}_sql_p50_ms: {sql:.1f} ({queries:.0f} queries)")
+            for table, rows in rows_per_request(connection, cookies, url).items():
+                print(f"{name}_rows_read_{table.removeprefix('tasks_')}: {rows:.0f}")
+    finally:
+        stop_gunicorn(server)
+        connection.close()
+
+
+if __name__ == "__main__":
+    main()
