@@ -37,6 +37,7 @@ from bench.harness import (
 
 PASSWORD = f"Bench-{secrets.token_urlsafe(12)}"
 TABLES = ("tasks_assignment", "tasks_progressreport")
+STATS_FLUSH_SECONDS = 11
 
 COUNT = """
 from tasks.models import Assignment
@@ -68,11 +69,13 @@ def rows_read(connection) -> dict[str, int]:
 
 def rows_per_request(connection, cookies, url: str, count: int = 10) -> dict[str, float]:
     """Rows of each table read per request, requests one at a time (nothing else runs on the bench's database)."""
-    time.sleep(1.5)  # statistics reach the server within a second of a transaction's end
+    # A backend reports its statistics at the end of a transaction at most once a second, and an idle one after
+    # 10 s: wait that long before and after, so that no earlier request is counted and none of these is missed.
+    time.sleep(STATS_FLUSH_SECONDS)
     before = rows_read(connection)
     for _ in range(count):
         requests.get(url, cookies=cookies, timeout=60).raise_for_status()
-    time.sleep(1.5)
+    time.sleep(STATS_FLUSH_SECONDS)
     after = rows_read(connection)
     return {table: (after[table] - before[table]) / count for table in TABLES}
 
