@@ -4,7 +4,8 @@ from django import template
 
 register = template.Library()
 
-NOT_FILTERS = {"year", "sort", "page"}
+# Which plan (`committee`: drilled into from above) and how it is paged are not filters.
+NOT_FILTERS = {"year", "committee", "sort", "page", "per_page"}
 
 
 @register.simple_tag

@@ -1,7 +1,10 @@
 import datetime as dt
+from urllib.parse import urlencode
 
 from django.core.exceptions import ValidationError
 from django.utils import timezone
+
+from tasks import access
 
 
 def apply_service_errors(form, error: ValidationError) -> None:
@@ -18,6 +21,22 @@ def committee_param(request) -> int | None:
     None for the viewer's own. tasks.selectors.current_plan shows it only if the viewer may see it."""
     text = request.GET.get("committee", "").strip()
     return int(text) if text.isdigit() and len(text) < 12 else None
+
+
+def mark_drilled_into(user, plan):
+    """Mark `plan` as read from above (`plan.drilled_into`): a committee member viewing a plan their committee does
+    not run (a 工委 drilling into a bureau), so that its pages' links and forms keep naming that committee's plan."""
+    if plan is not None:
+        plan.drilled_into = access.is_committee(user) and not access.can_run_plan(user, plan)
+    return plan
+
+
+def plan_query(plan, **params) -> str:
+    """The query string of a page about `plan`: its year, its committee when drilled into (a viewer's own plan needs
+    none: it is their default), and `params` that have a value."""
+    committee = {"committee": plan.committee_id} if getattr(plan, "drilled_into", False) else {}
+    given = {key: value for key, value in params.items() if value not in (None, "")}
+    return urlencode({"year": plan.year, **committee, **given})
 
 
 def year_param(request) -> int | None:

@@ -9,17 +9,14 @@ from tasks.cache import cached
 from tasks.rules import Light, local_today
 from tasks.selectors import committee_plans, committee_rollup, current_plan, dashboard_get, follow_ups, sort_units
 from tasks.selectors.orglife import orglife_summary
-from tasks.views.common import committee_param, year_param
+from tasks.views.common import committee_param, mark_drilled_into, plan_query, year_param
 
 UNITS_SHOWN = 30
 
 
 def list_url(name: str, plan, **params) -> str:
-    """A drill-down link: the list `name` filtered by `params` within the plan."""
-    # A drill-down into a committee below keeps naming that committee's plan (the view marks the plan so).
-    committee = {"committee": plan.committee_id} if getattr(plan, "drilled_into", False) else {}
-    query = {"year": plan.year, **committee, **{key: value for key, value in params.items() if value not in (None, "")}}
-    return f"{reverse(name)}?{urlencode(query)}"
+    """A drill-down link: the list `name` filtered by `params` within the plan (and its committee, if drilled into)."""
+    return f"{reverse(name)}?{plan_query(plan, **params)}"
 
 
 def lights_linked(plan, row, **params) -> list[tuple]:
@@ -62,7 +59,8 @@ def dashboard(request):
     )
     # A committee above reads a lower committee's dashboard: no urging there, and its ranks stay the lower one's.
     runs = access.can_run_plan(user, plan)
-    plan.drilled_into = access.is_committee(user) and not runs
+    if mark_drilled_into(user, plan).drilled_into:
+        context["plans"] = committee_plans(user, plan.committee_id)  # the year picker stays in that committee
     # The red list says when each late unit last reported and was last urged (read fresh: the figures are cached).
     follow = follow_ups([row.assignment.pk for row in data.red_rows]) if access.can_urge(user) and runs else {}
     units, unit_sort = sort_units(data.units, request.GET.get("sort", "rank"))
@@ -73,6 +71,7 @@ def dashboard(request):
         red_rows=[(row, follow.get(row.assignment.pk)) for row in data.red_rows],
         is_committee=access.is_committee(user),
         drilled_into=plan.drilled_into,
+        plan_query=plan_query(plan),
         has_committees_below=runs and access.plans_below(user).exists(),
         light_items=[(light, count, light_urls[light.value]) for light, count in data.lights.items()],
         light_segments=charts.light_segments(data.lights.items(), light_urls),

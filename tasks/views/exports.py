@@ -40,7 +40,7 @@ from tasks.services.calendar_feed import (
 from tasks.services.exports import XLSX_CONTENT_TYPE, assessment_export, ledger_export
 from tasks.services.plan_import import MAX_BYTES, PlanImportError, plan_import, plan_template_workbook
 from tasks.services.rollover import plan_rollover
-from tasks.views.common import year_param
+from tasks.views.common import committee_param, year_param
 
 # Files are built in a temporary file first: a 50,000-row ledger should not sit in memory.
 SPOOL_BYTES = 2 * 1024 * 1024
@@ -51,7 +51,9 @@ def _require_committee(user) -> None:
 
 
 def _plan_or_404(request) -> AnnualPlan:
-    plan = current_plan(request.user, year_param(request))
+    """The plan of `?year=` (and `?committee=`: a list drilled into from above exports that committee's plan; the
+    assessment and the annual report stay its own committee's, tasks.access.can_run_plan in their services)."""
+    plan = current_plan(request.user, year_param(request), committee_id=committee_param(request))
     if plan is None:
         raise Http404
     return plan

@@ -19,13 +19,24 @@ from tasks.selectors import (
     ordering_for,
     urge_summaries,
 )
-from tasks.views.common import PAGE_SIZES, committee_param, page_size_param, year_param
+from tasks.views.common import (
+    PAGE_SIZES,
+    committee_param,
+    mark_drilled_into,
+    page_size_param,
+    plan_query,
+    year_param,
+)
 
 
 def _plan_context(request):
+    """The list's plan; one drilled into from above keeps its committee in the list's links and filter form."""
     user = request.user
-    plan = current_plan(user, year_param(request), committee_id=committee_param(request))
-    return plan, {"plan": plan, "plans": committee_plans(user)}
+    plan = mark_drilled_into(user, current_plan(user, year_param(request), committee_id=committee_param(request)))
+    context = {"plan": plan, "plans": committee_plans(user)}
+    if plan is not None:
+        context["plan_query"] = plan_query(plan)
+    return plan, context
 
 
 def _list_context(filterset, page, page_size: int, sort: str, today) -> dict:
