@@ -159,8 +159,6 @@ def _scope_of(user_id: int, memberships: list[tuple[int, str]], tree: dict) -> S
         loose = [unit_id for unit_id in children.get(None, []) if tree[unit_id][1] != OrgUnit.Kind.COMMITTEE]
         committee_units |= descendant_unit_ids(loose, children=children)
     carried = {committee_of(ancestor, tree) for unit_id, _ in memberships for ancestor in ancestor_ids(unit_id, tree)}
-    # The highest of one's committees is home (a 工委 member who also sits on a bureau's committee starts at the 工委).
-    by_height = sorted(committees, key=lambda unit_id: len(ancestor_ids(unit_id, tree)))
     own = [unit_id for unit_id, _ in memberships]
     return Scope(
         user_id=user_id,
@@ -171,8 +169,14 @@ def _scope_of(user_id: int, memberships: list[tuple[int, str]], tree: dict) -> S
         committee_unit_ids=frozenset(committee_units),
         sees_all=bool(committees) and len(committee_units) == len(tree),
         plan_committee_ids=frozenset(carried - {None}),
-        home_committee_id=by_height[0] if by_height else (committee_of(own[0], tree) if own else None),
+        home_committee_id=_highest(committees, tree) if committees else (committee_of(own[0], tree) if own else None),
     )
+
+
+def _highest(committees, tree: dict) -> int:
+    """The highest of one's committees is home (a 工委 member who also sits on a bureau's committee starts at the
+    工委); between two at one height, the first made."""
+    return min(committees, key=lambda unit_id: (len(ancestor_ids(unit_id, tree)), unit_id))
 
 
 def home_committee_id(user) -> int | None:
@@ -280,6 +284,13 @@ def visible_units(user, *, reviewed: bool = True) -> QuerySet:
         return OrgUnit.objects.all()
     unit_ids = scope.unit_ids | scope.own_unit_ids | scope.committee_unit_ids
     return OrgUnit.objects.filter(pk__in=unit_ids | scope.review_unit_ids if reviewed else unit_ids)
+
+
+def committees_below(committee_id: int) -> set[int]:
+    """The committees below `committee_id`, at every level (a 工委's bureaus; a 党总支 with a committee of its own):
+    a committee's weekly digest gives each of them one line, of its own plan (none: a leaf committee's digest)."""
+    below = descendant_unit_ids([committee_id]) - {committee_id}
+    return set(OrgUnit.objects.filter(pk__in=below, kind=OrgUnit.Kind.COMMITTEE).values_list("id", flat=True))
 
 
 def plan_units(plan: AnnualPlan) -> QuerySet:
@@ -418,17 +429,21 @@ def reviewers_by_unit(active_user_ids) -> tuple[list[int], dict[int, list[int]]]
 
 
 def committee_members(user_ids) -> dict[int, list[int]]:
-    """{committee id: its members among `user_ids`}: each committee's weekly digest covers its own subtree."""
-    wanted, tree, members = set(user_ids), None, {}
+    """{committee id: its members among `user_ids`}, for the weekly digest: one a person (its dedup key has no
+    committee), that of their home committee (`home_committee_id`: a 工委 member who also sits on a bureau's
+    committee gets the 工委's, whose lines by committee include that bureau)."""
+    committees: dict[int, set[int]] = {}
     for user_id, unit_id in (
-        Membership.objects.filter(role=Membership.Role.COMMITTEE, user_id__in=wanted)
+        Membership.objects.filter(role=Membership.Role.COMMITTEE, user_id__in=set(user_ids))
         .order_by("user_id", "unit_id")
         .values_list("user_id", "unit_id")
     ):
-        tree = unit_tree() if tree is None else tree
-        members.setdefault(committee_of(unit_id, tree), [])
-        if user_id not in members[committee_of(unit_id, tree)]:
-            members[committee_of(unit_id, tree)].append(user_id)
+        committees.setdefault(user_id, set()).add(unit_id)
+    tree = unit_tree() if committees else {}
+    members: dict[int, list[int]] = {}
+    for user_id, unit_ids in committees.items():
+        home = _highest({committee_of(unit_id, tree) for unit_id in unit_ids} - {None}, tree)
+        members.setdefault(home, []).append(user_id)
     return members
 
 

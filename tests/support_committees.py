@@ -110,6 +110,11 @@ class Tree:
 
 @pytest.fixture
 def tree(db, meeting_types):
+    return tree_build(meeting_types)
+
+
+def tree_build(meeting_types) -> Tree:
+    """The tree as of today (`local_today`): a test that moves the clock builds it inside its travel."""
     top_unit = OrgUnit.objects.create(name="市直机关工委", kind=OrgUnit.Kind.COMMITTEE)
     top_member = UserFactory(username="committee_top", full_name="工委委员")
     MembershipFactory(user=top_member, unit=top_unit, role=Membership.Role.COMMITTEE)

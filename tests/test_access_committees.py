@@ -240,7 +240,11 @@ def test_each_committee_gets_the_weekly_digest_of_its_own_subtree(tree):
         text = weekly_digest(today=today, committee_id=bureau.committee_unit.pk).summary()
         assert sister.branch.name not in text
     top = weekly_digest(today=today, committee_id=tree.top_unit.pk)
-    assert top.pending_count == 2  # both bureaus' reports wait: the 工委's digest covers its subtree
+    # The 工委's digest: its own plan (the bureaus' reports are theirs to review) and one line per bureau.
+    assert top.pending_count == 0
+    assert sorted(line.committee_id for line in top.by_committee) == sorted(
+        [tree.a.committee_unit.pk, tree.b.committee_unit.pk]
+    )
     assert weekly_digest(today=today, committee_id=tree.a.committee_unit.pk).pending_count == 1
 
 

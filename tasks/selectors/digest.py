@@ -1,11 +1,20 @@
 """Reads for reminders: the committee's weekly digest (周报).
 
-The digest goes to committee members only, one digest a committee: it reads the published plans of that committee's
-subtree (tasks.access: a committee member's scope), the same for every member of it.
+The digest goes to committee members only, one digest a committee, the same for every member of it. It reads the
+committee's own published plan: lights by area and by unit (the units its key tasks are given to: branches, or the
+committees below for a 机关工委), its most overdue assignments, the reports it reviews itself. A committee with
+committees below it adds one line per committee (`by_committee`): that committee's plan of the year as the roll-up
+shows it (tasks.selectors.rollup), never the branches below nor their assignments (README "Many committees").
+
+Its own tables compute each light by the one rule (compute_light) as of the digest's day, not from the stored
+column: the e-mail is rendered when it is sent, from the day its bundle was decided, and a scan may be run for
+another day (send_reminders --today). The lines by committee are the roll-up's, from the stored lights made current:
+storing lights as of another day than today would rewrite every stored light and send overdue webhooks again.
 """
 
 import datetime as dt
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,6 +22,8 @@ from django.utils.translation import gettext as _
 from tasks import access
 from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport
 from tasks.rules import Light, LightRules, WorkCalendar, compute_light
+from tasks.selectors.rollup import CommitteeRow, plans_rollup
+from tasks.templatetags.lists import percent
 
 MOST_OVERDUE = 10
 PENDING_SHOWN = 20
@@ -48,6 +59,30 @@ class PendingLine:
     waited_workdays: int
 
 
+@dataclass(frozen=True)
+class CommitteeLine:
+    """A committee below, from its own plan of the year: its red and yellow lights and 办结率 (completion rate)."""
+
+    committee_id: int
+    label: str
+    year: int
+    red: int
+    yellow: int
+    completion_rate: Decimal | None
+
+    @classmethod
+    def of(cls, row: CommitteeRow) -> "CommitteeLine":
+        counts = row.lights.counts
+        return cls(
+            row.committee.pk,
+            row.committee.label,
+            row.plan.year,
+            counts[Light.RED],
+            counts[Light.YELLOW],
+            row.lights.completion_rate,
+        )
+
+
 @dataclass
 class Digest:
     today: dt.date
@@ -57,6 +92,7 @@ class Digest:
     pending_reports: list[PendingLine] = field(default_factory=list)
     pending_count: int = 0
     assignment_count: int = 0
+    by_committee: list[CommitteeLine] | None = None  # None: no committee below (a leaf committee's digest)
 
     @property
     def red_total(self) -> int:
@@ -68,7 +104,7 @@ class Digest:
 
     @property
     def has_content(self) -> bool:
-        return bool(self.assignment_count or self.pending_count)
+        return bool(self.assignment_count or self.pending_count or self.by_committee)
 
     def summary(self) -> str:
         """The digest in a few lines, for the inbox and the group robots (e-mail has the full tables)."""
@@ -82,6 +118,12 @@ class Digest:
                 _("By unit: %(units)s")
                 % {"units": "; ".join(f"{line.label} ▲{line.red} ◆{line.yellow}" for line in units)}
             )
+        if self.by_committee:
+            lines.append(_("By committee (red / yellow / completion rate):"))
+            lines += [
+                f"- {line.label}: {line.red} / {line.yellow} / {percent(line.completion_rate)}"
+                for line in self.by_committee
+            ]
         if self.most_overdue:
             lines.append(_("Most overdue:"))
             lines += [
@@ -112,14 +154,20 @@ ASSIGNMENT_FIELDS = (
 
 
 def weekly_digest(*, today: dt.date, calendar: WorkCalendar | None = None, committee_id: int | None = None) -> Digest:
-    """Red and yellow counts by area and by unit, the ten most overdue assignments, reports to review: of the plans
-    of `committee_id`'s subtree (None: every plan)."""
+    """Red and yellow counts by area and by unit, the ten most overdue assignments, reports to review: of
+    `committee_id`'s own published plans (None: every plan); and with committees below it, one line for each."""
     calendar = calendar or WorkCalendar.load()
     digest = Digest(today=today)
     tally = _Tally(today=today, calendar=calendar)
     plans = AnnualPlan.objects.filter(status=AnnualPlan.Status.PUBLISHED)
     if committee_id is not None:
-        plans = plans.filter(committee_id__in=access.descendant_unit_ids([committee_id]))
+        plans = plans.filter(committee_id=committee_id)
+        below = access.committees_below(committee_id)
+        if below:
+            rows = plans_rollup(
+                AnnualPlan.objects.filter(committee_id__in=below, year=today.year, status=AnnualPlan.Status.PUBLISHED)
+            )
+            digest.by_committee = [CommitteeLine.of(row) for row in rows]
     assignments = Assignment.objects.filter(status=Assignment.Status.IN_PROGRESS, key_task__plan__in=plans).values_list(
         *ASSIGNMENT_FIELDS
     )

@@ -5,7 +5,7 @@ tasks.rules.figures). One grouped query over the plans below; scope from tasks.a
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, Sum
+from django.db.models import Count, QuerySet, Sum
 
 from tasks import access
 from tasks.models import AnnualPlan, Assignment, OrgUnit
@@ -28,13 +28,15 @@ class CommitteeRow:
 
 def committee_rollup(user, *, year: int) -> list[CommitteeRow]:
     """The committees below the user's own, each with its plan of `year` (a committee without one has no row)."""
+    return plans_rollup(access.plans_below(user).filter(year=year))
+
+
+def plans_rollup(plans: QuerySet) -> list[CommitteeRow]:
+    """One row per plan of `plans` (give one year's: a row is a committee), in the committees' order, from the stored
+    lights made current (the roll-up page, the weekly digest's lines by committee)."""
     lights_current()
     plans = {
-        plan.pk: plan
-        for plan in access.plans_below(user)
-        .filter(year=year)
-        .select_related("committee")
-        .order_by("committee__sort_order", "committee__name")
+        plan.pk: plan for plan in plans.select_related("committee").order_by("committee__sort_order", "committee__name")
     }
     per_task: dict[int, LightCounts] = {}
     task_plan, task_weight = {}, {}

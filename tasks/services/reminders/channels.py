@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from tasks import access
 from tasks.models import Bundle, InboxMessage, Reminder
 
 logger = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class EmailTransport(Transport):
     def __init__(self, *, digest_loader=None):
         self._connection = None
         self._unreachable: str | None = None
-        self._digests: dict[str, object] = {}
+        self._digests: dict[tuple, object] = {}
         self._digest_loader = digest_loader
 
     def _open(self):
@@ -95,14 +96,15 @@ class EmailTransport(Transport):
                 logger.debug("closing the SMTP connection failed", exc_info=True)
             self._connection = None
 
-    def _digest(self, day):
-        """The weekly digest's tables as of the message's day, computed once per batch however many committee
-        members get it."""
-        if day not in self._digests:
+    def _digest(self, day, recipient):
+        """The weekly digest's tables of the recipient's committee (the one whose digest the scan gave them,
+        access.committee_members), as of the message's day, computed once per batch for all its members."""
+        key = (day, access.home_committee_id(recipient))
+        if key not in self._digests:
             from tasks.selectors import weekly_digest
 
-            self._digests[day] = (self._digest_loader or weekly_digest)(today=day)
-        return self._digests[day]
+            self._digests[key] = (self._digest_loader or weekly_digest)(today=day, committee_id=key[1])
+        return self._digests[key]
 
     def render(self, bundle: Bundle, items: list[Reminder]) -> EmailMultiAlternatives:
         """A bundle of the day: the `bundle` templates, one section per kind. An item alone: the `reminder`
@@ -115,7 +117,7 @@ class EmailTransport(Transport):
         context = {"recipient": recipient, "bundle": bundle, "site_url": settings.SITE_URL}
         digest_item = next((item for item in items if item.kind == Reminder.Kind.WEEKLY_DIGEST), None)
         if digest_item is not None:
-            context["digest"] = self._digest(bundle.day)
+            context["digest"] = self._digest(bundle.day, recipient)
         if bundle.daily:
             from tasks.services.reminders.bundles import sections
 

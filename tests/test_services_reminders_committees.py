@@ -1,0 +1,174 @@
+"""Reminders, digests and escalations follow the tree of committees (issue [12]): a 机关工委's weekly digest reports
+its own plan and one line per committee below, never the bureaus' branches; a bureau's digest is its own subtree's,
+nothing of its sister; escalations and review reminders go to the leaders and reviewers of the plan they are about.
+
+The clock stands on a Monday late in the year (the digest goes out, and work given with a deadline of 31 October is
+11 working days overdue: past the escalation)."""
+
+import datetime as dt
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+
+from tasks.models import Assignment, Bundle, OrgUnit, Reminder
+from tasks.selectors import committee_rollup, weekly_digest
+from tasks.services.cascade import cascade_link_set
+from tasks.services.reminders import bundle_deliver, reminder_scan
+from tasks.services.reminders.bundles import load_items
+from tasks.services.reminders.channels import WeComTransport
+from tests.factories import AreaFactory, AssignmentFactory, KeyTaskFactory
+from tests.support_committees import Tree, tree_build
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+MONDAY = dt.date(2025, 11, 17)
+LATE = dt.date(2025, 10, 31)  # 11 working days before MONDAY
+
+
+@dataclass
+class Monday:
+    tree: Tree
+    top_late: Assignment  # the 工委's own 2.1, given to 乙局's committee: overdue
+    to_a: Assignment  # the 工委's 1.1 given to 甲局's committee, answered by 甲局's 1.1 (cascaded): overdue
+    a_late: Assignment  # 甲局's own 1.2, of its branch: overdue
+
+
+def _top_task(tree: Tree, number: str, area: str):
+    return KeyTaskFactory(
+        plan=tree.top_plan,
+        area=AreaFactory(plan=tree.top_plan, name=area),
+        number=number,
+        title=f"工委要点{number}",
+        lead_unit=tree.top_unit,
+        responsible_leader=tree.top_member,
+        start_date=dt.date(2025, 1, 2),
+        deadline=LATE,
+    )
+
+
+@pytest.fixture
+def monday(db, meeting_types):
+    with time_machine.travel(dt.datetime.combine(MONDAY, dt.time(9), tzinfo=SHANGHAI), tick=False):
+        tree = tree_build(meeting_types)
+        a, b = tree.a, tree.b
+        top_late = AssignmentFactory(key_task=_top_task(tree, "2.1", "组织建设"), unit=b.committee_unit, owner=b.member)
+        to_a = AssignmentFactory(key_task=_top_task(tree, "1.1", "政治建设"), unit=a.committee_unit, owner=a.member)
+        cascade_link_set(assignment=to_a, user=a.member, key_tasks=[a.key_task])
+        a_task = KeyTaskFactory(
+            plan=a.plan,
+            area=a.key_task.area,
+            number="1.2",
+            title="甲局逾期任务",
+            lead_unit=a.committee_unit,
+            responsible_leader=a.member,
+            start_date=dt.date(2025, 1, 2),
+            deadline=LATE,
+        )
+        a_late = AssignmentFactory(key_task=a_task, unit=a.branch, owner=a.secretary)
+        yield Monday(tree, top_late, Assignment.objects.get(pk=to_a.pk), a_late)
+
+
+# --- The weekly digest -----------------------------------------------------------------------------------------
+
+
+def test_the_committee_above_gets_its_own_plan_and_one_line_per_committee_below(monday):
+    tree = monday.tree
+    digest = weekly_digest(today=MONDAY, committee_id=tree.top_unit.pk)
+
+    # Its own plan, as a leaf committee's digest reports it: its units are the committees its key tasks are given to.
+    assert {line.label: (line.red, line.yellow) for line in digest.by_unit} == {"甲局党委": (1, 0), "乙局党委": (1, 0)}
+    assert {line.assignment_id for line in digest.most_overdue} == {monday.top_late.pk, monday.to_a.pk}
+    assert digest.pending_count == 0  # the bureaus' reports are theirs to review
+    # One line per committee below, from its own plan of the year: the roll-up's figures, not worked out again.
+    rollup = {row.committee.pk: row for row in committee_rollup(tree.top_member, year=2025)}
+    assert sorted(line.label for line in digest.by_committee) == sorted(["甲局党委", "乙局党委"])
+    for line in digest.by_committee:
+        row = rollup[line.committee_id]
+        assert (line.red, line.yellow, line.completion_rate) == (
+            row.lights.counts["red"],
+            row.lights.counts["yellow"],
+            row.lights.completion_rate,
+        )
+    assert {line.label: line.red for line in digest.by_committee} == {"甲局党委": 1, "乙局党委": 0}  # 甲局's 1.2
+    # Never the branches of the bureaus below, nor their assignments.
+    text = digest.summary()
+    assert "甲局党委: 1 / " in text
+    for branch in (tree.a.branch, tree.b.branch):
+        assert branch.name not in text
+    assert monday.a_late.pk not in {line.assignment_id for line in digest.most_overdue}
+
+
+def test_a_bureaus_digest_is_its_own_subtrees_as_before(monday):
+    tree = monday.tree
+    digest = weekly_digest(today=MONDAY, committee_id=tree.a.committee_unit.pk)
+
+    assert digest.by_committee is None  # no committee below: no such table
+    assert [line.assignment_id for line in digest.most_overdue] == [monday.a_late.pk]
+    assert [line.label for line in digest.by_unit] == [tree.a.branch.name]
+    assert digest.pending_count == 1
+    assert tree.b.branch.name not in digest.summary()
+
+
+def scan_and_deliver():
+    result = reminder_scan(enqueue=False)
+    bundle_deliver(bundle_ids=result.bundle_ids)
+    return result
+
+
+def emails_to(user) -> list:
+    return [message for message in mail.outbox if message.to == [user.email]]
+
+
+def test_every_channel_shows_the_committees_below_and_each_committee_only_its_own(monday, httpserver):
+    tree = monday.tree
+    httpserver.expect_request("/robot", method="POST").respond_with_json({"errcode": 0, "errmsg": "ok"})
+    tree.top_unit.robot_kind, tree.top_unit.robot_webhook_url = OrgUnit.Robot.WECOM, httpserver.url_for("/robot")
+    tree.top_unit.save()
+
+    scan_and_deliver()
+
+    [top_mail] = emails_to(tree.top_member)
+    html, text = top_mail.alternatives[0][0], top_mail.body
+    assert "按下级党委" in html and "按下级党委" in text
+    a_id = tree.a.committee_unit.pk
+    assert f'href="http://127.0.0.1:8000/dashboard/?committee={a_id}&amp;year=2025">甲局党委</a>' in html
+    assert f"http://127.0.0.1:8000/dashboard/?committee={a_id}&year=2025" in text
+    for branch in (tree.a.branch, tree.b.branch):
+        assert branch.name not in html and branch.name not in text
+    # The inbox entry and the robot show the digest's summary, with its lines by committee.
+    [inbox_row] = Reminder.objects.filter(kind="weekly_digest", recipient=tree.top_member, channel="inbox")
+    assert "按下级党委（红灯 / 黄灯 / 完成率）：\n- " in inbox_row.body and "- 甲局党委: 1 / 1 / 0.0%" in inbox_row.body
+    [(request, _response)] = httpserver.log
+    robot = request.get_json()["markdown"]["content"]
+    assert "- 甲局党委: 1 / " in robot and tree.a.branch.name not in robot
+    # A bureau's e-mail is its own subtree's: its branch, nothing of its sister, no table of committees.
+    [a_mail] = emails_to(tree.a.member)
+    assert tree.a.branch.name in a_mail.body
+    assert tree.b.branch.name not in a_mail.body and "按下级党委" not in a_mail.body
+
+
+def test_the_robot_markdown_of_the_committee_above_lists_the_committees(monday):
+    tree = monday.tree
+    tree.top_unit.robot_kind, tree.top_unit.robot_webhook_url = OrgUnit.Robot.WECOM, "https://robot.invalid/x"
+    tree.top_unit.save()
+    reminder_scan(enqueue=False)
+
+    bundle = Bundle.objects.get(recipient_unit=tree.top_unit)
+    [markdown] = WeComTransport().parts(bundle, load_items([bundle.pk])[bundle.pk])
+
+    assert "**周报**" in markdown and "- 乙局党委: 0 / " in markdown
+
+
+def test_a_member_of_two_committees_gets_one_digest_that_of_the_higher(tree):
+    from tasks import access
+    from tasks.models import Membership
+    from tests.factories import MembershipFactory
+
+    MembershipFactory(user=tree.top_member, unit=tree.a.committee_unit, role=Membership.Role.COMMITTEE)
+
+    members = access.committee_members([tree.top_member.pk, tree.a.member.pk])
+
+    assert members == {tree.top_unit.pk: [tree.top_member.pk], tree.a.committee_unit.pk: [tree.a.member.pk]}
+    assert access.home_committee_id(tree.top_member) == tree.top_unit.pk  # the digest e-mail's committee
