@@ -392,10 +392,23 @@ def can_review(user, assignment: Assignment | None = None) -> bool:
     return _runs_plan_of(user, assignment) or assignment.unit_id in scope.review_unit_ids
 
 
-def reviewers_by_unit(active_user_ids) -> tuple[list[int], dict[int, list[int]]]:
-    """Who reviews what, for the reminders: (committee members; {unit id: who reviews that unit's reports: the members
-    of the unit's committee, then the reviewers 审核人 with a role on it or on a unit above}). A committee reviews
-    its own units, not those of a committee below it. Only `active_user_ids` count; a few queries whatever the size."""
+@dataclass(frozen=True)
+class Reviewers:
+    """Who reviews what, for the reminders (as `can_review` decides for one report)."""
+
+    committee: list[int]  # every committee member
+    members: dict[int, list[int]]  # committee id -> its members: they review the reports on their committee's plans
+    by_unit: dict[int, list[int]]  # unit id -> the reviewers (审核人) with a role on it or on a unit above
+
+    def of(self, *, unit_id: int, committee_id: int) -> list[int]:
+        """Who is asked to review a report of `unit_id` on a plan of `committee_id`: that committee's members (a
+        bureau's for its branches; the 工委's for a key task of its own, whichever unit carries it), then the
+        unit's reviewers. Not a committee above the plan's, nor one beside it."""
+        return list(dict.fromkeys([*self.members.get(committee_id, []), *self.by_unit.get(unit_id, [])]))
+
+
+def reviewers(active_user_ids) -> Reviewers:
+    """Who reviews what, among `active_user_ids` (only they count); a few queries whatever the size."""
     active = set(active_user_ids)
     committee, committee_units, reviewed_by = [], {}, {}
     for user_id, unit_id, role in (
@@ -411,21 +424,21 @@ def reviewers_by_unit(active_user_ids) -> tuple[list[int], dict[int, list[int]]]
         else:
             reviewed_by.setdefault(user_id, []).append(unit_id)
     tree = unit_tree() if committee_units or reviewed_by else {}
-    members_of: dict[int | None, list[int]] = {}
+    members: dict[int, list[int]] = {}
     for unit_id, user_ids in committee_units.items():
-        members_of.setdefault(committee_of(unit_id, tree), []).extend(user_ids)
-    by_unit: dict[int, list[int]] = {}
-    for unit_id in tree if members_of else ():
-        members = members_of.get(committee_of(unit_id, tree))
-        if members:
-            by_unit[unit_id] = list(dict.fromkeys(members))
+        members.setdefault(committee_of(unit_id, tree), []).extend(user_ids)
     children: dict[int | None, list[int]] = {}
     for unit_id, (parent_id, _kind) in tree.items():
         children.setdefault(parent_id, []).append(unit_id)
+    by_unit: dict[int, list[int]] = {}
     for user_id, unit_ids in reviewed_by.items():
         for unit_id in descendant_unit_ids(unit_ids, children=children):
             by_unit.setdefault(unit_id, []).append(user_id)
-    return list(dict.fromkeys(committee)), by_unit
+    return Reviewers(
+        list(dict.fromkeys(committee)),
+        {committee_id: list(dict.fromkeys(user_ids)) for committee_id, user_ids in members.items()},
+        by_unit,
+    )
 
 
 def committee_members(user_ids) -> dict[int, list[int]]:

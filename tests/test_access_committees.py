@@ -212,11 +212,13 @@ def test_one_plan_a_year_per_committee(tree):
 def test_review_reminders_go_to_the_units_own_committee(tree):
     """A report of a bureau's branch waits for that bureau's committee, not the sister's nor the 工委's."""
     users = [tree.top_member.pk, tree.a.member.pk, tree.b.member.pk, tree.a.secretary.pk]
-    committee, by_unit = access.reviewers_by_unit(users)
-    assert set(committee) == {tree.top_member.pk, tree.a.member.pk, tree.b.member.pk}
-    assert by_unit[tree.a.branch.pk] == [tree.a.member.pk]
-    assert by_unit[tree.b.branch.pk] == [tree.b.member.pk]
-    assert by_unit[tree.top_unit.pk] == [tree.top_member.pk]
+    reviewers = access.reviewers(users)
+    assert set(reviewers.committee) == {tree.top_member.pk, tree.a.member.pk, tree.b.member.pk}
+    assert reviewers.of(unit_id=tree.a.branch.pk, committee_id=tree.a.committee_unit.pk) == [tree.a.member.pk]
+    assert reviewers.of(unit_id=tree.b.branch.pk, committee_id=tree.b.committee_unit.pk) == [tree.b.member.pk]
+    assert reviewers.of(unit_id=tree.top_unit.pk, committee_id=tree.top_unit.pk) == [tree.top_member.pk]
+    # The 工委's own key task given to a bureau's branch: the 工委 reviews it (access.can_review), not the bureau.
+    assert reviewers.of(unit_id=tree.a.branch.pk, committee_id=tree.top_unit.pk) == [tree.top_member.pk]
 
 
 def test_the_annual_report_is_the_plans_committees_own(tree):

@@ -13,12 +13,13 @@ import pytest
 import time_machine
 from django.core import mail
 
-from tasks.models import Assignment, Bundle, OrgUnit, Reminder
+from tasks.models import Assignment, Bundle, OrgUnit, ProgressReport, Reminder
 from tasks.selectors import committee_rollup, weekly_digest
 from tasks.services.cascade import cascade_link_set
 from tasks.services.reminders import bundle_deliver, reminder_scan
 from tasks.services.reminders.bundles import load_items
 from tasks.services.reminders.channels import WeComTransport
+from tasks.services.reports import progress_report_submit
 from tests.factories import AreaFactory, AssignmentFactory, KeyTaskFactory
 from tests.support_committees import Tree, tree_build
 
@@ -159,6 +160,49 @@ def test_the_robot_markdown_of_the_committee_above_lists_the_committees(monday):
     [markdown] = WeComTransport().parts(bundle, load_items([bundle.pk])[bundle.pk])
 
     assert "**周报**" in markdown and "- 乙局党委: 0 / " in markdown
+
+
+# --- Escalations and reviews -----------------------------------------------------------------------------------
+
+
+def recipients(result, kind: str, assignment) -> set:
+    return {
+        row.recipient.username
+        for row in result.created
+        if row.kind == kind and row.assignment_id == assignment.pk and row.channel == "inbox"
+    }
+
+
+def test_escalations_go_to_the_leaders_of_the_plan_they_are_about(monday):
+    tree = monday.tree
+    nine_days_late = reminder_scan(today=dt.date(2025, 11, 13), enqueue=False)
+    assert not [row for row in nine_days_late.created if row.kind == "escalation"]  # ESCALATE_AFTER is 10
+
+    result = reminder_scan(today=dt.date(2025, 11, 14), enqueue=False)
+
+    # A bureau branch's overdue work: the bureau's leader, never the 工委's members.
+    assert recipients(result, "escalation", monday.a_late) == {tree.a.member.username}
+    # The 工委's key task answered by 甲局: 甲局's own leader (of the answering key task) and the 工委's leader of it.
+    assert recipients(result, "escalation", monday.to_a) == {tree.a.member.username, tree.top_member.username}
+    # The 工委's own work given to 乙局's committee, not answered: the key task's leader, as in one committee.
+    assert recipients(result, "escalation", monday.top_late) == {tree.top_member.username}
+    assert tree.b.member.username not in {row.recipient.username for row in result.created if row.kind == "escalation"}
+
+
+def test_a_report_waiting_for_review_reminds_the_committee_whose_plan_it_is(monday):
+    tree = monday.tree
+    # The 工委 gives a key task of its own straight to 甲局's branch; the branch reports on it.
+    direct = AssignmentFactory(key_task=_top_task(tree, "3.1", "纪律作风建设"), unit=tree.a.branch)
+    progress_report_submit(assignment=direct, author=tree.a.secretary, percent=30, narrative="进展", obstacles="无")
+    ProgressReport.objects.filter(state="submitted").update(submitted_at=dt.datetime(2025, 11, 10, 18, tzinfo=SHANGHAI))
+
+    result = reminder_scan(enqueue=False)
+
+    # 甲局's own report: 甲局's committee, not the 工委's nor the sister's.
+    assert recipients(result, "review_pending", tree.a.assignment) == {tree.a.member.username}
+    assert recipients(result, "review_pending", tree.b.assignment) == {tree.b.member.username}
+    # A report on the 工委's plan is the 工委's to review (access.can_review), though the branch is 甲局's.
+    assert recipients(result, "review_pending", direct) == {tree.top_member.username}
 
 
 def test_a_member_of_two_committees_gets_one_digest_that_of_the_higher(tree):

@@ -17,9 +17,8 @@ class Audience:
 
     users: dict[int, User]
     secretaries: dict[int, list[int]]  # unit id -> its secretaries, or those of the nearest unit above
-    committee: list[int]
-    # unit id -> who reviews its reports: its committee's members, then its reviewers (审核人); tasks.access decides
-    unit_reviewers: dict[int, list[int]]
+    # who reviews what: the plan's committee's members, then the unit's reviewers (审核人); tasks.access decides
+    reviewers: access.Reviewers
     robots: dict[int, str]  # unit id -> robot channel
     committee_units: list[int]
 
@@ -57,18 +56,23 @@ class Audience:
                 seen.add(current)
                 current = parents.get(current)
             secretaries[unit_id] = direct.get(current, []) if current is not None else []
-        # Committee members review their committee's units: the committee and the reviewers come from one place.
-        committee, unit_reviewers = access.reviewers_by_unit(users)
+        # Committee members review their committee's plans: the committee and the reviewers come from one place.
+        reviewers = access.reviewers(users)
         robots, committee_units = {}, []
         for unit in OrgUnit.objects.filter(is_active=True).exclude(robot_kind="").exclude(robot_webhook_url=""):
             robots[unit.pk] = unit.robot_kind
         for unit_id in OrgUnit.objects.filter(kind=OrgUnit.Kind.COMMITTEE).values_list("id", flat=True):
             committee_units.append(unit_id)
-        return cls(users, secretaries, committee, unit_reviewers, robots, committee_units)
+        return cls(users, secretaries, reviewers, robots, committee_units)
 
-    def reviewers_of(self, unit_id: int) -> list[int]:
-        """Who is asked to review a report of this unit: its committee's members and the unit's reviewers."""
-        return list(dict.fromkeys(self.unit_reviewers.get(unit_id, [])))
+    @property
+    def committee(self) -> list[int]:
+        """Every committee member (the weekly digest's readers)."""
+        return self.reviewers.committee
+
+    def reviewers_of(self, unit_id: int, *, committee_id: int) -> list[int]:
+        """Who is asked to review a report of this unit on a plan of that committee."""
+        return self.reviewers.of(unit_id=unit_id, committee_id=committee_id)
 
 
 def reminder_preferences_update(

@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from tasks import access
-from tasks.models import AnnualPlan, Assignment, ProgressReport, Reminder
+from tasks.models import AnnualPlan, Assignment, CascadeLink, ProgressReport, Reminder
 from tasks.rules import WorkCalendar
 from tasks.selectors.home import awaiting_monthly_report
 from tasks.services.reminders.audience import Audience
@@ -131,6 +131,13 @@ class _Ladder:
             if today >= report_day and report_day.month == today.month
             else set()
         )
+        # A cascaded assignment (the 工委's key task given to a bureau's committee) is carried by the bureau's own key
+        # tasks that answer it: their responsible leaders are told when it slips, as well as the key task's own.
+        self.answer_leaders: dict[int, list[int]] = {}
+        for assignment_id, leader_id in CascadeLink.objects.filter(
+            assignment__is_cascaded=True, key_task__responsible_leader__isnull=False
+        ).values_list("assignment_id", "key_task__responsible_leader_id"):
+            self.answer_leaders.setdefault(assignment_id, []).append(leader_id)
         # Thousands of assignments share a few hundred deadlines: count working days once per deadline.
         self.workdays_left: dict[dt.date, int] = {}
         self.workdays_late: dict[dt.date, int] = {}
@@ -189,15 +196,16 @@ class _Ladder:
                 user_ids=owner + self.audience.secretaries.get(row.unit_id, []),
                 unit_ids=[row.unit_id],
             )
-        leader_id = row.key_task__responsible_leader_id
-        if overdue >= ESCALATE_AFTER and leader_id:
+        leaders = [row.key_task__responsible_leader_id] if row.key_task__responsible_leader_id else []
+        leaders += self.answer_leaders.get(row.id, [])
+        if overdue >= ESCALATE_AFTER and leaders:
             rows += _remind(
                 self.audience,
                 info,
                 escalation_texts(info, overdue),
                 kind=Kind.ESCALATION,
                 period=f"{deadline}",
-                user_ids=[leader_id],
+                user_ids=leaders,
             )
         return rows
 
@@ -220,6 +228,7 @@ def _review_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audie
         "assignment__key_task__title",
         "assignment__unit__name",
         "assignment__unit__short_name",
+        "assignment__key_task__plan__committee_id",
     )
     for (
         report_id,
@@ -233,6 +242,7 @@ def _review_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audie
         title,
         unit,
         short,
+        committee_id,
     ) in waiting:
         submitted_on = timezone.localdate(submitted_at)
         waited = calendar.workdays_between(submitted_on, today)
@@ -254,7 +264,7 @@ def _review_reminders(*, today: dt.date, calendar: WorkCalendar, audience: Audie
             subject=subject,
             body=body,
             url=assignment_url(assignment_id) + f"#report-{report_id}",
-            user_ids=audience.reviewers_of(unit_id),
+            user_ids=audience.reviewers_of(unit_id, committee_id=committee_id),
         )
     return rows
 
