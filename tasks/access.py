@@ -277,6 +277,22 @@ def plans_below(user) -> QuerySet:
     return AnnualPlan.objects.filter(committee_id__in=scope.committee_unit_ids - scope.committee_ids)
 
 
+def committees_below(user, *, tree: dict | None = None) -> dict[int, bool]:
+    """The committees below the user's own (one query of the unit tree, none given `unit_tree()`): {committee id:
+    whether its ranks are the user's}. A committee ranks the committees right below it (a 工委 its bureaus), not those
+    a bureau has below it in turn: rankings stay the ranking committee's, as a bureau alone ranks its branches."""
+    scope = scope_for(user)
+    if not scope.is_committee:
+        return {}
+    tree = unit_tree() if tree is None else tree
+    return {
+        unit_id: committee_of(parent_id, tree) in scope.committee_ids
+        for unit_id, (parent_id, kind) in tree.items()
+        if kind == OrgUnit.Kind.COMMITTEE and parent_id is not None and unit_id in scope.committee_unit_ids
+        if unit_id not in scope.committee_ids
+    }
+
+
 def visible_units(user, *, reviewed: bool = True) -> QuerySet:
     """The units the user works in or for; `reviewed=False` leaves out those seen only as a reviewer (审核人)."""
     scope = scope_for(user)
@@ -367,6 +383,22 @@ def require_committee_page(user) -> None:
             "your account a committee membership."
         )
     )
+
+
+def require_rollup_page(user) -> dict[int, bool]:
+    """The roll-up of the committees below (/dashboard/committees/): a committee page (`require_committee_page`) for a
+    committee that has committees below it; a bureau without any gets a 403 saying so, never a sister's figures.
+    Returns `committees_below(user)`."""
+    require_committee_page(user)
+    below = committees_below(user)
+    if not below:
+        raise PermissionDenied(
+            _(
+                "This page is for a committee with committees below it (a 机关工委 over bureau committees); yours has "
+                "none. Your committee's own figures are on its dashboard."
+            )
+        )
+    return below
 
 
 def can_report(user, assignment: Assignment) -> bool:

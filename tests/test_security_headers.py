@@ -15,7 +15,7 @@ from django.test import Client
 from django.test.signals import template_rendered
 from django.urls import reverse
 
-from tasks.models import Bundle, InboxMessage, MeetingFile, MeetingRecord, User, WebhookEndpoint
+from tasks.models import Bundle, InboxMessage, MeetingFile, MeetingRecord, OrgUnit, User, WebhookEndpoint
 from tasks.services import progress_report_submit
 from tests.factories import TEST_PASSWORD, AssignmentFactory, UserFactory
 from tests.helpers import pdf
@@ -178,6 +178,8 @@ def test_every_page_template_is_served_with_the_policy_and_without_inline_code(
         record=meeting, original_name="签到表.png", stored_name="ab.png", content_type="image/png", size=9
     )
     branch = org.branch_a1.pk
+    # A committee below (a 机关党委 under the bureau's), so that the roll-up is the committee's page, not a 403.
+    OrgUnit.objects.create(name="机关党委", kind=OrgUnit.Kind.COMMITTEE, parent=org.committee_unit)
     hook = WebhookEndpoint.objects.create(owner=committee, url="https://oa.example/hooks", events=["report.approved"])
     visits = {
         None: [reverse("login"), "/no-such-page/"],

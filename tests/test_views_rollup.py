@@ -3,6 +3,7 @@ dashboard, and a read-only drill-down into it; nobody else's."""
 
 from django.urls import reverse
 
+from tasks.models import AnnualPlan
 from tasks.rules import local_today
 from tasks.selectors import committee_rollup, dashboard_get
 from tasks.services.reports import progress_report_approve
@@ -28,12 +29,20 @@ def test_one_row_per_committee_below_with_its_dashboards_figures(client, tree):
     assert "甲局党委" in body and "乙局党委" in body and "下级党委汇总" in body
 
 
-def test_a_bureau_has_no_committee_below_and_a_secretary_no_rollup(client, tree):
+def test_a_bureau_has_no_rollup_and_a_secretary_neither(client, tree):
     client.force_login(tree.a.member)
-    body = client.get(reverse("rollup")).content.decode()
-    assert "下级党委尚无本年度工作要点" in body and "乙局" not in body
+    response = client.get(reverse("rollup"))
+    assert response.status_code == 403
+    body = response.content.decode()
+    assert "贵党委没有下级党委" in body and "乙局" not in body
     client.force_login(tree.a.secretary)
     assert client.get(reverse("rollup")).status_code == 403
+
+
+def test_a_committee_above_without_plans_below_this_year_is_told_so(client, tree):
+    AnnualPlan.objects.filter(committee__in=[tree.a.committee_unit, tree.b.committee_unit]).update(year=2001)
+    client.force_login(tree.top_member)
+    assert "下级党委尚无本年度工作要点" in client.get(reverse("rollup")).content.decode()
 
 
 def test_the_drill_down_is_read_only_and_keeps_to_the_lower_plan(client, tree):

@@ -90,6 +90,10 @@ class UnitRow:
     lights: LightCounts
     rank: int = 0
 
+    @property
+    def progress(self) -> Decimal:
+        return self.lights.progress
+
 
 @dataclass
 class MonthPoint:
@@ -147,15 +151,17 @@ def _grouped_light_counts(queryset: QuerySet, *group: str, **grouped_expressions
     )
 
 
-def rank_units(rows: list[UnitRow]) -> list[UnitRow]:
-    """Rank by completion rate, then on-time rate, then approved progress, then fewest red."""
+def rank_units(rows: list) -> list:
+    """Rank by completion rate, then on-time rate, then approved progress, then fewest red. The rule for every
+    ranking on a page: a committee's units on its dashboard, the committees below on a 工委's roll-up (rows with
+    `lights`, `progress` and `name`); sets `rank` and returns the rows best first."""
 
-    def key(row: UnitRow):
+    def key(row):
         lights = row.lights
         return (
             -(lights.completion_rate or 0),
             -(lights.on_time_rate or 0),
-            -lights.progress,
+            -row.progress,
             lights.counts[Light.RED],
         )
 
@@ -173,10 +179,16 @@ UNIT_SORTS = {
 }
 
 
-def sort_units(rows: list[UnitRow], sort: str) -> tuple[list[UnitRow], str]:
+def sort_units(rows: list[UnitRow], sort: str, *, ranked: bool = True) -> tuple[list[UnitRow], str]:
+    """The unit rows (which come ranked) in the order `sort` asks for, rank order when it names none. Not `ranked`
+    (the ranks are not the viewer's, tasks.access.can_run_plan): by name instead, as rank order would tell them."""
     name = sort.lstrip("-")
+    if not ranked and name == "rank":
+        name, sort = "name", sort.replace("rank", "name")
     if name not in UNIT_SORTS:
-        return rows, "rank"
+        if ranked:
+            return rows, "rank"
+        name = sort = "name"
     return sorted(rows, key=UNIT_SORTS[name], reverse=sort.startswith("-")), sort
 
 

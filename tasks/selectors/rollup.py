@@ -1,6 +1,7 @@
 """The roll-up of a committee above (机关工委): one row per committee below it, each from that committee's own plan
 of the year, with the same figures as every dashboard (lights, 办结率, 按期完成率, overdue, 加权进度: LightCounts and
-tasks.rules.figures). One grouped query over the plans below; scope from tasks.access."""
+tasks.rules.figures), and ranked by the dashboards' rule (rank_units) for the committee that ranks them. One grouped
+query over the plans below; scope from tasks.access."""
 
 from dataclasses import dataclass
 from decimal import Decimal
@@ -10,7 +11,7 @@ from django.db.models import Count, QuerySet, Sum
 from tasks import access
 from tasks.models import AnnualPlan, Assignment, OrgUnit
 from tasks.rules import Light, weighted_mean
-from tasks.selectors.dashboard import LightCounts
+from tasks.selectors.dashboard import LightCounts, rank_units
 from tasks.services.lights import lights_current
 
 
@@ -20,6 +21,11 @@ class CommitteeRow:
     plan: AnnualPlan
     lights: LightCounts
     progress: Decimal  # 加权进度 of the plan: its key tasks' weighted progress, weighted by the key tasks' weights
+    rank: int | None = None  # among the committees right below the viewer's (theirs to rank); None: not theirs
+
+    @property
+    def name(self) -> str:
+        return self.committee.name
 
     @property
     def overdue(self) -> int:
@@ -35,6 +41,7 @@ def plans_rollup(plans: QuerySet) -> list[CommitteeRow]:
     """One row per plan of `plans` (give one year's: a row is a committee), in the committees' order, from the stored
     lights made current (the roll-up page, the weekly digest's lines by committee)."""
     lights_current()
+    ranks_of = access.committees_below(user)
     plans = {
         plan.pk: plan for plan in plans.select_related("committee").order_by("committee__sort_order", "committee__name")
     }
@@ -60,4 +67,7 @@ def plans_rollup(plans: QuerySet) -> list[CommitteeRow]:
                 lights.counts[light.value] += count
         progress = weighted_mean((per_task[task_id].progress, task_weight[task_id]) for task_id in tasks)
         rows.append(CommitteeRow(plan.committee, plan, lights, progress))
+    # Ranked by the dashboards' rule, among the committees the viewer's committee ranks (a bureau's own committees
+    # below it are the bureau's to rank); the rows stay in the committees' order.
+    rank_units([row for row in rows if ranks_of.get(row.committee.pk)])
     return rows

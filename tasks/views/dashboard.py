@@ -38,6 +38,24 @@ def month_chart_linked(plan, months):
     return charts.month_chart(months, urls)
 
 
+def units_table(request, plan, rows, *, ranked: bool) -> dict:
+    """The dashboard's table of units: sorted as asked, the first UNITS_SHOWN unless all are asked for, each linked to
+    its assignments. Ranks are the ranking committee's (`ranked`: tasks.access.can_run_plan): not shown, nor told by
+    the order, to anyone else."""
+    units, unit_sort = sort_units(rows, request.GET.get("sort", ""), ranked=ranked)
+    show_all = request.GET.get("units") == "all"
+    return {
+        "units": [
+            (row, list_url("assignment_list", plan, unit=row.unit_id), lights_linked(plan, row, unit=row.unit_id))
+            for row in (units if show_all else units[:UNITS_SHOWN])
+        ],
+        "unit_count": len(units),
+        "units_truncated": not show_all and len(units) > UNITS_SHOWN,
+        "unit_sort": unit_sort,
+        "ranks_shown": ranked,
+    }
+
+
 @login_required
 def dashboard(request):
     """Where are we? The plan at a glance, for the committee; secretaries see their units only."""
@@ -63,8 +81,6 @@ def dashboard(request):
         context["plans"] = committee_plans(user, plan.committee_id)  # the year picker stays in that committee
     # The red list says when each late unit last reported and was last urged (read fresh: the figures are cached).
     follow = follow_ups([row.assignment.pk for row in data.red_rows]) if access.can_urge(user) and runs else {}
-    units, unit_sort = sort_units(data.units, request.GET.get("sort", "rank"))
-    show_all_units = request.GET.get("units") == "all"
     light_urls = {light.value: list_url("assignment_list", plan, light=light.value) for light in Light}
     context.update(
         data=data,
@@ -79,13 +95,7 @@ def dashboard(request):
             (row, list_url("key_task_list", plan, area=row.area.pk), lights_linked(plan, row, area=row.area.pk))
             for row in data.areas
         ],
-        units=[
-            (row, list_url("assignment_list", plan, unit=row.unit_id), lights_linked(plan, row, unit=row.unit_id))
-            for row in (units if show_all_units else units[:UNITS_SHOWN])
-        ],
-        unit_count=len(units),
-        units_truncated=not show_all_units and len(units) > UNITS_SHOWN,
-        unit_sort=unit_sort,
+        **units_table(request, plan, data.units, ranked=runs),
         month_chart=month_chart_linked(plan, data.months),
         red_url=list_url("assignment_list", plan, light=Light.RED.value, sort="deadline"),
         due_soon_url=list_url(
@@ -106,11 +116,13 @@ def rollup(request):
     """The committees below the viewer's (a 机关工委's bureaus), one row each from its own plan of the year, each
     opening that committee's dashboard read-only. Committee members only; A4 print like the dashboard."""
     user = request.user
-    access.require_committee_page(user)
+    access.require_rollup_page(user)
     year = year_param(request) or local_today().year
     rows = [
         (row, f"{reverse('dashboard')}?{urlencode({'committee': row.committee.pk, 'year': year})}")
         for row in committee_rollup(user, year=year)
     ]
     years = sorted(set(access.plans_below(user).values_list("year", flat=True)), reverse=True)
-    return render(request, "tasks/rollup.html", {"rows": rows, "year": year, "years": years, "lights": list(Light)})
+    ranked = any(row.rank is not None for row, _url in rows)
+    context = {"rows": rows, "ranked": ranked, "year": year, "years": years, "lights": list(Light)}
+    return render(request, "tasks/rollup.html", context)
