@@ -277,7 +277,7 @@ def plans_below(user) -> QuerySet:
     return AnnualPlan.objects.filter(committee_id__in=scope.committee_unit_ids - scope.committee_ids)
 
 
-def committees_below(user, *, tree: dict | None = None) -> dict[int, bool]:
+def lower_committees(user, *, tree: dict | None = None) -> dict[int, bool]:
     """The committees below the user's own (one query of the unit tree, none given `unit_tree()`): {committee id:
     whether its ranks are the user's}. A committee ranks the committees right below it (a 工委 its bureaus), not those
     a bureau has below it in turn: rankings stay the ranking committee's, as a bureau alone ranks its branches."""
@@ -388,9 +388,9 @@ def require_committee_page(user) -> None:
 def require_rollup_page(user) -> dict[int, bool]:
     """The roll-up of the committees below (/dashboard/committees/): a committee page (`require_committee_page`) for a
     committee that has committees below it; a bureau without any gets a 403 saying so, never a sister's figures.
-    Returns `committees_below(user)`."""
+    Returns `lower_committees(user)`."""
     require_committee_page(user)
-    below = committees_below(user)
+    below = lower_committees(user)
     if not below:
         raise PermissionDenied(
             _(

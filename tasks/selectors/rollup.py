@@ -33,15 +33,19 @@ class CommitteeRow:
 
 
 def committee_rollup(user, *, year: int) -> list[CommitteeRow]:
-    """The committees below the user's own, each with its plan of `year` (a committee without one has no row)."""
-    return plans_rollup(access.plans_below(user).filter(year=year))
+    """The committees below the user's own, each with its plan of `year` (a committee without one has no row), ranked
+    by the dashboards' rule among the committees the user's committee ranks (access.lower_committees: a bureau's own
+    committees below it are the bureau's to rank); the rows stay in the committees' order."""
+    rows = plans_rollup(access.plans_below(user).filter(year=year))
+    ranks_of = access.lower_committees(user)
+    rank_units([row for row in rows if ranks_of.get(row.committee.pk)])
+    return rows
 
 
 def plans_rollup(plans: QuerySet) -> list[CommitteeRow]:
     """One row per plan of `plans` (give one year's: a row is a committee), in the committees' order, from the stored
     lights made current (the roll-up page, the weekly digest's lines by committee)."""
     lights_current()
-    ranks_of = access.committees_below(user)
     plans = {
         plan.pk: plan for plan in plans.select_related("committee").order_by("committee__sort_order", "committee__name")
     }
@@ -67,7 +71,4 @@ def plans_rollup(plans: QuerySet) -> list[CommitteeRow]:
                 lights.counts[light.value] += count
         progress = weighted_mean((per_task[task_id].progress, task_weight[task_id]) for task_id in tasks)
         rows.append(CommitteeRow(plan.committee, plan, lights, progress))
-    # Ranked by the dashboards' rule, among the committees the viewer's committee ranks (a bureau's own committees
-    # below it are the bureau's to rank); the rows stay in the committees' order.
-    rank_units([row for row in rows if ranks_of.get(row.committee.pk)])
     return rows
