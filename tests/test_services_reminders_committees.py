@@ -216,3 +216,29 @@ def test_a_member_of_two_committees_gets_one_digest_that_of_the_higher(tree):
 
     assert members == {tree.top_unit.pk: [tree.top_member.pk], tree.a.committee_unit.pk: [tree.a.member.pk]}
     assert access.home_committee_id(tree.top_member) == tree.top_unit.pk  # the digest e-mail's committee
+
+
+@pytest.mark.django_db
+def test_on_a_monday_a_member_of_the_gongwei_gets_one_digest_a_channel_in_the_demo_tree():
+    """The demo (a 工委 over two bureaus, a cascaded key task): the 工委's member gets the week's digest once, bundled
+    with the day's other reminders into one inbox entry and one e-mail, and it lists the bureaus, not their branches."""
+    from django.core.management import call_command
+
+    from tasks.demo import org_data
+    from tasks.models import InboxMessage, User
+
+    monday = dt.date(2026, 11, 30)
+    with time_machine.travel(dt.datetime.combine(monday, dt.time(9), tzinfo=SHANGHAI), tick=False):
+        call_command("seed_demo", "--password", "Demo-pass-2023")
+        scan_and_deliver()
+
+    gongwei = User.objects.get(username="gongwei")
+    digests = Reminder.objects.filter(kind="weekly_digest", recipient=gongwei)
+    assert sorted(digests.values_list("channel", flat=True)) == ["email", "inbox"]
+    assert InboxMessage.objects.filter(user=gongwei, bundle__day=monday).count() == 1
+    [message] = emails_to(gongwei)
+    assert message.body.count("按下级党委") == 1
+    for committee in (org_data.COMMITTEE, org_data.SISTER_COMMITTEE):
+        assert f"- {OrgUnit.objects.get(name=committee).label}: " in message.body
+    branches = OrgUnit.objects.filter(kind=OrgUnit.Kind.BRANCH).values_list("name", flat=True)
+    assert not [name for name in branches if name in message.body]
