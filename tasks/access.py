@@ -271,6 +271,13 @@ def visible_plans(user) -> QuerySet:
     )
 
 
+def sees_whole_plan(user, plan: AnnualPlan) -> bool:
+    """Every assignment of the plan is visible to the user (`visible_assignments`): a member of its committee or of a
+    committee above it. Their figures are the plan's own (the stored tally, tasks.services.tallies)."""
+    scope = scope_for(user)
+    return scope.sees_all or plan.committee_id in scope.committee_unit_ids
+
+
 def plans_below(user) -> QuerySet:
     """The plans of the committees below the user's own (the roll-up of a committee above; read-only)."""
     scope = scope_for(user)

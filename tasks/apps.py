@@ -16,6 +16,7 @@ class TasksConfig(AppConfig):
         connect_invalidation()
         watched.connect()
         _connect_light_basis()
+        _connect_tallies()
 
 
 def _connect_light_basis() -> None:
@@ -27,3 +28,14 @@ def _connect_light_basis() -> None:
 
     post_save.connect(lights_basis_changed, sender=WorkdayOverride, dispatch_uid="lights-override-save")
     post_delete.connect(lights_basis_changed, sender=WorkdayOverride, dispatch_uid="lights-override-delete")
+
+
+def _connect_tallies() -> None:
+    """Stored plan tallies count the assignments: a saved or deleted one makes its plan's tally stale."""
+    from django.db.models.signals import post_delete, post_save
+
+    from tasks.models import Assignment
+    from tasks.services.tallies import assignment_written
+
+    post_save.connect(assignment_written, sender=Assignment, dispatch_uid="tally-assignment-save")
+    post_delete.connect(assignment_written, sender=Assignment, dispatch_uid="tally-assignment-delete")

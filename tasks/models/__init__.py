@@ -4,7 +4,7 @@ from tasks.models.calendar import WorkdayOverride
 from tasks.models.feeds import CalendarFeedToken
 from tasks.models.org import AdministratorAccount, Membership, OrgUnit, User
 from tasks.models.orglife import Attendance, MeetingFile, MeetingRecord, MeetingType, PartyGroup, PartyMember
-from tasks.models.plans import AnnualPlan, Area, Assignment, CascadeLink, KeyTask, LightBasis
+from tasks.models.plans import AnnualPlan, Area, Assignment, CascadeLink, KeyTask, LightBasis, PlanTally
 from tasks.models.reminders import Bundle, InboxMessage, Reminder, Urge
 from tasks.models.reports import Comment, DifficultyAnswer, Evidence, ExtensionRequest, ProgressReport
 from tasks.models.security import PasswordHistory
@@ -37,6 +37,7 @@ __all__ = [
     "PartyGroup",
     "PartyMember",
     "PasswordHistory",
+    "PlanTally",
     "ProgressReport",
     "Reminder",
     "Urge",

@@ -281,6 +281,26 @@ class LightBasis(models.Model):
         return self.fingerprint
 
 
+class PlanTally(models.Model):
+    """A plan's assignments counted (tasks.services.tallies): by light, key task, weight and month due and completed,
+    and by light and unit, with their progress sums. The dashboard and the roll-up read these few thousand numbers
+    instead of grouping every assignment of the plan on each view. Marked stale in the transaction of any write to
+    the plan's assignments, counted again once it commits (or by the next read, whichever comes first)."""
+
+    plan = models.OneToOneField(AnnualPlan, on_delete=models.CASCADE, primary_key=True, related_name="tally")
+    stale = models.BooleanField(default=True)
+    by_key_task = models.JSONField(default=list)
+    by_unit = models.JSONField(default=list)
+    counted_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("plan tally")
+        verbose_name_plural = _("plan tallies")
+
+    def __str__(self):
+        return f"{self.plan_id}"
+
+
 class CascadeLink(models.Model):
     """One key task of a lower committee's plan answering a higher committee's assignment to that committee
     (上级要点 → 本级要点). The assignment's progress is the weighted progress of its linked key tasks."""

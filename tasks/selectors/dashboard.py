@@ -13,7 +13,6 @@ from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db.models import Count, QuerySet, Sum
-from django.db.models.functions import TruncMonth
 
 from tasks import access, cache
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, OrgUnit, ProgressReport
@@ -29,6 +28,7 @@ from tasks.rules import (
     weighted_mean_of_sums,
 )
 from tasks.services.lights import lights_current
+from tasks.services.tallies import plan_rows
 
 LIGHT_ORDER = list(Light)  # most urgent first
 OPEN = Assignment.Status.IN_PROGRESS
@@ -139,16 +139,6 @@ class Dashboard:
 
 def plan_assignments(user, plan: AnnualPlan) -> QuerySet:
     return access.visible_assignments(user).filter(key_task__plan=plan)
-
-
-def _grouped_light_counts(queryset: QuerySet, *group: str, **grouped_expressions) -> list[dict]:
-    """Counts and progress sums by `group` and light. Integer sums only: numeric multiplication over every
-    row costs more than the light itself, and the weights of a group are few, so Python applies them."""
-    return list(
-        queryset.order_by()
-        .values(*group, "light", **grouped_expressions)
-        .annotate(n=Count("id"), progress_sum=Sum("progress"))
-    )
 
 
 def rank_units(rows: list) -> list:
@@ -274,17 +264,14 @@ def assignment_page(filtered: QuerySet, ordering: list[str], number, *, size: in
     return page, rows
 
 
-def _area_rows(base: QuerySet, plan: AnnualPlan):
+def _area_rows(grouped: list[dict], plan: AnnualPlan):
     """Counts and weighted progress overall, per key task (with each key task's weight) and per area, and the
-    counts by (month due, month completed) for the month chart: one pass over the assignments."""
+    counts by (month due, month completed) for the month chart: from the rows by key task (tasks.services.tallies)."""
     overall = LightCounts()
     per_task: dict[int, LightCounts] = defaultdict(LightCounts)  # not setdefault: it builds a default per row
     monthly: dict[tuple, int] = defaultdict(int)
-    grouped = _grouped_light_counts(
-        base, "key_task_id", "weight", due_month=TruncMonth("deadline"), done_month=TruncMonth("completed_at")
-    )
     for row in grouped:
-        monthly[(_as_date(row["due_month"]), _as_date(row["done_month"]))] += row["n"]
+        monthly[(row["due_month"], row["done_month"])] += row["n"]
         weight = row["weight"]
         counts = per_task[row["key_task_id"]]
         for target in (counts, overall):
@@ -312,15 +299,10 @@ def _area_rows(base: QuerySet, plan: AnnualPlan):
     return overall, dict(per_task), task_weight, areas, monthly
 
 
-def _as_date(value) -> dt.date | None:
-    """A truncated month as a date (some databases give a datetime for a truncated date)."""
-    return value.date() if isinstance(value, dt.datetime) else value
-
-
-def _unit_rows(base: QuerySet) -> list[UnitRow]:
-    """Counts and progress per unit, ranked."""
+def _unit_rows(grouped: list[dict]) -> list[UnitRow]:
+    """Counts and progress per unit, ranked: from the rows by unit (tasks.services.tallies)."""
     per_unit: dict[int, LightCounts] = defaultdict(LightCounts)
-    for row in _grouped_light_counts(base, "unit_id"):
+    for row in grouped:
         # A unit's progress is the plain mean of its assignments: weights share a key task between units.
         per_unit[row["unit_id"]].add(row["light"], row["n"], row["progress_sum"], row["n"])
     names = {
@@ -340,9 +322,11 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
     lights_current(today=today, calendar=calendar)
     base = plan_assignments(user, plan)
 
-    # Counts by light per key task (for areas and the overall figure) and per unit: two GROUP BY queries.
-    overall, per_task, task_weight, areas, monthly = _area_rows(base, plan)
-    units = _unit_rows(base)
+    # Counts by light per key task (for areas and the overall figure) and per unit: the plan's stored tally, or two
+    # GROUP BY queries over what a viewer who sees part of the plan sees.
+    by_key_task, by_unit = plan_rows(user, plan, base)
+    overall, per_task, task_weight, areas, monthly = _area_rows(by_key_task, plan)
+    units = _unit_rows(by_unit)
 
     rows_query = base.select_related("key_task", "unit", "owner")
     red_rows, _red_count = red_list(base, today=today, calendar=calendar, limit=RED_LIST_SIZE)

@@ -1,18 +1,20 @@
 """The roll-up of a committee above (机关工委): one row per committee below it, each from that committee's own plan
 of the year, with the same figures as every dashboard (lights, 办结率, 按期完成率, overdue, 加权进度: LightCounts and
-tasks.rules.figures), and ranked by the dashboards' rule (rank_units) for the committee that ranks them. One grouped
-query over the plans below; scope from tasks.access."""
+tasks.rules.figures), and ranked by the dashboards' rule (rank_units) for the committee that ranks them. Each plan's
+stored tally (tasks.services.tallies); scope from tasks.access."""
 
+from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
-from django.db.models import Count, QuerySet, Sum
+from django.db.models import QuerySet
 
 from tasks import access
-from tasks.models import AnnualPlan, Assignment, OrgUnit
+from tasks.models import AnnualPlan, KeyTask, OrgUnit
 from tasks.rules import Light, weighted_mean
 from tasks.selectors.dashboard import LightCounts, rank_units
 from tasks.services.lights import lights_current
+from tasks.services.tallies import stored_rows
 
 
 @dataclass
@@ -49,26 +51,18 @@ def plans_rollup(plans: QuerySet) -> list[CommitteeRow]:
     plans = {
         plan.pk: plan for plan in plans.select_related("committee").order_by("committee__sort_order", "committee__name")
     }
-    per_task: dict[int, LightCounts] = {}
-    task_plan, task_weight = {}, {}
-    grouped = (
-        Assignment.objects.filter(key_task__plan__in=list(plans))
-        .order_by()
-        .values("key_task_id", "key_task__plan_id", "key_task__weight", "weight", "light")
-        .annotate(n=Count("id"), progress_sum=Sum("progress"))
-    )
-    for row in grouped:
-        task_id = row["key_task_id"]
-        task_plan[task_id], task_weight[task_id] = row["key_task__plan_id"], row["key_task__weight"]
-        counts = per_task.setdefault(task_id, LightCounts())
-        counts.add(row["light"], row["n"], row["weight"] * row["progress_sum"], row["weight"] * row["n"])
+    stored = stored_rows(plans)
+    task_weight = dict(KeyTask.objects.filter(plan__in=list(plans)).values_list("id", "weight"))
     rows = []
     for plan_id, plan in plans.items():
-        tasks = [task_id for task_id, owner in task_plan.items() if owner == plan_id]
+        per_task: dict[int, LightCounts] = defaultdict(LightCounts)
+        for row in stored[plan_id][0]:
+            weight = row["weight"]
+            per_task[row["key_task_id"]].add(row["light"], row["n"], weight * row["progress_sum"], weight * row["n"])
         lights = LightCounts()
-        for task_id in tasks:
-            for light, count in per_task[task_id].items():
+        for counts in per_task.values():
+            for light, count in counts.items():
                 lights.counts[light.value] += count
-        progress = weighted_mean((per_task[task_id].progress, task_weight[task_id]) for task_id in tasks)
+        progress = weighted_mean((counts.progress, task_weight[task_id]) for task_id, counts in per_task.items())
         rows.append(CommitteeRow(plan.committee, plan, lights, progress))
     return rows

@@ -26,10 +26,11 @@ from django.db.models import Q, QuerySet
 from tasks import cache
 from tasks.models import Assignment, KeyTask, LightBasis
 from tasks.rules import Light, LightRules, WorkCalendar, compute_light, local_today
+from tasks.services.tallies import tallies_stale
 
 CHUNK = 2000
 _INPUTS = (
-    *("id", "key_task__start_date", "deadline", "progress"),
+    *("id", "key_task__plan_id", "key_task__start_date", "deadline", "progress"),
     *("completed_at", "key_task__cadence", "last_approved_at"),
 )
 # Per process: the basis fingerprint last found stored. It only changes when the settings or the overrides do, so
@@ -48,12 +49,17 @@ def _stale(today: dt.date) -> Q:
     return Q(light_on__isnull=True) | Q(light_on__lt=today) | Q(light_on__gt=today)
 
 
-def _compute(ids: list[int], *, today: dt.date, calendar: WorkCalendar, rules: LightRules) -> dict[int, Light]:
-    """The lights of these assignments by the one rule; rows sharing their inputs are worked out once."""
+def _compute(
+    ids: list[int], *, today: dt.date, calendar: WorkCalendar, rules: LightRules
+) -> tuple[dict[int, Light], set[int]]:
+    """The lights of these assignments by the one rule (rows sharing their inputs are worked out once), and the
+    plans they belong to."""
     lights: dict[int, Light] = {}
+    plan_ids: set[int] = set()
     memo: dict[tuple, Light] = {}
     rows = Assignment.objects.filter(pk__in=ids).order_by().values_list(*_INPUTS)
-    for pk, start, deadline, progress, completed_at, cadence, last_approved_at in rows:
+    for pk, plan_id, start, deadline, progress, completed_at, cadence, last_approved_at in rows:
+        plan_ids.add(plan_id)
         inputs = (start, deadline, progress, completed_at, cadence, last_approved_at)
         if inputs not in memo:
             memo[inputs] = compute_light(
@@ -68,19 +74,22 @@ def _compute(ids: list[int], *, today: dt.date, calendar: WorkCalendar, rules: L
                 rules=rules,
             )
         lights[pk] = memo[inputs]
-    return lights
+    return lights, plan_ids
 
 
 def _store(ids: list[int], *, today: dt.date, calendar: WorkCalendar, rules: LightRules) -> dict[int, Light]:
-    """Compute and write the lights of `ids`, a chunk at a time (one UPDATE per light and chunk)."""
+    """Compute and write the lights of `ids`, a chunk at a time (one UPDATE per light and chunk). Their plans' tallies
+    are stale: whoever calls this wrote the assignments or their lights (tasks.services.tallies)."""
     from tasks.services.webhooks import overdue_watched, webhook_overdue
 
     stored: dict[int, Light] = {}
     # Assignments turning red now, for the assignment.overdue webhook (looked for only when an endpoint wants it).
     turned_red: list[int] = []
     watched = overdue_watched()
+    plan_ids: set[int] = set()
     for start in range(0, len(ids), CHUNK):
-        lights = _compute(ids[start : start + CHUNK], today=today, calendar=calendar, rules=rules)
+        lights, chunk_plans = _compute(ids[start : start + CHUNK], today=today, calendar=calendar, rules=rules)
+        plan_ids |= chunk_plans
         by_light: dict[Light, list[int]] = defaultdict(list)
         for pk, light in lights.items():
             by_light[light].append(pk)
@@ -91,6 +100,7 @@ def _store(ids: list[int], *, today: dt.date, calendar: WorkCalendar, rules: Lig
                 )
             Assignment.objects.filter(pk__in=pks).update(light=light, light_on=today)
         stored.update(lights)
+    tallies_stale(plan_ids)
     if turned_red:
         webhook_overdue(turned_red)
     return stored
