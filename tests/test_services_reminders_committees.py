@@ -242,3 +242,23 @@ def test_on_a_monday_a_member_of_the_gongwei_gets_one_digest_a_channel_in_the_de
         assert f"- {OrgUnit.objects.get(name=committee).label}: " in message.body
     branches = OrgUnit.objects.filter(kind=OrgUnit.Kind.BRANCH).values_list("name", flat=True)
     assert not [name for name in branches if name in message.body]
+
+
+def test_a_bureau_branch_without_a_secretary_is_not_run_by_the_gongweis_secretary(monday):
+    """A sub-branch without a secretary of its own is run by the one above it, but not past its committee."""
+    from tasks.models import Membership
+    from tests.factories import MembershipFactory, UserFactory
+
+    tree = monday.tree
+    top_secretary = UserFactory(username="secretary_top")
+    MembershipFactory(user=top_secretary, unit=tree.top_unit, role=Membership.Role.SECRETARY)
+    bureau_secretary = UserFactory(username="secretary_a_committee")
+    MembershipFactory(user=bureau_secretary, unit=tree.a.committee_unit, role=Membership.Role.SECRETARY)
+    lone = OrgUnit.objects.create(name="甲局无书记党支部", kind=OrgUnit.Kind.BRANCH, parent=tree.a.committee_unit)
+    late = AssignmentFactory(key_task=monday.a_late.key_task, unit=lone, owner=None)
+
+    result = reminder_scan(enqueue=False)
+
+    assert recipients(result, "overdue", late) == {bureau_secretary.username}  # the bureau's, the unit above
+    # The 工委's work given to 乙局's committee (no secretary there): its owner, never the 工委's secretary.
+    assert recipients(result, "overdue", monday.top_late) == {tree.b.member.username}

@@ -39,7 +39,7 @@ class Audience:
                 "is_active",
             )
         }
-        parents = dict(OrgUnit.objects.values_list("id", "parent_id"))
+        tree = access.unit_tree()
         direct: dict[int, list[int]] = defaultdict(list)
         for unit_id, user_id in (
             Membership.objects.filter(role=Membership.Role.SECRETARY)
@@ -49,12 +49,14 @@ class Audience:
             if user_id in users:
                 direct[unit_id].append(user_id)
         secretaries = {}
-        for unit_id in parents:
-            # A sub-branch without its own secretary is run by the secretary of the unit above it.
+        for unit_id in tree:
+            # A sub-branch without its own secretary is run by the secretary of the unit above it, up to its committee:
+            # the unit above a committee is another committee's (a bureau's branch is not the 工委's secretary's).
             current, seen = unit_id, set()
             while current is not None and not direct.get(current) and current not in seen:
                 seen.add(current)
-                current = parents.get(current)
+                parent_id, kind = tree.get(current, (None, ""))
+                current = None if kind == OrgUnit.Kind.COMMITTEE else parent_id
             secretaries[unit_id] = direct.get(current, []) if current is not None else []
         # Committee members review their committee's plans: the committee and the reviewers come from one place.
         reviewers = access.reviewers(users)
