@@ -524,10 +524,13 @@ def can_answer_difficulty(user, assignment: Assignment | None = None) -> bool:
 # the branch's secretary or party-affairs worker (or a superior's: a general branch keeps its branches').
 
 
-def orglife_units(user) -> QuerySet:
+def orglife_units(user, *, committee_id: int | None = None) -> QuerySet:
     """The branches whose organisational life the user may see (a reviewer reviews work reports, not the branch's
-    roster and meetings)."""
-    return visible_units(user, reviewed=False).filter(kind=OrgUnit.Kind.BRANCH)
+    roster and meetings); `committee_id`: only those of that committee's subtree (a committee below, drilled into)."""
+    units = visible_units(user, reviewed=False).filter(kind=OrgUnit.Kind.BRANCH)
+    if committee_id is None:
+        return units
+    return units.filter(pk__in=committee_branches([committee_id])[committee_id])
 
 
 def can_keep_orglife(user, unit: OrgUnit) -> bool:
@@ -541,6 +544,24 @@ def can_manage_meeting_types(user) -> bool:
     (in a tree of committees the 工委, not one bureau for its sisters)."""
     scope = scope_for(user)
     return scope.is_committee and root_committee_id() in scope.committee_ids
+
+
+def committee_branches(committee_ids, *, tree: dict | None = None) -> dict[int, set[int]]:
+    """{committee id: the branches of its subtree}: whose organisational life counts for that committee, as
+    `orglife_units` gives its own members (one query of the unit tree, none given `unit_tree()`). The caller has the
+    committees from the user's scope (the roll-up's, `plans_below`)."""
+    tree = unit_tree() if tree is None else tree
+    children: dict[int | None, list[int]] = {}
+    for unit_id, (parent_id, _kind) in tree.items():
+        children.setdefault(parent_id, []).append(unit_id)
+    return {
+        committee_id: {
+            unit_id
+            for unit_id in descendant_unit_ids([committee_id], children=children)
+            if tree[unit_id][1] == OrgUnit.Kind.BRANCH
+        }
+        for committee_id in committee_ids
+    }
 
 
 def visible_party_members(user) -> QuerySet:

@@ -8,6 +8,7 @@ type, party group and month, so a page costs a fixed number of queries however m
 import datetime as dt
 from collections import defaultdict
 from dataclasses import dataclass, field
+from decimal import Decimal
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, Min, OuterRef, Q, Sum
@@ -15,7 +16,7 @@ from django.db.models.functions import ExtractMonth, TruncMonth
 
 from tasks import access
 from tasks.models import Attendance, MeetingRecord, MeetingType, OrgUnit, PartyGroup, PartyMember
-from tasks.rules import Light, WorkCalendar, local_today
+from tasks.rules import Light, WorkCalendar, local_today, percent
 from tasks.rules.orglife import Period, occurrence_light, owed_periods, period_of, periods_of_year
 
 MATRIX_PAGE_SIZE = 50
@@ -175,6 +176,12 @@ class LightTally:
     @property
     def owed(self) -> int:
         return self.red + self.yellow + self.green + self.done
+
+    @property
+    def held_rate(self) -> Decimal | None:
+        """组织生活开展率: of the occurrences met or whose period is over, the share met. A period still running
+        counts neither way (like 按期完成率's deadline not come): it cannot lower the rate before it ends."""
+        return percent(self.done, self.done + self.red)
 
 
 @dataclass
@@ -366,35 +373,84 @@ class OrglifeSummary:
     absent_members: int
 
 
-def orglife_summary(user, *, today: dt.date | None = None) -> OrglifeSummary | None:
+def orglife_summary(user, *, today: dt.date | None = None, units=None) -> OrglifeSummary | None:
     """Counted per duty, not enumerated per branch: a committee of 500 branches owes some 20,000 occurrences a
-    year, and every unmet one of a duty has the same light (tasks.rules.orglife)."""
+    year, and every unmet one of a duty has the same light (tasks.rules.orglife). `units`: some of the branches the
+    user sees (a committee below, drilled into), by default all of them."""
     today = today or local_today()
-    units = access.orglife_units(user)
+    units = access.orglife_units(user) if units is None else units
     unit_ids = set(units.values_list("pk", flat=True))
     if not unit_ids:
         return None
-    types = active_types()
-    group_counts: dict[int, int] = {}
-    if any(t.per_party_group for t in types):
-        group_counts = {unit_id: len(groups) for unit_id, groups in _party_groups(units.order_by()).items()}
-    duties = duties_of_year(types, today.year, today=today, calendar=WorkCalendar.load())
-    met = _met_by_duty(_month_records(units.order_by(), today.year), duties)
-    tally, missing = LightTally(), set()
-    for duty in duties:
-        met_here = met.get((duty.meeting_type.pk, duty.period.start), {})
-        if duty.meeting_type.per_party_group:
-            owed = sum(group_counts.get(unit_id, 0) for unit_id in unit_ids)
-            met_count = sum(1 for unit_id, group_id in met_here if group_id is not None and unit_id in unit_ids)
-        else:
-            owed = len(unit_ids)
-            met_count = sum(1 for unit_id, group_id in met_here if group_id is None and unit_id in unit_ids)
-        tally.add(Light.DONE, met_count)
-        tally.add(duty.unmet_light, owed - met_count)
-        if duty.unmet_light == Light.RED and met_count < owed:
-            missing |= _units_short(duty, met_here, unit_ids, group_counts)
+    counting = _DutyCounting.of(units.order_by(), today.year, today=today)
+    tally = counting.tallies({unit_id: [None] for unit_id in unit_ids}, {None: unit_ids})[None]
+    missing = set()
+    for duty in counting.duties:
+        met_here = counting.met.get((duty.meeting_type.pk, duty.period.start), {})
+        if duty.unmet_light == Light.RED:
+            missing |= _units_short(duty, met_here, unit_ids, counting.group_counts)
     absent = len(absent_members(unit_ids=units.order_by(), today=today))
     return OrglifeSummary(today.year, tally, len(unit_ids), len(missing), absent)
+
+
+@dataclass
+class _DutyCounting:
+    """What counting a year's duties over some branches needs, read once (types, party groups, records)."""
+
+    duties: list[Duty]
+    met: dict[tuple, dict[tuple, int]]  # (type, period start) -> {(unit, party group or None): first record}
+    group_counts: dict[int, int]  # unit -> party groups (only when a type is owed per party group)
+
+    @classmethod
+    def of(cls, units, year: int, *, today: dt.date) -> "_DutyCounting":
+        """`units`: a queryset of branches (a subquery: a committee's hundreds of ids are not sent as parameters)."""
+        types = active_types()
+        group_counts: dict[int, int] = {}
+        if any(t.per_party_group for t in types):
+            group_counts = {unit_id: len(groups) for unit_id, groups in _party_groups(units).items()}
+        duties = duties_of_year(types, year, today=today, calendar=WorkCalendar.load())
+        return cls(duties, _met_by_duty(_month_records(units, year), duties), group_counts)
+
+    def tallies(self, owners: dict[int, list], members: dict) -> dict:
+        """{key: the LightTally of its branches}: `members` gives each key its branches, `owners` each branch its
+        keys (a branch of a 党总支 with a committee of its own counts for it and for the bureau above). One pass
+        over the records met whatever the number of keys."""
+        found = {key: LightTally() for key in members}
+        groups = {key: sum(self.group_counts.get(unit, 0) for unit in units) for key, units in members.items()}
+        for duty in self.duties:
+            per_group = duty.meeting_type.per_party_group
+            met_count = dict.fromkeys(members, 0)
+            for unit_id, group_id in self.met.get((duty.meeting_type.pk, duty.period.start), {}):
+                if (group_id is not None) == per_group:
+                    for key in owners.get(unit_id, ()):
+                        met_count[key] += 1
+            for key, unit_ids in members.items():
+                owed = groups[key] if per_group else len(unit_ids)
+                found[key].add(Light.DONE, met_count[key])
+                found[key].add(duty.unmet_light, owed - met_count[key])
+        return found
+
+
+def orglife_by_committee(
+    user, *, committee_ids, year: int, today: dt.date | None = None, tree: dict | None = None
+) -> dict:
+    """{committee id: the LightTally of the organisational life its branches owe in `year` (as its own dashboard's
+    line counts it), or None when none of its branches has a roster here (it does not keep it here yet)}. The
+    committees are some of those below the user's; one read of the records of all their subtrees, not one per
+    committee: types, party groups, records, rosters and the unit tree (none given `access.unit_tree()`), whatever
+    the number of committees."""
+    today = today or local_today()
+    members = access.committee_branches(committee_ids, tree=tree)
+    owners: dict[int, list] = defaultdict(list)
+    for committee_id, unit_ids in members.items():
+        for unit_id in unit_ids:
+            owners[unit_id].append(committee_id)
+    # Scope in SQL: the user's branches, narrowed to the committees' in Python (a 工委's are its bureaus' and its own).
+    units = access.orglife_units(user).order_by()
+    rostered = set(PartyMember.objects.filter(unit__in=units).values_list("unit_id", flat=True).distinct())
+    kept = {key: unit_ids for key, unit_ids in members.items() if unit_ids & rostered}
+    tallies = _DutyCounting.of(units, year, today=today).tallies(owners, kept) if kept else {}
+    return {committee_id: tallies.get(committee_id) for committee_id in committee_ids}
 
 
 def _units_short(duty: Duty, met_here: dict[tuple, int], unit_ids: set[int], group_counts: dict[int, int]) -> set:

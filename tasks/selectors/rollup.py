@@ -13,6 +13,7 @@ from tasks import access
 from tasks.models import AnnualPlan, KeyTask, OrgUnit
 from tasks.rules import Light, weighted_mean
 from tasks.selectors.dashboard import LightCounts, rank_units
+from tasks.selectors.orglife import LightTally, orglife_by_committee
 from tasks.services.lights import lights_current
 from tasks.services.tallies import stored_rows
 
@@ -24,6 +25,7 @@ class CommitteeRow:
     lights: LightCounts
     progress: Decimal  # 加权进度 of the plan: its key tasks' weighted progress, weighted by the key tasks' weights
     rank: int | None = None  # among the committees right below the viewer's (theirs to rank); None: not theirs
+    orglife: LightTally | None = None  # its branches' organisational life of the year; None: no roster here yet
 
     @property
     def name(self) -> str:
@@ -37,10 +39,15 @@ class CommitteeRow:
 def committee_rollup(user, *, year: int) -> list[CommitteeRow]:
     """The committees below the user's own, each with its plan of `year` (a committee without one has no row), ranked
     by the dashboards' rule among the committees the user's committee ranks (access.lower_committees: a bureau's own
-    committees below it are the bureau's to rank); the rows stay in the committees' order."""
+    committees below it are the bureau's to rank), and with its organisational life of `year` (the same count as its
+    dashboard's line, all committees in one pass); the rows stay in the committees' order."""
     rows = plans_rollup(access.plans_below(user).filter(year=year))
-    ranks_of = access.lower_committees(user)
+    tree = access.unit_tree()
+    ranks_of = access.lower_committees(user, tree=tree)
     rank_units([row for row in rows if ranks_of.get(row.committee.pk)])
+    orglife = orglife_by_committee(user, committee_ids=[row.committee.pk for row in rows], year=year, tree=tree)
+    for row in rows:
+        row.orglife = orglife[row.committee.pk]
     return rows
 
 

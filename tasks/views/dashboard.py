@@ -66,9 +66,11 @@ def dashboard(request):
         context["orglife"] = orglife_summary(user)
         return render(request, "tasks/dashboard.html", context)
     scope = access.scope_for(user)
+    # Drilled into a committee below: its branches' organisational life, not the whole of the viewer's.
+    drilled = mark_drilled_into(user, plan).drilled_into and plan.committee_id
     context["orglife"] = cached(
-        ("orglife-summary", scope.cache_key, local_today()),
-        lambda: orglife_summary(user),
+        ("orglife-summary", scope.cache_key, drilled, local_today()),
+        lambda: orglife_summary(user, units=access.orglife_units(user, committee_id=drilled) if drilled else None),
     )
     # Many people open the same dashboard in a meeting; any committed write invalidates it (tasks.cache).
     data = cached(
@@ -77,7 +79,7 @@ def dashboard(request):
     )
     # A committee above reads a lower committee's dashboard: no urging there, and its ranks stay the lower one's.
     runs = access.can_run_plan(user, plan)
-    if mark_drilled_into(user, plan).drilled_into:
+    if drilled:
         context["plans"] = committee_plans(user, plan.committee_id)  # the year picker stays in that committee
     # The red list says when each late unit last reported and was last urged (read fresh: the figures are cached).
     follow = follow_ups([row.assignment.pk for row in data.red_rows]) if access.can_urge(user) and runs else {}
