@@ -27,6 +27,11 @@ def percent(part, whole) -> Decimal | None:
     return (HUNDRED * Decimal(part) / Decimal(whole)).quantize(ONE_DECIMAL)
 
 
+def percent_text(value: Decimal | None) -> str:
+    """A rate as pages, e-mails and messages show it: "40.0%", or "–" for no figure."""
+    return "–" if value is None else f"{value}%"
+
+
 def completion_rate(*, completed: int, total: int) -> Decimal | None:
     """办结率: the share of assignments completed."""
     return percent(completed, total)

@@ -22,8 +22,8 @@ from django.utils.translation import gettext as _
 from tasks import access
 from tasks.models import AnnualPlan, Assignment, KeyTask, ProgressReport
 from tasks.rules import Light, LightRules, WorkCalendar, compute_light
+from tasks.rules.figures import percent_text
 from tasks.selectors.rollup import CommitteeRow, plans_rollup
-from tasks.templatetags.lists import percent
 
 MOST_OVERDUE = 10
 PENDING_SHOWN = 20
@@ -121,7 +121,7 @@ class Digest:
         if self.by_committee:
             lines.append(_("By committee (red / yellow / completion rate):"))
             lines += [
-                f"- {line.label}: {line.red} / {line.yellow} / {percent(line.completion_rate)}"
+                f"- {line.label}: {line.red} / {line.yellow} / {percent_text(line.completion_rate)}"
                 for line in self.by_committee
             ]
         if self.most_overdue:

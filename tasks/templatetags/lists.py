@@ -3,6 +3,8 @@ from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from tasks.rules.figures import percent_text
+
 register = template.Library()
 
 
@@ -56,7 +58,7 @@ def page_size_url(context, size: int) -> str:
 
 @register.filter
 def percent(value) -> str:
-    return "–" if value is None else f"{value}%"
+    return percent_text(value)
 
 
 @register.filter
