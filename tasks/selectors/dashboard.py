@@ -155,7 +155,8 @@ def rank_units(rows: list) -> list:
             lights.counts[Light.RED],
         )
 
-    return assign_ranks(sorted(rows, key=lambda row: (key(row), row.name)), key)
+    keys = {id(row): key(row) for row in rows}  # worked out once a row: the rates are Decimal arithmetic
+    return assign_ranks(sorted(rows, key=lambda row: (keys[id(row)], row.name)), lambda row: keys[id(row)])
 
 
 UNIT_SORTS = {
@@ -373,23 +374,26 @@ def recent_obstacles(*, user, plan: AnnualPlan, today: dt.date, calendar: WorkCa
     answered yet (ProgressReport.difficulty_open), on an assignment not completed; the newest per assignment,
     newest first, whatever the light (any report may raise one). Answered ones (已协调 / 已解决) leave the list.
 
-    The newest few hundred such reports are read by date (an index range) and picked over here.
+    The newest few hundred such reports are read by date (an index range) as ids and picked over here; only the
+    chosen few are loaded as objects with their assignment, key task, unit and author.
     """
-    reports = (
+    newest = (
         access.visible_reports(user)
         .filter(assignment__key_task__plan=plan, assignment__status=OPEN, difficulty_state="")
         .exclude(obstacles="")
         .exclude(state=ProgressReport.State.RETURNED)
-        .select_related("assignment__key_task", "assignment__unit", "author")
-        .order_by("-submitted_at", "-id")[:OBSTACLES_SCAN]
+        .order_by("-submitted_at", "-id")
+        .values_list("pk", "assignment_id")[:OBSTACLES_SCAN]
     )
-    seen, chosen = set(), []
-    for report in reports:
-        if report.assignment_id in seen:
-            continue
-        seen.add(report.assignment_id)
-        report.light = Light(report.assignment.light)
-        chosen.append(report)
+    chosen: dict[int, int] = {}  # assignment id -> its newest such report
+    for report_id, assignment_id in newest:
+        chosen.setdefault(assignment_id, report_id)
         if len(chosen) == OBSTACLES_SIZE:
             break
-    return chosen
+    loaded = ProgressReport.objects.select_related("assignment__key_task", "assignment__unit", "author").in_bulk(
+        list(chosen.values())
+    )
+    reports = [loaded[report_id] for report_id in chosen.values() if report_id in loaded]
+    for report in reports:
+        report.light = Light(report.assignment.light)
+    return reports

@@ -21,9 +21,9 @@ def list_url(name: str, plan, **params) -> str:
 
 def lights_linked(plan, row, **params) -> list[tuple]:
     """(light, count, link to the assignment list filtered to it) for a row of the area or unit table."""
+    base = reverse("assignment_list")  # once a row, not once a light: the unit table has 30 rows of six
     return [
-        (light, count, list_url("assignment_list", plan, **params, light=light.value))
-        for light, count in row.lights.items()
+        (light, count, f"{base}?{plan_query(plan, **params, light=light.value)}") for light, count in row.lights.items()
     ]
 
 
