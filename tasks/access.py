@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from tasks.models import (
     AnnualPlan,
     Assignment,
+    CascadeLink,
     Evidence,
     ExtensionRequest,
     KeyTask,
@@ -251,6 +252,12 @@ def decidable_extensions(user) -> QuerySet:
     return ExtensionRequest.objects.filter(
         assignment__in=visible_assignments(user), assignment__key_task__plan__committee_id__in=scope.committee_ids
     )
+
+
+def visible_cascade_links(user) -> QuerySet:
+    """上级要点 → 本级要点 links of the assignments the user sees: the higher committee's and the lower one's, not a
+    sister's (the admin's rows)."""
+    return CascadeLink.objects.filter(assignment__in=visible_assignments(user))
 
 
 def visible_evidence(user) -> QuerySet:

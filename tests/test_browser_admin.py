@@ -112,3 +112,23 @@ def test_the_organisational_life_pages_have_no_english_left(
     assert [phrase for phrase in ENGLISH_SEEN_BEFORE if phrase in text] == []
     left = sorted(word for word in english_words(text) if word.lower() != committee.username)
     assert left == [], left
+
+
+@pytest.mark.parametrize("path", ["/admin/tasks/cascadelink/", "link_change"])
+def test_the_cascade_link_pages_have_no_english_left(browser, live_server, tree, cascade, path, width):
+    """The 工委 member, staff with the links' permissions (tests/test_admin_cascade.py holds the scope and read-only):
+    the list and a link's read-only page."""
+    from tasks.models import CascadeLink
+    from tasks.services.cascade import cascade_link_set
+    from tests.test_admin_cascade import staff
+
+    cascade_link_set(assignment=cascade.to_a, user=tree.a.member, key_tasks=[tree.a.key_task])
+    link = CascadeLink.objects.get()
+    path = {"link_change": f"/admin/tasks/cascadelink/{link.pk}/change/"}.get(path, path)
+    page = page_for(browser, live_server, staff(tree.top_member), width, path)
+    page.wait_for_load_state("networkidle")
+    text = page.inner_text("body")
+    assert "上下级要点关联" in text and "甲局专属重点任务" in text and "上级党委" in text
+    assert [phrase for phrase in ENGLISH_SEEN_BEFORE if phrase in text] == []
+    left = sorted(word for word in english_words(text) if word.lower() != tree.top_member.username)
+    assert left == [], left

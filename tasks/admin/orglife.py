@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
 from tasks import access
-from tasks.admin.permissions import ReadOnlyAdminMixin
+from tasks.admin.permissions import ReadOnlyAdminMixin, VisibleRowsMixin
 from tasks.admin.work import ChangeRecordAdmin
 from tasks.models import Attendance, MeetingFile, MeetingRecord, MeetingType, OrgUnit, PartyGroup, PartyMember
 from tasks.security.duties import DutyAdminMixin
@@ -50,20 +50,6 @@ class _RevertThroughChangeMixin:
             if obj is None or not self.has_change_permission(request, obj):
                 raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
-
-
-class _BranchRowsMixin:
-    """Rows of the branches tasks.access shows the account in the app (`visible`, one of access.visible_…): the
-    list, the change and history pages of any other row are as for a row that does not exist."""
-
-    visible = None
-
-    def get_queryset(self, request):
-        return super().get_queryset(request) & self.visible(request.user)
-
-    def has_view_permission(self, request, obj=None):
-        allowed = super().has_view_permission(request, obj)
-        return allowed and (obj is None or self.visible(request.user).filter(pk=obj.pk).exists())
 
 
 # --- Meeting types --------------------------------------------------------------------------------------------
@@ -182,7 +168,7 @@ class PartyMemberAdminForm(forms.ModelForm):
 
 @admin.register(PartyMember)
 class PartyMemberAdmin(
-    DutyAdminMixin, _BranchRowsMixin, _ActorFormMixin, _RevertThroughChangeMixin, SimpleHistoryAdmin
+    DutyAdminMixin, VisibleRowsMixin, _ActorFormMixin, _RevertThroughChangeMixin, SimpleHistoryAdmin
 ):
     """党员名册 of the branches the account sees; kept (added, changed) for the branches it keeps. A member leaves the
     roll by status (已转出 / 已去世), never by deletion: the attendance of past meetings names them."""
@@ -251,7 +237,7 @@ class MeetingFileInline(_ReadOnlyInline):
 
 @admin.register(MeetingRecord)
 class MeetingRecordAdmin(
-    DutyAdminMixin, _BranchRowsMixin, ReadOnlyAdminMixin, _RevertThroughChangeMixin, SimpleHistoryAdmin
+    DutyAdminMixin, VisibleRowsMixin, ReadOnlyAdminMixin, _RevertThroughChangeMixin, SimpleHistoryAdmin
 ):
     """组织生活记录 of the branches the account sees, with attendance and files: read here, recorded and corrected
     on the app's pages (the link "在站点上查看"), where the meeting's checks and its audit row live."""
@@ -284,7 +270,7 @@ class MeetingRecordAdmin(
 
 
 @admin.register(MeetingFile)
-class MeetingFileAdmin(DutyAdminMixin, _BranchRowsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+class MeetingFileAdmin(DutyAdminMixin, VisibleRowsMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["original_name", "record", "record_unit", "content_type", "size", "uploaded_at"]
     list_filter = [("record__unit", admin.RelatedOnlyFieldListFilter)]
     search_fields = ["original_name", "sha256", "record__topics", "record__unit__name"]

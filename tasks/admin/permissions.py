@@ -81,3 +81,17 @@ class NoRevertMixin:
         if request.method == "POST":
             raise PermissionDenied
         return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class VisibleRowsMixin:
+    """Rows tasks.access shows the account in the app (`visible`, one of access.visible_…): the list, the change and
+    history pages of any other row are as for a row that does not exist. After DutyAdminMixin in the bases."""
+
+    visible = None
+
+    def get_queryset(self, request):
+        return super().get_queryset(request) & self.visible(request.user)
+
+    def has_view_permission(self, request, obj=None):
+        allowed = super().has_view_permission(request, obj)
+        return allowed and (obj is None or self.visible(request.user).filter(pk=obj.pk).exists())
