@@ -211,8 +211,10 @@ def test_dashboard_figures_are_the_web_dashboards(client, world, committee, secr
     assert body["lights"]["counts"] == expected.lights.counts
     assert body["lights"]["total"] == 4 and body["lights"]["counts"]["red"] == 1
     assert [unit["name"] for unit in body["units"]] == [row.name for row in expected.units]
+    assert [unit["rank"] for unit in body["units"]] == [row.rank for row in expected.units]
     mine = api(client, secretary_a, reverse("api:dashboard")).json()
     assert mine["lights"]["total"] == 1
+    assert [unit["rank"] for unit in mine["units"]] == [None]  # ranks are the committee's, as on the web
 
 
 def test_unknown_addresses_and_methods_are_problems_too(client, committee):

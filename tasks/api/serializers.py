@@ -215,8 +215,14 @@ class AreaFiguresSerializer(serializers.Serializer):
 class UnitFiguresSerializer(serializers.Serializer):
     id = serializers.IntegerField(source="unit_id")
     name = serializers.CharField()
-    rank = serializers.IntegerField()
+    rank = serializers.SerializerMethodField(
+        help_text="The unit's rank: only for the committee whose plan it is (rankings are its own), else null"
+    )
     lights = LightCountsSerializer()
+
+    @extend_schema_field(serializers.IntegerField(allow_null=True))
+    def get_rank(self, row) -> int | None:
+        return row.rank if self.context.get("ranked") else None
 
 
 class MonthSerializer(serializers.Serializer):

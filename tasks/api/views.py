@@ -401,7 +401,9 @@ class DashboardView(APIView):
             ("dashboard", plan.pk, scope.cache_key, local_today()),
             lambda: dashboard_get(user=user, plan=plan),
         )
-        return Response(serializers.DashboardSerializer(data).data)
+        # Ranks are the ranking committee's (access.can_run_plan), as on the web dashboard.
+        ranked = access.can_run_plan(user, plan)
+        return Response(serializers.DashboardSerializer(data, context={"ranked": ranked}).data)
 
 
 class EvidenceDownloadView(APIView):
