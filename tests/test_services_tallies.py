@@ -10,9 +10,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from tasks.models import Assignment, PlanTally
+from tasks.models import Assignment, PlanTally, ProgressReport
 from tasks.selectors import dashboard_get
-from tasks.services import extension_request_create, extension_request_decide, progress_report_approve
+from tasks.services import extension_request_create, extension_request_decide, progress_report_approve, tallies
 from tasks.services.lights import lights_current
 from tasks.services.tallies import count_plans, grouped_rows, stored_rows
 from tests.factories import AssignmentFactory, OrgUnitFactory
@@ -138,3 +138,31 @@ def test_counting_a_plan_deleted_meanwhile_does_nothing(plan, key_task, branches
     missing = plan.pk + 1000
     count_plans([missing])
     assert not PlanTally.objects.filter(plan_id=missing).exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_approving_reports_in_bulk_counts_the_plan_once(
+    plan,
+    assignment_a1,
+    assignment_b,
+    secretary_a,
+    secretary_b,
+    committee,
+    client,
+    monkeypatch,
+):
+    """Real commits (a transactional test): approved one by one, each approval's commit counted the plan again."""
+    counted = []
+    monkeypatch.setattr(tallies, "grouped_rows", lambda assignments: counted.append(1) or grouped_rows(assignments))
+    with time_machine.travel(at(dt.date(2023, 6, 1))):
+        stored_rows([plan.pk])
+        reports = [
+            submit(assignment_a1, secretary_a, obstacles="人手紧张"),
+            submit(assignment_b, secretary_b, obstacles="经费"),
+        ]
+        counted.clear()
+        client.force_login(committee)
+        client.post(reverse("reports_approve_many"), {"report": [report.pk for report in reports]})
+        assert stored(plan) == counted_now(plan)
+    assert len(counted) == 1
+    assert all(report.state == "approved" for report in ProgressReport.objects.filter(pk__in=[r.pk for r in reports]))

@@ -5,6 +5,7 @@ meanwhile, changed since the page was loaded) is named with the reason, the othe
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.http import Http404
 from django.shortcuts import redirect
 from django.urls import reverse
@@ -46,29 +47,32 @@ def reports_approve_many(request):
         .select_related("assignment__key_task", "assignment__unit")
     }
     approved = 0
-    for report_id in ids:
-        report = reports.get(report_id)
-        if report is None:
-            messages.error(request, _("One of the ticked reports is no longer there: not approved."))
-            continue
-        version = request.POST.get(f"version-{report_id}", "")
-        try:
-            services.progress_report_approve(
-                report=report, reviewer=request.user, expected_version=int(version) if version.isdigit() else None
-            )
-        except ValidationError as error:
-            messages.error(
-                request,
-                _("%(task)s · %(unit)s (%(percent)d%%): not approved. %(reason)s")
-                % {
-                    "task": f"{report.assignment.key_task.number} {report.assignment.key_task.title}",
-                    "unit": report.assignment.unit.label,
-                    "percent": report.percent,
-                    "reason": " ".join(error.messages),
-                },
-            )
-            continue
-        approved += 1
+    # One transaction, each approval in its own savepoint (a refused one rolls back alone): what waits for the
+    # commit (the plan's tally counted again, the e-mails) runs once for the lot, not once a report.
+    with transaction.atomic():
+        for report_id in ids:
+            report = reports.get(report_id)
+            if report is None:
+                messages.error(request, _("One of the ticked reports is no longer there: not approved."))
+                continue
+            version = request.POST.get(f"version-{report_id}", "")
+            try:
+                services.progress_report_approve(
+                    report=report, reviewer=request.user, expected_version=int(version) if version.isdigit() else None
+                )
+            except ValidationError as error:
+                messages.error(
+                    request,
+                    _("%(task)s · %(unit)s (%(percent)d%%): not approved. %(reason)s")
+                    % {
+                        "task": f"{report.assignment.key_task.number} {report.assignment.key_task.title}",
+                        "unit": report.assignment.unit.label,
+                        "percent": report.percent,
+                        "reason": " ".join(error.messages),
+                    },
+                )
+                continue
+            approved += 1
     if approved:
         messages.success(request, _("Approved %(count)d reports.") % {"count": approved})
     return redirect(back)
