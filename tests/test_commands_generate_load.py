@@ -7,6 +7,7 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tasks.models import AnnualPlan, Assignment, KeyTask, OrgUnit, ProgressReport
+from tasks.services.tallies import grouped_rows, stored_rows
 
 
 def _digest() -> str:
@@ -145,3 +146,16 @@ def test_a_tree_of_committees_with_a_cascaded_point():
 def test_a_negative_number_of_committees_is_refused():
     with pytest.raises(CommandError, match="0 or more"):
         _run(units=1, tasks=1, committees=-1)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_rerun_leaves_the_plans_stored_counts_true():
+    """The rerun deletes and inserts without signals, in one transaction: the counts follow all the same."""
+    _run(units=3, tasks=2, reports=1, seed=1)
+    plan = AnnualPlan.objects.get(year=2023)
+    stored_rows([plan.pk])
+    _run(units=4, tasks=2, reports=1, seed=2)
+    by_key_task, by_unit = stored_rows([plan.pk])[plan.pk]
+    assert sum(row["n"] for row in by_unit) == Assignment.objects.count() == 8
+    live_key_task, _ = grouped_rows(Assignment.objects.filter(key_task__plan=plan))
+    assert sorted(map(repr, by_key_task)) == sorted(map(repr, live_key_task))
