@@ -9,7 +9,9 @@ key task answered by every committee), starts gunicorn with two workers without 
 member of the first committee and as a member of the 工委, and prints `name: value` lines: p50/p95 (ms) and SQL p50
 of each page, and the rows of assignments and reports it reads per request, from PostgreSQL's table statistics
 (pg_stat_user_tables: rows returned by sequential and index scans), read before and after requests made one at a
-time. A bureau's page must read its own subtree's rows (2,500 assignments of its plan), not the installation's.
+time, and the same from EXPLAIN ANALYZE of each query the page runs (all of them, and the one that reads most). A
+bureau's page must read its own subtree's rows (2,500 assignments of its plan), not the installation's: several
+queries may each read them, none may read more.
 Targets (issue [12]): p50 <= 80 ms, p95 <= 160 ms.
 """
 
@@ -25,6 +27,7 @@ import requests
 from bench.bench_web import measure
 from bench.harness import (
     DEFAULT_PG,
+    django_json,
     ensure_database,
     login,
     manage,
@@ -55,6 +58,50 @@ for username, unit in (("bench_bureau", ROOT_UNIT + "01"), ("bench_gongwei", ROO
     user.set_password({password!r}); user.save()
     Membership.objects.get_or_create(user=user, unit=OrgUnit.objects.get(name=unit), role="committee")
 """
+
+
+# Each query a page runs, planned and run again with EXPLAIN ANALYZE: the rows each scan of the two big tables
+# returned or filtered out. pg_stat_user_tables (above) adds up every query of a page; this says which query reads
+# what, and whether any reads beyond the committee's subtree (the largest single read of each table).
+EXPLAIN_ROWS = """
+import json
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from tasks.models import User
+client = Client()
+client.force_login(User.objects.get(username={username!r}))
+client.get({url!r})
+with CaptureQueriesContext(connection) as captured:
+    client.get({url!r})
+def scans(node):
+    if node.get("Relation Name") in {tables!r}:
+        yield node["Relation Name"], node["Actual Rows"] * node.get("Actual Loops", 1) + node.get(
+            "Rows Removed by Filter", 0
+        ) + node.get("Rows Removed by Index Recheck", 0)
+    for child in node.get("Plans", ()):
+        yield from scans(child)
+total, largest = {{}}, {{}}
+for query in captured.captured_queries:
+    if not query["sql"].lstrip().upper().startswith("SELECT"):
+        continue
+    with connection.cursor() as cursor:
+        cursor.execute("EXPLAIN (ANALYZE, FORMAT JSON) " + query["sql"])
+        plan = cursor.fetchone()[0]
+    plan = json.loads(plan) if isinstance(plan, str) else plan
+    per_table = {{}}
+    for table, rows in scans(plan[0]["Plan"]):
+        per_table[table] = per_table.get(table, 0) + rows
+    for table, rows in per_table.items():
+        total[table] = total.get(table, 0) + rows
+        largest[table] = max(largest.get(table, 0), rows)
+print("EXPLAINED", json.dumps({{"total": total, "largest": largest}}))
+"""
+
+
+def rows_explained(env, username: str, path: str) -> dict:
+    """{"total": {table: rows}, "largest": {table: rows of the query that read most}} for one request of `path`."""
+    return django_json(env, EXPLAIN_ROWS.format(username=username, url=path, tables=TABLES), "EXPLAINED")
 
 
 def rows_read(connection) -> dict[str, int]:
@@ -117,28 +164,34 @@ def main() -> None:
         bureau = login(base, "bench_bureau", PASSWORD).cookies.get_dict()
         gongwei = login(base, "bench_gongwei", PASSWORD).cookies.get_dict()
         pages = {
-            "bureau_dashboard": (bureau, f"{base}/dashboard/"),
+            "bureau_dashboard": ("bench_bureau", bureau, "/dashboard/"),
             "bureau_assignment_list": (
+                "bench_bureau",
                 bureau,
-                f"{base}/assignments/?light=red&light=yellow&sort=deadline&per_page=100",
+                "/assignments/?light=red&light=yellow&sort=deadline&per_page=100",
             ),
-            "bureau_workbench": (bureau, f"{base}/"),
-            "gongwei_rollup": (gongwei, f"{base}/dashboard/committees/"),
-            "gongwei_dashboard": (gongwei, f"{base}/dashboard/"),
+            "bureau_workbench": ("bench_bureau", bureau, "/"),
+            "gongwei_rollup": ("bench_gongwei", gongwei, "/dashboard/committees/"),
+            "gongwei_dashboard": ("bench_gongwei", gongwei, "/dashboard/"),
         }
         print(
             f"data: a 工委 over {args.committees} committees x {args.units} branches x {args.tasks} key tasks = "
             f"{expected} assignments, {expected * args.reports} reports"
         )
         print(f"client: {args.requests} requests per page, {args.concurrency} concurrent; gunicorn 2 workers; no cache")
-        for name, (cookies, url) in pages.items():
-            measured = measure(cookies, url, args.requests, args.concurrency)
+        for name, (username, cookies, path) in pages.items():
+            measured = measure(cookies, base + path, args.requests, args.concurrency)
             print(f"{name}_p50_ms: {statistics.median(measured.latencies):.0f}")
             print(f"{name}_p95_ms: {percentile(measured.latencies, 0.95):.0f}")
             sql, queries = statistics.median(measured.sql), statistics.median(measured.queries)
             print(f"{name}_sql_p50_ms: {sql:.1f} ({queries:.0f} queries)")
-            for table, rows in rows_per_request(connection, cookies, url).items():
+            for table, rows in rows_per_request(connection, cookies, base + path).items():
                 print(f"{name}_rows_read_{table.removeprefix('tasks_')}: {rows:.0f}")
+            explained = rows_explained(env, username, path)
+            for table in TABLES:
+                short = table.removeprefix("tasks_")
+                print(f"{name}_explain_rows_{short}: {explained['total'].get(table, 0):.0f}")
+                print(f"{name}_explain_largest_query_{short}: {explained['largest'].get(table, 0):.0f}")
     finally:
         stop_gunicorn(server)
         connection.close()
