@@ -8,7 +8,7 @@ import os
 
 import pytest
 
-from tests.support_browser import expect_visible_text, page_for
+from tests.support_browser import expect_visible_text, page_for, zh
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -21,11 +21,13 @@ def test_a_filter_changed_on_a_list_drilled_into_stays_in_that_bureaus_plan(brow
     expect_visible_text(page, tree.a.plan.title, within="h1")
     page.get_by_role("link", name=tree.a.branch.name, exact=True).click()  # the units table: the branch's assignments
     expect_visible_text(page, tree.a.key_task.title)
-    if width < 768:  # on a phone the filters fold behind one button
+    if width < 768:  # on a phone the filters fold behind one button; wait for them to have unfolded
         page.locator("button[aria-controls=list-filters]").click()
+        page.locator("#list-filters.collapse.show").wait_for()
     page.locator("#f-q").fill("专属")
-    page.locator("#list-filters").get_by_role("button").last.click()
-    page.wait_for_url("**q=**")
+    with page.expect_navigation():
+        page.locator("#list-filters").get_by_role("button", name=zh("Filter"), exact=True).click()
+    assert "q=" in page.url
     expect_visible_text(page, tree.a.plan.title, within="h1")
     expect_visible_text(page, tree.a.key_task.title, within="table")
     assert tree.top_plan.title not in page.locator("h1").inner_text()

@@ -120,9 +120,12 @@ def rollup(request):
     user = request.user
     access.require_rollup_page(user)
     year = year_param(request) or local_today().year
+    # Shown in meetings like the dashboard, and as costly (each committee's plan and organisational life): cached
+    # the same way, until any committed write (tasks.cache).
+    scope = access.scope_for(user)
+    found = cached(("rollup", scope.cache_key, year, local_today()), lambda: committee_rollup(user, year=year))
     rows = [
-        (row, f"{reverse('dashboard')}?{urlencode({'committee': row.committee.pk, 'year': year})}")
-        for row in committee_rollup(user, year=year)
+        (row, f"{reverse('dashboard')}?{urlencode({'committee': row.committee.pk, 'year': year})}") for row in found
     ]
     years = sorted(set(access.plans_below(user).values_list("year", flat=True)), reverse=True)
     ranked = any(row.rank is not None for row, _url in rows)
