@@ -39,7 +39,7 @@ def east_asian_font(style) -> str:
 
 
 def test_the_report_is_organised_like_the_reference(document):
-    assert paragraphs(document, "Title") == ["2023年度党建工作报告"]
+    assert paragraphs(document, "Title") == ["市局党委2023年度党建工作报告"]
     assert paragraphs(document, "Heading 1") == ["一、总结过去，党的建设取得新成效", "二、展望未来，党的建设开启新征程"]
     assert paragraphs(document, "Heading 2") == ["（一）政治建设", "（二）思想建设", "（三）存在的短板弱项"]
 

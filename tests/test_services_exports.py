@@ -122,7 +122,7 @@ def test_the_assessment_table_opens_as_a_ranked_sheet(year, committee):
     assessment_export(plan=year.plan, out=buffer, user=committee, today=TODAY)
     sheet = load_workbook(io.BytesIO(buffer.getvalue())).active
 
-    assert sheet["A1"].value == "2023年度党建考核指标明细表"
+    assert sheet["A1"].value == "市局党委2023年度党建考核指标明细表"
     assert sheet.freeze_panes == "C3"
     header = [cell.value for cell in sheet[2]]
     assert header[:5] == ["排名", "单位", "承办任务数", "已完成", "完成率(%)"] and header[-1] == "得分"

@@ -90,7 +90,8 @@ def test_the_ledger_writes_every_text_column_as_text(hostile, start, committee, 
 def test_the_assessment_table_writes_unit_names_as_text(hostile, start, committee, assignment_a1):
     out = io.BytesIO()
     assessment_export(plan=assignment_a1.key_task.plan, out=out, user=committee)
-    assert assert_text_only(out.getvalue(), start) == {"单位"}
+    title = load_workbook(io.BytesIO(out.getvalue())).active["A1"].value  # it names the committee
+    assert title.startswith(start) and assert_text_only(out.getvalue(), start) == {"单位", title}
 
 
 def test_the_import_template_lists_unit_names_as_text(hostile, start):

@@ -77,7 +77,7 @@ def test_assessment_and_annual_report_are_for_the_committee_only(client, year, c
     response = client.get(reverse("annual_report_download"), {"year": 2023})
     assert response.status_code == 200 and ".docx" in response["Content-Disposition"]
     document = Document(io.BytesIO(b"".join(response.streaming_content)))
-    assert document.paragraphs[0].text == "2023年度党建工作报告"
+    assert document.paragraphs[0].text == "市局党委2023年度党建工作报告"
 
 
 def test_importing_is_for_the_committee_only(client, org, secretary_a):

@@ -25,7 +25,7 @@ from tasks.audit import Action, audit_record
 from tasks.models import AnnualPlan, Area, Assignment, KeyTask, ProgressReport
 from tasks.rules import Light, completion_rate, local_today, on_time_rate, percent, weighted_mean
 from tasks.services.common import require
-from tasks.services.exports import AssessmentRow, assessment_rows
+from tasks.services.exports import AssessmentRow, assessment_rows, plan_heading
 from tasks.services.lights import lights_current
 from tasks.services.orglife.ledger import orglife_counts, orglife_sentence
 
@@ -414,7 +414,7 @@ def _document() -> Document:
 def annual_report_document(figures: AnnualFigures) -> Document:
     document = _document()
     plan = figures.plan
-    document.add_paragraph(f"{plan.year}年度党建工作报告", style="Title")
+    document.add_paragraph(plan_heading(plan, "年度党建工作报告"), style="Title")
     as_of = figures.as_of
     subtitle = document.add_paragraph(f"（草稿 · 数据截至{as_of.year}年{as_of.month}月{as_of.day}日）")
     subtitle.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER

@@ -4,6 +4,8 @@ The feed lists the assignments the user owns or manages as secretary or party-af
 assignment a committee member may see: a calendar with the whole plan in it helps nobody), in plans that
 are published, always through tasks.access. Each deadline is an all-day event with an alarm at 09:00 the
 day before (the phone knows nothing of our working-day calendar; the app's own reminders do).
+In a tree of committees the calendar is named after the user's committee, and a deadline of another committee's
+plan (the 工委's key task given to a bureau) names that committee: both plans may number a task 1.1.
 """
 
 import datetime as dt
@@ -16,7 +18,7 @@ from django.utils import timezone
 from icalendar import Alarm, Calendar, Event
 
 from tasks import access
-from tasks.models import AnnualPlan, CalendarFeedToken
+from tasks.models import AnnualPlan, CalendarFeedToken, OrgUnit
 from tasks.models.feeds import new_feed_token
 
 ICS_CONTENT_TYPE = "text/calendar; charset=utf-8"
@@ -57,7 +59,7 @@ def feed_assignments(user):
         access.visible_assignments(user)
         .filter(Q(owner_id=scope.user_id) | Q(unit_id__in=scope.unit_ids))
         .filter(key_task__plan__status=AnnualPlan.Status.PUBLISHED)
-        .select_related("key_task", "unit")
+        .select_related("key_task__plan__committee", "unit")
         .order_by("deadline", "id")
     )
 
@@ -68,7 +70,9 @@ def calendar_feed_ics(*, user) -> bytes:
     calendar.add("version", "2.0")
     calendar.add("calscale", "GREGORIAN")
     calendar.add("method", "PUBLISH")
-    calendar.add("x-wr-calname", "党建任务完成时限")
+    home_id = access.home_committee_id(user)
+    home = OrgUnit.objects.filter(pk=home_id).first()
+    calendar.add("x-wr-calname", f"{home.name if home else ''}党建任务完成时限")
     calendar.add("x-wr-timezone", settings.TIME_ZONE)
     # Clients poll at their own pace; this asks for about every six hours.
     calendar.add("refresh-interval", dt.timedelta(hours=6), parameters={"VALUE": "DURATION"})
@@ -83,7 +87,9 @@ def calendar_feed_ics(*, user) -> bytes:
         event.add("dtstamp", stamp)
         event.add("dtstart", assignment.deadline)
         event.add("dtend", assignment.deadline + dt.timedelta(days=1))
-        title = f"【完成时限】{key_task.number} {key_task.title}（{assignment.unit.label}）"
+        committee = key_task.plan.committee
+        whose = "" if committee.pk == home_id else f"{committee.label} "
+        title = f"【完成时限】{whose}{key_task.number} {key_task.title}（{assignment.unit.label}）"
         event.add("summary", f"✔ {title}" if done else title)
         url = settings.SITE_URL + reverse("assignment_detail", args=[assignment.pk])
         event.add("description", f"审核进度 {assignment.progress}%\n{url}")

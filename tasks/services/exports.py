@@ -64,6 +64,16 @@ LEDGER_COLUMNS = [
 LEDGER_DATE_COLUMNS = {"完成时限", "完成日期", "最近反馈日期"}
 
 
+def plan_heading(plan: AnnualPlan, document: str) -> str:
+    """A plan's document as its title names it: the committee's own name, the year, the document
+    ("甲局党委2026年度党建工作台账"). In a tree of committees every bureau's file is its own."""
+    return f"{plan.committee.name}{plan.year}{document}"
+
+
+def plan_file_name(plan: AnnualPlan, document: str, suffix: str) -> str:
+    return f"{plan_heading(plan, document)}{suffix}"
+
+
 def _light_labels() -> dict[str, str]:
     """Told by symbol as well as by word: the ledger is often printed in black and white."""
     return {light.value: f"{light.symbol} {light.label}" for light in Light}
@@ -103,7 +113,8 @@ def ledger_export(
 ) -> int:
     """Write the ledger (台账) as .xlsx to `out` (a path or a binary file object); return the row count.
 
-    One row per assignment. The list filters apply when the caller passes their queryset."""
+    One row per assignment. The list filters apply when the caller passes their queryset. Given its `plan`, the
+    ledger is titled with the plan's committee and year (printed atop every page)."""
     lights_current(today=today)
     queryset = ledger_queryset(user=user, plan=plan, queryset=queryset)
     if not queryset.query.order_by:
@@ -113,6 +124,7 @@ def ledger_export(
     with StreamingSheet(
         out,
         title="台账",
+        heading=plan_heading(plan, "年度党建工作台账") if plan is not None else "",
         headers=[header for header, _width in LEDGER_COLUMNS],
         widths=[width for _header, width in LEDGER_COLUMNS],
     ) as sheet:
@@ -404,8 +416,8 @@ def assessment_export(
     sheet.title = "考核明细"
     last_letter = get_column_letter(len(ASSESSMENT_COLUMNS))
     sheet.merge_cells(f"A1:{last_letter}1")
-    title = sheet["A1"]
-    title.value = f"{plan.year}年度党建考核指标明细表"
+    # The committee's name is user text: never a formula.
+    title = write_text_cell(sheet["A1"], plan_heading(plan, "年度党建考核指标明细表"))
     title.font = Font(name="黑体", size=16, bold=True)
     title.alignment = Alignment(horizontal="center", vertical="center")
     sheet.row_dimensions[1].height = 30

@@ -88,9 +88,14 @@ class StreamingSheet:
     """Write one sheet: `with StreamingSheet(out, ...) as sheet: sheet.append(row)`. Values may be str,
     int, float, Decimal, date (written as a date cell) or None (an empty cell)."""
 
-    def __init__(self, out, *, title: str, headers: list[str], widths: list[float], landscape: bool = True):
+    def __init__(
+        self, out, *, title: str, headers: list[str], widths: list[float], landscape: bool = True, heading: str = ""
+    ):
+        """`title` names the sheet and the document; a `heading` names the document instead and is printed atop
+        every page."""
         self._zip = zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self._title, self._headers, self._widths, self._landscape = title, headers, widths, landscape
+        self._heading = heading
         self._letters = [get_column_letter(index) for index in range(1, len(headers) + 1)]
         self._strings: dict[str, int] = {}
         self._string_refs = 0
@@ -177,7 +182,7 @@ class StreamingSheet:
             f'</sheetData><autoFilter ref="A1:{last}"/>'
             '<pageMargins left="0.4" right="0.4" top="0.6" bottom="0.6" header="0.3" footer="0.3"/>'
             f'<pageSetup paperSize="9" orientation="{orientation}" fitToWidth="1" fitToHeight="0"/>'
-            "</worksheet>"
+            f"{self._page_header()}</worksheet>"
         )
         self._flush()
         self._sheet.close()
@@ -193,7 +198,8 @@ class StreamingSheet:
             '<cp:coreProperties xmlns:cp="http://schemas.openxmlformats.org/package/2006/metadata/core-properties" '
             'xmlns:dc="http://purl.org/dc/elements/1.1/" xmlns:dcterms="http://purl.org/dc/terms/" '
             'xmlns:xsi="http://www.w3.org/2001/XMLSchema-instance">'
-            f"<dc:title>{title}</dc:title><dc:creator>PartyBuild</dc:creator></cp:coreProperties>",
+            f"<dc:title>{_text(self._heading or self._title)}</dc:title>"
+            "<dc:creator>PartyBuild</dc:creator></cp:coreProperties>",
         )
         self._zip.writestr(
             "xl/workbook.xml",
@@ -221,6 +227,13 @@ class StreamingSheet:
                     chunk.clear()
             shared.write(("".join(chunk) + "</sst>").encode())
         self._zip.close()
+
+    def _page_header(self) -> str:
+        if not self._heading:
+            return ""
+        # In a page header '&' starts a code ('&C' centre, '&14' the size): '&&' prints one.
+        text = _text(self._heading.replace("&", "&&"))
+        return f"<headerFooter><oddHeader>&amp;C&amp;14{text}</oddHeader></headerFooter>"
 
     @property
     def rows(self) -> int:

@@ -37,7 +37,7 @@ from tasks.services.calendar_feed import (
     calendar_feed_token_reset,
     calendar_feed_user,
 )
-from tasks.services.exports import XLSX_CONTENT_TYPE, assessment_export, ledger_export
+from tasks.services.exports import XLSX_CONTENT_TYPE, assessment_export, ledger_export, plan_file_name
 from tasks.services.plan_import import MAX_BYTES, PlanImportError, plan_import, plan_template_workbook
 from tasks.services.rollover import plan_rollover
 from tasks.views.common import committee_param, year_param
@@ -166,8 +166,8 @@ def ledger_download(request):
     _sort, ordering = ordering_for(request.GET.get("sort", ""), ASSIGNMENT_ORDERINGS, "number")
     queryset = queryset.order_by(*ordering)
     return _download(
-        lambda out: ledger_export(user=user, queryset=queryset, out=out, today=today),
-        filename=f"{plan.year}年度党建工作台账.xlsx",
+        lambda out: ledger_export(user=user, queryset=queryset, plan=plan, out=out, today=today),
+        filename=plan_file_name(plan, "年度党建工作台账", ".xlsx"),
         content_type=XLSX_CONTENT_TYPE,
     )
 
@@ -176,7 +176,7 @@ def ledger_download(request):
 @require_GET
 def assessment_download(request):
     return _committee_plan_download(
-        request, assessment_export, name="年度党建考核指标明细表.xlsx", content_type=XLSX_CONTENT_TYPE
+        request, assessment_export, name=("年度党建考核指标明细表", ".xlsx"), content_type=XLSX_CONTENT_TYPE
     )
 
 
@@ -184,18 +184,18 @@ def assessment_download(request):
 @require_GET
 def annual_report_download(request):
     return _committee_plan_download(
-        request, annual_report_build, name="年度党建工作报告（草稿）.docx", content_type=DOCX_CONTENT_TYPE
+        request, annual_report_build, name=("年度党建工作报告（草稿）", ".docx"), content_type=DOCX_CONTENT_TYPE
     )
 
 
-def _committee_plan_download(request, build, *, name: str, content_type: str) -> FileResponse:
-    """A file of the whole plan, for the committee only: `build(plan=, out=, user=)` writes it, named after the
-    plan's year."""
+def _committee_plan_download(request, build, *, name: tuple[str, str], content_type: str) -> FileResponse:
+    """A file of the whole plan, for the committee only: `build(plan=, out=, user=)` writes it, named (document,
+    suffix) after the plan's committee and year."""
     _require_committee(request.user)
     plan = _plan_or_404(request)
     return _download(
         lambda out: build(plan=plan, out=out, user=request.user),
-        filename=f"{plan.year}{name}",
+        filename=plan_file_name(plan, *name),
         content_type=content_type,
     )
 

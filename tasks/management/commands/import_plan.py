@@ -2,6 +2,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
+from tasks.management.commands._export_args import add_committee, committee_id_of
 from tasks.services.plan_import import PlanImportError, plan_import, plan_template_workbook
 
 
@@ -16,10 +17,12 @@ class Command(BaseCommand):
         parser.add_argument("--year", type=int, help="the plan's year")
         parser.add_argument("--dry-run", action="store_true", help="check the file and show what would change")
         parser.add_argument("--template", metavar="FILE.xlsx", help="write the import template to this file")
+        add_committee(parser)
 
     def handle(self, *args, file=None, year=None, dry_run=False, template=None, **options):
+        committee_id = committee_id_of(options.get("committee"))
         if template:
-            Path(template).write_bytes(plan_template_workbook())
+            Path(template).write_bytes(plan_template_workbook(committee_id=committee_id))
             self.stdout.write(f"Template written to {template}")
             if not file:
                 return
@@ -32,7 +35,9 @@ class Command(BaseCommand):
             raise CommandError(f"No such file: {file}")
         try:
             with path.open("rb") as handle:
-                result = plan_import(file=handle, year=year, dry_run=dry_run, file_name=path.name)
+                result = plan_import(
+                    file=handle, year=year, dry_run=dry_run, file_name=path.name, committee_id=committee_id
+                )
         except PlanImportError as error:
             for issue in error.issues:
                 self.stderr.write(str(issue))

@@ -14,15 +14,19 @@ from tasks.services.plan_import.rows import parse_rows
 from tasks.services.plan_import.workbook import first_sheet_rows, read_bytes, sniff
 
 
-def plan_import(*, file, year: int, user=None, dry_run: bool = False, file_name: str = "") -> PlanImportResult:
-    """Validate every row of the workbook, then (unless `dry_run`) create or update the plan of `year`.
+def plan_import(
+    *, file, year: int, user=None, dry_run: bool = False, file_name: str = "", committee_id: int | None = None
+) -> PlanImportResult:
+    """Validate every row of the workbook, then (unless `dry_run`) create or update `committee_id`'s plan of `year`
+    (by default the user's own committee's; the command line's is the committee at the top).
 
-    `user` is the committee member importing from the web; the command line passes None (whoever runs
+    `user` is the committee member importing from the web, who may import only into a plan their committee runs
+    (a 工委 member does not import a bureau's plan); the command line passes None (whoever runs
     commands on the server is trusted). Raises PlanImportError, listing every problem, when the file is
     refused: then nothing has been written. Every real import, accepted or refused, is audited."""
     name = file_name or getattr(file, "name", "") or ""
     try:
-        result = _plan_import(file=file, year=year, user=user, dry_run=dry_run, name=name)
+        result = _plan_import(file=file, year=year, user=user, dry_run=dry_run, name=name, committee_id=committee_id)
     except PlanImportError as error:
         if not dry_run:
             audit_record(
@@ -43,10 +47,11 @@ def plan_import(*, file, year: int, user=None, dry_run: bool = False, file_name:
     return result
 
 
-def _plan_import(*, file, year: int, user, dry_run: bool, name: str) -> PlanImportResult:
+def _plan_import(*, file, year: int, user, dry_run: bool, name: str, committee_id: int | None) -> PlanImportResult:
+    if committee_id is None:
+        committee_id = access.home_committee_id(user)
     if user is not None:
-        require(access.is_committee(user))
-    committee_id = access.home_committee_id(user)
+        require(access.can_run_plan(user, AnnualPlan(committee_id=committee_id, year=year)))
     content = read_bytes(file)
     refusal = sniff(content, name)
     if refusal:
