@@ -7,7 +7,8 @@ from django.urls import reverse
 
 from tasks import access
 from tasks.models import AnnualPlan, Assignment, Bundle, InboxMessage, KeyTask, OrgUnit, ProgressReport, User
-from tasks.selectors import assignment_rows, current_plan
+from tasks.selectors import assignment_rows, committee_rollup, current_plan
+from tasks.selectors.orglife import orglife_summary
 from tests.factories import OrgUnitFactory, PlanFactory
 
 TODAY = dt.datetime(2026, 11, 25, 10, 0, tzinfo=dt.UTC)
@@ -74,6 +75,11 @@ def test_demo_builds_the_reference_plan_every_light_and_working_accounts(client,
     cascaded = Assignment.objects.filter(key_task__plan__committee=top, is_cascaded=True)
     assert set(cascaded.values_list("unit", flat=True)) == {bureau.pk, sister.pk}
     assert cascaded.get(unit=sister).progress == 70  # the sister's 1.1: its branches at 60, 80 and 70
+    # The 工委's roll-up: both bureaus, ranked by the 工委, each with its organisational life counted (or "—").
+    rollup = {row.committee: row for row in committee_rollup(top_member, year=2026)}
+    assert set(rollup) == {bureau, sister} and {row.rank for row in rollup.values()} == {1, 2}
+    assert rollup[bureau].orglife == orglife_summary(bureau_member).tally
+    assert rollup[sister].orglife is None  # the sister keeps no roster here: its "—" shows in the demo
 
     secretary1 = User.objects.get(username="secretary1")
     secretary2 = User.objects.get(username="secretary2")
