@@ -20,10 +20,10 @@ from docx import Document
 from icalendar import Calendar
 from openpyxl import load_workbook
 
-from tasks.models import AnnualPlan, Assignment, KeyTask
+from tasks.models import AnnualPlan, Assignment, KeyTask, OrgUnit
 from tasks.rules import local_today
 from tasks.services.calendar_feed import calendar_feed_token_get_or_create
-from tasks.services.plan_import import plan_import
+from tasks.services.plan_import import PlanImportError, plan_import
 from tasks.services.rollover import plan_rollover
 from tests.test_services_plan_import import xlsx
 
@@ -110,6 +110,23 @@ def test_the_top_committee_imports_into_its_own_plan_never_a_bureaus(client, tre
     with pytest.raises(PermissionDenied):
         plan_import(file=plan_file("乙局办公室党支部"), year=YEAR + 2, user=tree.a.member, committee_id=bureau_b)
     assert not AnnualPlan.objects.filter(year=YEAR + 2).exists()
+
+
+def test_every_branch_in_an_import_is_the_committees_own(tree):
+    """各党支部 of a bureau is its branches, not the sister's; of the 工委, its own branches, not the bureaus' (they
+    take the 工委's key tasks through their committees)."""
+    rows = [plan_row("各党支部")]
+    result = plan_import(file=xlsx(rows), year=YEAR + 1, user=tree.a.member)
+    assert {a.unit for a in Assignment.objects.filter(key_task__plan=result.plan)} == {tree.a.branch}
+
+    with pytest.raises(PlanImportError) as refused:
+        plan_import(file=xlsx(rows), year=YEAR + 1, user=tree.top_member)
+    assert [issue.code for issue in refused.value.issues] == ["no_branches"]
+    assert "下级党委的名称" in refused.value.issues[0].message
+
+    own = OrgUnit.objects.create(name="工委机关党支部", kind=OrgUnit.Kind.BRANCH, parent=tree.top_unit)
+    result = plan_import(file=xlsx(rows), year=YEAR + 1, user=tree.top_member)
+    assert {a.unit for a in Assignment.objects.filter(key_task__plan=result.plan)} == {own}
 
 
 def test_the_import_template_offers_the_bureaus_own_units(client, tree):

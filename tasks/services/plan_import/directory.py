@@ -16,26 +16,18 @@ def means_every_branch(name: str) -> bool:
 
 class Directory:
     """Units and people by name, loaded once; a name must match exactly one. With `committee_id`, the units are
-    that committee's subtree (a plan assigns work below its committee only) and the committee is the one at the top."""
+    that committee's subtree (a plan assigns work below its committee only) and the committee is the one at the top.
+    Its branches (各党支部) are its own: a 工委's "every branch" leaves out the branches of the bureaus below it,
+    which get its key tasks through their committees (上级要点 → 本级要点), not once per branch."""
 
     def __init__(self, committee_id: int | None = None):
         self.units: dict[str, list[OrgUnit]] = {}
-        # Every active branch (党支部), for 各党支部 and the like; the committees at the top, one of which leads a
-        # key task that every branch carries.
+        # Every active branch (党支部) of the committee, for 各党支部 and the like; the committees at the top, one of
+        # which leads a key task that every branch carries.
         self.branches: list[OrgUnit] = []
         self.top_committees: list[OrgUnit] = []
-        units = OrgUnit.objects.filter(is_active=True).order_by("sort_order", "name")
-        if committee_id is not None:
-            units = units.filter(pk__in=access.descendant_unit_ids([committee_id]))
-        for unit in units:
-            for name in {unit.name, unit.short_name} - {""}:
-                self.units.setdefault(name, []).append(unit)
-            if unit.kind == OrgUnit.Kind.BRANCH:
-                self.branches.append(unit)
-            elif unit.kind == OrgUnit.Kind.COMMITTEE and (
-                unit.pk == committee_id if committee_id is not None else unit.parent_id is None
-            ):
-                self.top_committees.append(unit)
+        self.committees_below = False  # the committee has committees below it (their branches are not its own)
+        self._load_units(committee_id)
         self.people: dict[str, list[User]] = {}
         self.names: dict[int, str] = {}
         for user in User.objects.filter(is_active=True):
@@ -53,3 +45,21 @@ class Directory:
             if role in ranks and (unit_id not in best or ranks[role] < best[unit_id][0]):
                 best[unit_id] = (ranks[role], user_id)
         self.secretaries = {unit_id: user_id for unit_id, (_, user_id) in best.items()}
+
+    def _load_units(self, committee_id: int | None) -> None:
+        units = OrgUnit.objects.filter(is_active=True).order_by("sort_order", "name")
+        tree = {}
+        if committee_id is not None:
+            tree = access.unit_tree()
+            units = units.filter(pk__in=access.descendant_unit_ids([committee_id]))
+        for unit in units:
+            for name in {unit.name, unit.short_name} - {""}:
+                self.units.setdefault(name, []).append(unit)
+            if unit.kind == OrgUnit.Kind.BRANCH:
+                if committee_id is None or access.committee_of(unit.pk, tree) == committee_id:
+                    self.branches.append(unit)
+            elif unit.kind == OrgUnit.Kind.COMMITTEE:
+                if unit.pk == committee_id or (committee_id is None and unit.parent_id is None):
+                    self.top_committees.append(unit)
+                elif committee_id is not None:
+                    self.committees_below = True

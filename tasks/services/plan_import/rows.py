@@ -286,6 +286,11 @@ class RowReader:
     def every_branch(self, key: str) -> list[OrgUnit]:
         if not self.directory.branches:
             message = _("No unit is a party branch (党支部) yet, so “%(name)s” names nobody: list the units.")
+            if self.directory.committees_below:
+                message = _(
+                    "“%(name)s” means the committee's own branches, and it has none: the branches of the committees "
+                    "below it take the plan's key tasks through their committees. Name those committees."
+                )
             self.problem(key, "no_branches", message % {"name": cell_text(self.cell(key))})
         return list(self.directory.branches)
 
