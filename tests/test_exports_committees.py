@@ -92,6 +92,12 @@ def test_a_bureau_imports_into_its_own_plan_with_its_own_units(client, tree):
     ]
 
 
+def test_the_import_page_says_whose_plan_the_file_goes_into(client, tree):
+    for user, name in ((tree.a.member, "甲局党委"), (tree.top_member, "市直机关工委")):
+        client.force_login(user)
+        assert f"文件导入{name}的年度党建工作要点" in client.get(reverse("plan_import")).content.decode()
+
+
 def test_a_bureaus_import_cannot_name_the_sisters_units(client, tree):
     client.force_login(tree.a.member)
     response = client.post(reverse("plan_import"), {"file": plan_file("乙局办公室党支部"), "year": YEAR + 1})

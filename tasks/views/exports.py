@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tasks import access
 from tasks.forms import PlanImportForm
-from tasks.models import AnnualPlan
+from tasks.models import AnnualPlan, OrgUnit
 from tasks.rules import WorkCalendar, local_today
 from tasks.selectors import (
     ASSIGNMENT_ORDERINGS,
@@ -134,6 +134,8 @@ def plan_import_page(request):
             "result": result,
             "issues": issues,
             "max_mb": MAX_BYTES // (1024 * 1024),
+            # Whose plan the file goes into (in a tree of committees, the importer's own: the service decides it).
+            "committee": OrgUnit.objects.filter(pk=access.home_committee_id(request.user)).first(),
         },
         status=400 if issues else 200,
     )
