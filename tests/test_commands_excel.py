@@ -77,8 +77,8 @@ def test_the_demo_exports_open_in_libreoffice(db, tmp_path):
     """The whole chain on the demo's 2023 plan: three commands, then LibreOffice converts all three files."""
     demo_build(password="Demo-pass-2023", today=dt.date(2023, 12, 31))
     ledger, assessment, report = tmp_path / "台账.xlsx", tmp_path / "考核.xlsx", tmp_path / "报告.docx"
-    # The bureau of the reference report: the demo's tree has the 工委 above it, whose plan the commands take
-    # when no committee is named.
+    # The bureau of the reference report: the demo's tree has the 工委 above it and a sister bureau, so the commands
+    # must name the committee (tests/test_exports_committees.py).
     bureau = ("--committee", COMMITTEE)
     out, _ = run("export_ledger", "--year", "2023", *bureau, "-o", str(ledger))
     assignments = Assignment.objects.filter(

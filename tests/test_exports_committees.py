@@ -241,6 +241,12 @@ def test_the_top_committee_reads_a_bureaus_ledger_from_above(client, tree, casca
     assert ledger_units(body(response)) == {"甲局党委", "乙局党委"} and "市直机关工委" in file_name(response)
 
 
+def test_a_bureau_reads_in_the_top_committees_ledger_only_what_was_given_to_it(client, tree, cascade):
+    client.force_login(tree.a.member)
+    response = client.get(reverse("ledger_download"), {"committee": tree.top_unit.pk, "year": YEAR})
+    assert ledger_units(body(response)) == {"甲局党委"} and "市直机关工委" in file_name(response)
+
+
 def test_export_ledger_names_its_committee_in_a_tree(tree, tmp_path):
     output = tmp_path / "ledger.xlsx"
     with pytest.raises(CommandError, match="--committee"):
