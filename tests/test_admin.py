@@ -119,6 +119,39 @@ def test_a_deadline_moved_in_the_admin_moves_the_stored_light(client, superuser,
     assert (assignment_a1.deadline, assignment_a1.light) == (dt.date(2023, 7, 7), "red")
 
 
+def test_reverting_an_assignment_in_the_admin_stores_its_light(client, superuser, assignment_a1):
+    """simple-history's revert page saves the old version past save_related: the light follows all the same."""
+    import datetime as dt
+
+    import time_machine
+
+    from tasks.services.lights import lights_current, lights_refresh
+
+    client.force_login(superuser)
+    with time_machine.travel(dt.datetime(2023, 7, 10, 2, 0, tzinfo=dt.UTC)):
+        lights_current()
+        before = assignment_a1.history.first()
+        assignment_a1.deadline = dt.date(2023, 7, 7)
+        assignment_a1.save()
+        lights_refresh(assignment_a1)
+        assert assignment_a1.light == "red"
+        url = reverse("admin:tasks_assignment_simple_history", args=[assignment_a1.pk, before.history_id])
+        response = client.post(
+            url,
+            {
+                "key_task": assignment_a1.key_task_id,
+                "unit": assignment_a1.unit_id,
+                "owner": assignment_a1.owner_id,
+                "deadline": before.deadline.isoformat(),
+                "weight": "1",
+                "_save": "1",
+            },
+        )
+        assert response.status_code == 302, response.content.decode()[:2000]
+    assignment_a1.refresh_from_db()
+    assert (assignment_a1.deadline, assignment_a1.light) == (before.deadline, "yellow")
+
+
 def test_a_report_cannot_be_reverted_to_an_old_version_in_the_admin(client, superuser, assignment_a1, secretary_a):
     """Reports move only through the services (an approval moves progress): simple-history's revert page would save
     an old version past them."""

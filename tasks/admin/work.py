@@ -155,10 +155,15 @@ class KeyTaskAdmin(DutyAdminMixin, SimpleHistoryAdmin):
     date_hierarchy = "deadline"
     inlines = [AssignmentInline]
 
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        # Dates and cadence of a key task enter its assignments' stored lights. Here, not only after the inlines:
+        # simple-history's revert page saves the model alone.
+        lights_refresh(obj.assignments.all())
+
     def save_related(self, request, form, formsets, change):
         super().save_related(request, form, formsets, change)
-        # Dates and cadence of a key task and its assignments' deadlines enter their stored lights.
-        lights_refresh(form.instance.assignments.all())
+        lights_refresh(form.instance.assignments.all())  # the inline assignments' deadlines
 
 
 @admin.register(Assignment)
@@ -179,9 +184,9 @@ class AssignmentAdmin(DutyAdminMixin, SimpleHistoryAdmin):
     ]
     date_hierarchy = "deadline"
 
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        lights_refresh(form.instance)
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        lights_refresh(obj)  # also when simple-history's revert page saves an old version (it saves the model alone)
 
 
 class EvidenceInline(admin.TabularInline):
