@@ -285,6 +285,19 @@ def sees_whole_plan(user, plan: AnnualPlan) -> bool:
     return scope.sees_all or plan.committee_id in scope.committee_unit_ids
 
 
+def plan_assignments(user, plan: AnnualPlan) -> QuerySet:
+    """The plan's assignments the user sees. Whoever sees the whole plan gets them without the scope's conditions:
+    the same rows, in a query PostgreSQL plans faster (no OR over units and owner, no join for drafts)."""
+    assignments = Assignment.objects.filter(key_task__plan=plan)
+    return assignments if sees_whole_plan(user, plan) else visible_assignments(user, assignments)
+
+
+def plan_reports(user, plan: AnnualPlan) -> QuerySet:
+    """The plan's reports the user sees (as `plan_assignments`)."""
+    reports = ProgressReport.objects.filter(assignment__key_task__plan=plan)
+    return reports if sees_whole_plan(user, plan) else visible_reports(user, reports)
+
+
 def plans_below(user) -> QuerySet:
     """The plans of the committees below the user's own (the roll-up of a committee above; read-only)."""
     scope = scope_for(user)

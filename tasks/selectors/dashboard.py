@@ -138,7 +138,7 @@ class Dashboard:
 
 
 def plan_assignments(user, plan: AnnualPlan) -> QuerySet:
-    return access.visible_assignments(user).filter(key_task__plan=plan)
+    return access.plan_assignments(user, plan)
 
 
 def rank_units(rows: list) -> list:
@@ -341,7 +341,7 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
         calendar=calendar,
     )
 
-    waiting = access.visible_reports(user).filter(state=ProgressReport.State.SUBMITTED, assignment__key_task__plan=plan)
+    waiting = access.plan_reports(user, plan).filter(state=ProgressReport.State.SUBMITTED)
     if not access.is_committee(user):
         waiting = waiting.filter(assignment__in=base)
     reports_waiting = list(
@@ -378,8 +378,8 @@ def recent_obstacles(*, user, plan: AnnualPlan, today: dt.date, calendar: WorkCa
     chosen few are loaded as objects with their assignment, key task, unit and author.
     """
     newest = (
-        access.visible_reports(user)
-        .filter(assignment__key_task__plan=plan, assignment__status=OPEN, difficulty_state="")
+        access.plan_reports(user, plan)
+        .filter(assignment__status=OPEN, difficulty_state="")
         .exclude(obstacles="")
         .exclude(state=ProgressReport.State.RETURNED)
         .order_by("-submitted_at", "-id")
