@@ -152,6 +152,71 @@ def test_reverting_an_assignment_in_the_admin_stores_its_light(client, superuser
     assert (assignment_a1.deadline, assignment_a1.light) == (before.deadline, "yellow")
 
 
+def _key_task_form(key_task):
+    """The key task's change form as the admin posts it, with its assignments inline."""
+    from django.forms.models import model_to_dict
+
+    data = {name: value for name, value in model_to_dict(key_task).items() if value is not None}
+    data["cooperating_units"] = [unit.pk for unit in data.get("cooperating_units", [])]
+    assignments = list(key_task.assignments.order_by("pk"))
+    data |= {
+        "assignments-TOTAL_FORMS": len(assignments),
+        "assignments-INITIAL_FORMS": len(assignments),
+        "assignments-MIN_NUM_FORMS": 0,
+        "assignments-MAX_NUM_FORMS": 1000,
+        "_save": "1",
+    }
+    for i, assignment in enumerate(assignments):
+        data |= {
+            f"assignments-{i}-id": assignment.pk,
+            f"assignments-{i}-key_task": key_task.pk,
+            f"assignments-{i}-unit": assignment.unit_id,
+            f"assignments-{i}-owner": assignment.owner_id,
+            f"assignments-{i}-deadline": assignment.deadline.isoformat(),
+            f"assignments-{i}-weight": assignment.weight,
+        }
+    return data
+
+
+def test_a_key_task_saved_in_the_admin_refreshes_its_assignments_lights_once(client, superuser, assignment_a1):
+    """After the inlines, not once more after the key task alone."""
+    from unittest import mock
+
+    from tasks.services.lights import lights_refresh
+
+    key_task = assignment_a1.key_task
+    client.force_login(superuser)
+    data = _key_task_form(key_task) | {"title": "全面贯彻“第一议题”制度（修订）"}
+    with mock.patch("tasks.admin.work.lights_refresh", wraps=lights_refresh) as refresh:
+        response = client.post(reverse("admin:tasks_keytask_change", args=[key_task.pk]), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    key_task.refresh_from_db()
+    assert key_task.title == "全面贯彻“第一议题”制度（修订）"
+    refresh.assert_called_once()
+    assert list(refresh.call_args.args[0]) == [assignment_a1]
+
+
+def test_a_key_task_reverted_in_the_admin_refreshes_its_assignments_lights_once(client, superuser, assignment_a1):
+    from unittest import mock
+
+    from tasks.services.lights import lights_refresh
+
+    key_task = assignment_a1.key_task
+    before = key_task.history.first()
+    key_task.title = "改过的标题"
+    key_task.save()
+    client.force_login(superuser)
+    url = reverse("admin:tasks_keytask_simple_history", args=[key_task.pk, before.history_id])
+    data = _key_task_form(before.instance)
+    with mock.patch("tasks.admin.work.lights_refresh", wraps=lights_refresh) as refresh:
+        response = client.post(url, data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    key_task.refresh_from_db()
+    assert key_task.title == before.title
+    refresh.assert_called_once()
+    assert list(refresh.call_args.args[0]) == [assignment_a1]
+
+
 def test_a_report_cannot_be_reverted_to_an_old_version_in_the_admin(client, superuser, assignment_a1, secretary_a):
     """Reports move only through the services (an approval moves progress): simple-history's revert page would save
     an old version past them."""

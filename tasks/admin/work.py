@@ -2,7 +2,10 @@
 reminders and their change records, behind the duty rule (tasks.security.duties)."""
 
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
+from django.db import transaction
+from django.http import HttpResponseRedirect
 from django.utils.translation import gettext_lazy as _
 from simple_history.admin import SimpleHistoryAdmin
 
@@ -138,6 +141,26 @@ class AreaAdmin(DutyAdminMixin, admin.ModelAdmin):
     search_fields = ["name"]
 
 
+class StoredLightsAdminMixin:
+    """For the admin of a model whose saves move assignments' stored lights (`lights_of(pk)`: those assignments):
+    they are refreshed once a save, after the inlines on the change form, and after the model on simple-history's
+    revert page, which saves the model alone (no save_related), in the same transaction as the revert."""
+
+    def lights_of(self, pk):
+        raise NotImplementedError
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        lights_refresh(self.lights_of(form.instance.pk))
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        with transaction.atomic():
+            response = super().history_form_view(request, object_id, version_id, extra_context)
+            if request.method == "POST" and isinstance(response, HttpResponseRedirect):  # the old version was saved
+                lights_refresh(self.lights_of(unquote(object_id)))
+        return response
+
+
 class AssignmentInline(admin.TabularInline):
     model = Assignment
     extra = 0
@@ -147,7 +170,7 @@ class AssignmentInline(admin.TabularInline):
 
 
 @admin.register(KeyTask)
-class KeyTaskAdmin(DutyAdminMixin, SimpleHistoryAdmin):
+class KeyTaskAdmin(StoredLightsAdminMixin, DutyAdminMixin, SimpleHistoryAdmin):
     list_display = ["number", "title", "plan", "area", "lead_unit", "responsible_leader", "deadline", "cadence"]
     list_filter = ["plan", "area__code", "cadence", "lead_unit"]
     search_fields = ["number", "title", "description"]
@@ -155,19 +178,13 @@ class KeyTaskAdmin(DutyAdminMixin, SimpleHistoryAdmin):
     date_hierarchy = "deadline"
     inlines = [AssignmentInline]
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        # Dates and cadence of a key task enter its assignments' stored lights. Here, not only after the inlines:
-        # simple-history's revert page saves the model alone.
-        lights_refresh(obj.assignments.all())
-
-    def save_related(self, request, form, formsets, change):
-        super().save_related(request, form, formsets, change)
-        lights_refresh(form.instance.assignments.all())  # the inline assignments' deadlines
+    def lights_of(self, pk):
+        # Dates and cadence of a key task, and its inline assignments' deadlines, enter their stored lights.
+        return Assignment.objects.filter(key_task_id=pk)
 
 
 @admin.register(Assignment)
-class AssignmentAdmin(DutyAdminMixin, SimpleHistoryAdmin):
+class AssignmentAdmin(StoredLightsAdminMixin, DutyAdminMixin, SimpleHistoryAdmin):
     list_display = ["key_task", "unit", "owner", "deadline", "original_deadline", "progress", "status", "completed_at"]
     list_filter = ["status", "key_task__plan", "key_task__area__code", "unit"]
     search_fields = ["key_task__number", "key_task__title", "unit__name", "owner__full_name", "owner__username"]
@@ -184,9 +201,8 @@ class AssignmentAdmin(DutyAdminMixin, SimpleHistoryAdmin):
     ]
     date_hierarchy = "deadline"
 
-    def save_model(self, request, obj, form, change):
-        super().save_model(request, obj, form, change)
-        lights_refresh(obj)  # also when simple-history's revert page saves an old version (it saves the model alone)
+    def lights_of(self, pk):
+        return Assignment.objects.filter(pk=pk)
 
 
 class EvidenceInline(admin.TabularInline):
