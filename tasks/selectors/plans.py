@@ -2,9 +2,9 @@
 
 Which plan: the one place that decides which annual plan a page, an export or a command works on
 (`current_plan`, `plan_of_year`): a plan is a committee's, and a page shows the viewer's committee's
-(`committee_plans`). The plan pages: every plan with its figures (`plans_overview`), and who is told
-what when a draft is published (`publish_recipients`: the confirmation page shows it and
-tasks.services.plans.plan_publish sends exactly it).
+(`committee_plans`; the committee itself: `home_committee`). The plan pages: every plan with its figures
+(`plans_overview`), and who is told what when a draft is published (`publish_recipients`: the confirmation page
+shows it and tasks.services.plans.plan_publish sends exactly it).
 """
 
 import datetime as dt
@@ -20,6 +20,12 @@ from tasks.rules import local_today
 def plans_visible(user) -> QuerySet:
     """The plans `user` may see, newest year first; `user=None` is the command line: every plan."""
     return AnnualPlan.objects.all() if user is None else access.visible_plans(user)
+
+
+def home_committee(user) -> OrgUnit | None:
+    """The viewer's own committee (tasks.access.home_committee_id): whose plans a page shows by default, and whose
+    plan an imported file goes into."""
+    return OrgUnit.objects.filter(pk=access.home_committee_id(user)).first()
 
 
 def committee_plans(user, committee_id: int | None = None) -> QuerySet:

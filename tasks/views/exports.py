@@ -19,13 +19,14 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tasks import access
 from tasks.forms import PlanImportForm
-from tasks.models import AnnualPlan, OrgUnit
+from tasks.models import AnnualPlan
 from tasks.rules import WorkCalendar, local_today
 from tasks.selectors import (
     ASSIGNMENT_ORDERINGS,
     committee_plans,
     current_plan,
     filtered_assignments,
+    home_committee,
     ordering_for,
     plan_of_year,
 )
@@ -135,7 +136,7 @@ def plan_import_page(request):
             "issues": issues,
             "max_mb": MAX_BYTES // (1024 * 1024),
             # Whose plan the file goes into (in a tree of committees, the importer's own: the service decides it).
-            "committee": OrgUnit.objects.filter(pk=access.home_committee_id(request.user)).first(),
+            "committee": home_committee(request.user),
         },
         status=400 if issues else 200,
     )
