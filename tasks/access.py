@@ -312,11 +312,23 @@ def lower_committees(user, *, tree: dict | None = None) -> dict[int, bool]:
     if not scope.is_committee:
         return {}
     tree = unit_tree() if tree is None else tree
+    below = committees_below(scope.committee_ids, tree=tree)
+    own = scope.committee_ids
+    return {unit_id: committee_of(tree[unit_id][0], tree) in own for unit_id in tree if unit_id in below}
+
+
+def committees_below(committee_ids, *, tree: dict | None = None) -> set[int]:
+    """The committees below the given ones, at every level (a 工委's bureaus; a 党总支 with a committee of its own),
+    the given ones left out: a committee is below one of them when that one is the committee of a unit above it
+    (`committee_of`: a unit under no committee is the top committee's, as in the scopes). One query of the unit
+    tree, none given `unit_tree()`. A committee's weekly digest gives each one line, of its own plan."""
+    tree = unit_tree() if tree is None else tree
+    given = set(committee_ids)
     return {
-        unit_id: committee_of(parent_id, tree) in scope.committee_ids
+        unit_id
         for unit_id, (parent_id, kind) in tree.items()
-        if kind == OrgUnit.Kind.COMMITTEE and parent_id is not None and unit_id in scope.committee_unit_ids
-        if unit_id not in scope.committee_ids
+        if kind == OrgUnit.Kind.COMMITTEE and parent_id is not None and unit_id not in given
+        if not given.isdisjoint(committee_of(ancestor, tree) for ancestor in ancestor_ids(parent_id, tree))
     }
 
 
@@ -327,13 +339,6 @@ def visible_units(user, *, reviewed: bool = True) -> QuerySet:
         return OrgUnit.objects.all()
     unit_ids = scope.unit_ids | scope.own_unit_ids | scope.committee_unit_ids
     return OrgUnit.objects.filter(pk__in=unit_ids | scope.review_unit_ids if reviewed else unit_ids)
-
-
-def committees_below(committee_id: int) -> set[int]:
-    """The committees below `committee_id`, at every level (a 工委's bureaus; a 党总支 with a committee of its own):
-    a committee's weekly digest gives each of them one line, of its own plan (none: a leaf committee's digest)."""
-    below = descendant_unit_ids([committee_id]) - {committee_id}
-    return set(OrgUnit.objects.filter(pk__in=below, kind=OrgUnit.Kind.COMMITTEE).values_list("id", flat=True))
 
 
 def plan_units(plan: AnnualPlan) -> QuerySet:

@@ -250,6 +250,36 @@ def test_each_committee_gets_the_weekly_digest_of_its_own_subtree(tree):
     assert weekly_digest(today=today, committee_id=tree.a.committee_unit.pk).pending_count == 1
 
 
+def test_the_roll_up_and_the_digest_have_the_same_committees_below(tree):
+    """One rule (access.committees_below): every level below; a committee in a tree not yet placed under the 工委 is
+    the 工委's, as everything under no committee is."""
+    from tasks.models import OrgUnit
+    from tasks.selectors import weekly_digest
+    from tests.factories import PlanFactory
+
+    today = local_today()
+    nested = OrgUnit.objects.create(name="甲局机关党委", kind=OrgUnit.Kind.COMMITTEE, parent=tree.a.committee_unit)
+    unplaced = OrgUnit.objects.create(name="新划入单位", kind=OrgUnit.Kind.DEPARTMENT)
+    loose = OrgUnit.objects.create(name="新划入单位党委", kind=OrgUnit.Kind.COMMITTEE, parent=unplaced)
+    for committee in (nested, loose):
+        PlanFactory(committee=committee, year=today.year)
+    for user in (tree.top_member, tree.a.member):
+        access.forget_scope(user)
+    a, b = tree.a.committee_unit.pk, tree.b.committee_unit.pk
+    # Ranked: the committees right below one's own.
+    assert access.lower_committees(tree.top_member) == {a: True, b: True, nested.pk: False, loose.pk: True}
+    assert access.lower_committees(tree.a.member) == {nested.pk: True}
+    assert access.lower_committees(tree.b.member) == {}
+
+    def digest_lines(committee_id):
+        lines = weekly_digest(today=today, committee_id=committee_id).by_committee
+        return None if lines is None else {line.committee_id for line in lines}
+
+    assert digest_lines(tree.top_unit.pk) == {a, b, nested.pk, loose.pk}
+    assert digest_lines(a) == {nested.pk}
+    assert digest_lines(b) is None  # no committees below: no such part
+
+
 def test_a_webhook_gets_only_the_events_of_plans_its_owner_sees(tree):
     from tasks.models import WebhookDelivery, WebhookEndpoint
     from tasks.services.reports import progress_report_approve

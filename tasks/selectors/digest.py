@@ -162,7 +162,7 @@ def weekly_digest(*, today: dt.date, calendar: WorkCalendar | None = None, commi
     plans = AnnualPlan.objects.filter(status=AnnualPlan.Status.PUBLISHED)
     if committee_id is not None:
         plans = plans.filter(committee_id=committee_id)
-        below = access.committees_below(committee_id)
+        below = access.committees_below([committee_id])
         if below:
             rows = plans_rollup(
                 AnnualPlan.objects.filter(committee_id__in=below, year=today.year, status=AnnualPlan.Status.PUBLISHED)
