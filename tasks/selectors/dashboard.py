@@ -231,16 +231,19 @@ def list_rows(assignments, *, today: dt.date, calendar: WorkCalendar) -> list[Li
     ]
 
 
-def red_list(base: QuerySet, *, today: dt.date, calendar: WorkCalendar, limit: int) -> tuple[list[ListRow], int]:
-    """The red list (the dashboard's, and the committee's home): open assignments past their deadline, the
-    longest overdue first; the first `limit` as rows, and how many there are."""
-    overdue = base.filter(status=OPEN, deadline__lt=today)
-    rows = list_rows(
-        overdue.select_related("key_task", "unit", "owner").order_by("deadline", "id")[:limit],
+def overdue(base: QuerySet, *, today: dt.date) -> QuerySet:
+    """The open assignments of `base` past their deadline: the red list's."""
+    return base.filter(status=OPEN, deadline__lt=today)
+
+
+def red_list(base: QuerySet, *, today: dt.date, calendar: WorkCalendar, limit: int) -> list[ListRow]:
+    """The red list (the dashboard's, and the committee's home): the first `limit` of `overdue`, the longest overdue
+    first, as rows. Not counted here: the dashboard has the count already (its red light)."""
+    return list_rows(
+        overdue(base, today=today).select_related("key_task", "unit", "owner").order_by("deadline", "id")[:limit],
         today=today,
         calendar=calendar,
     )
-    return rows, overdue.count()
 
 
 def assignment_page(filtered: QuerySet, ordering: list[str], number, *, size: int, today: dt.date, calendar):
@@ -330,7 +333,7 @@ def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Da
     units = _unit_rows(by_unit)
 
     rows_query = base.select_related("key_task", "unit", "owner")
-    red_rows, _red_count = red_list(base, today=today, calendar=calendar, limit=RED_LIST_SIZE)
+    red_rows = red_list(base, today=today, calendar=calendar, limit=RED_LIST_SIZE)
     due_soon_until = today + dt.timedelta(days=DUE_SOON_DAYS)
     due_soon = base.filter(status=OPEN, deadline__gte=today, deadline__lte=due_soon_until)
     due_soon_rows = list_rows(

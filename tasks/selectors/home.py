@@ -87,7 +87,7 @@ class CommitteeHome:
 
 def committee_home(user, plan: AnnualPlan) -> CommitteeHome:
     """A committee member's home: the review queue (oldest first) and the dashboard's red list."""
-    from tasks.selectors.dashboard import plan_assignments, red_list
+    from tasks.selectors.dashboard import overdue, plan_assignments, red_list
     from tasks.selectors.urges import follow_ups
 
     today, calendar = local_today(), WorkCalendar.load()
@@ -95,7 +95,7 @@ def committee_home(user, plan: AnnualPlan) -> CommitteeHome:
     waiting = access.reviewable_reports(user).filter(state=ProgressReport.State.SUBMITTED)
     extensions = access.decidable_extensions(user).filter(state=ExtensionRequest.State.PENDING)
     base = plan_assignments(user, plan)
-    red_rows, red_count = red_list(base, today=today, calendar=calendar, limit=HOME_LIST_SIZE)
+    red_rows = red_list(base, today=today, calendar=calendar, limit=HOME_LIST_SIZE)
     follow = follow_ups([row.assignment.pk for row in red_rows], calendar=calendar)
     return CommitteeHome(
         reports_waiting=list(
@@ -107,6 +107,6 @@ def committee_home(user, plan: AnnualPlan) -> CommitteeHome:
         extensions_waiting_count=extensions.count() if access.can_decide_extension(user) else 0,
         red_rows=red_rows,
         red_items=[(row, follow[row.assignment.pk]) for row in red_rows],
-        red_count=red_count,
+        red_count=overdue(base, today=today).count(),
         red_url=f"{reverse('assignment_list')}?year={plan.year}&light={Light.RED.value}&sort=deadline",
     )

@@ -21,10 +21,9 @@ def list_url(name: str, plan, **params) -> str:
 
 def lights_linked(plan, row, **params) -> list[tuple]:
     """(light, count, link to the assignment list filtered to it) for a row of the area or unit table."""
-    base = reverse("assignment_list")  # once a row, not once a light: the unit table has 30 rows of six
-    return [
-        (light, count, f"{base}?{plan_query(plan, **params, light=light.value)}") for light, count in row.lights.items()
-    ]
+    # The row's link built once and the light appended: the unit table has 30 rows of six.
+    base = f"{reverse('assignment_list')}?{plan_query(plan, **params)}&light="
+    return [(light, count, f"{base}{light.value}") for light, count in row.lights.items()]
 
 
 def month_chart_linked(plan, months):
