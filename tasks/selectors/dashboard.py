@@ -40,16 +40,23 @@ OBSTACLES_SIZE = 8
 OBSTACLES_SCAN = 200
 
 
+# Plain strings, not the enum's members: a dashboard adds some 4,000 grouped rows into these counts, and a member's
+# `.value` and hash are Python-level calls.
+_NO_COUNTS = {light.value: 0 for light in Light}
+_LIGHT_VALUES = [(light, light.value) for light in LIGHT_ORDER]
+_DONE, _DONE_LATE, _RED = Light.DONE.value, Light.DONE_LATE.value, Light.RED.value
+
+
 @dataclass
 class LightCounts:
-    counts: dict[str, int] = field(default_factory=lambda: {light.value: 0 for light in Light})
-    progress_sum: Decimal = Decimal(0)
+    counts: dict[str, int] = field(default_factory=_NO_COUNTS.copy)
+    progress_sum: Decimal = Decimal(0)  # sums of integers or Decimals: stays a Decimal
     weight_sum: Decimal = Decimal(0)
 
     def add(self, light: str, count: int, progress_sum, weight_sum) -> None:
         self.counts[light] += count
-        self.progress_sum += Decimal(progress_sum or 0)
-        self.weight_sum += Decimal(weight_sum or 0)
+        self.progress_sum += progress_sum or 0
+        self.weight_sum += weight_sum or 0
 
     @property
     def total(self) -> int:
@@ -57,7 +64,7 @@ class LightCounts:
 
     @property
     def completed(self) -> int:
-        return self.counts[Light.DONE] + self.counts[Light.DONE_LATE]
+        return self.counts[_DONE] + self.counts[_DONE_LATE]
 
     @property
     def progress(self) -> Decimal:
@@ -69,10 +76,11 @@ class LightCounts:
 
     @property
     def on_time_rate(self) -> Decimal | None:
-        return on_time_rate(on_time=self.counts[Light.DONE], completed=self.completed, overdue=self.counts[Light.RED])
+        return on_time_rate(on_time=self.counts[_DONE], completed=self.completed, overdue=self.counts[_RED])
 
     def items(self) -> list[tuple[Light, int]]:
-        return [(light, self.counts[light.value]) for light in LIGHT_ORDER]
+        counts = self.counts
+        return [(light, counts[value]) for light, value in _LIGHT_VALUES]
 
 
 @dataclass

@@ -18,8 +18,8 @@ from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
-from django.utils.translation import ngettext
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from tasks.models import ProgressReport
 from tasks.rules.figures import percent_text
@@ -55,12 +55,13 @@ def _day(value, template: str = "%Y-%m-%d") -> str:
 
 
 def _urged(urges, date_format: str) -> str:
-    """"urged 2 times, last 12-01", or nothing for an assignment not urged."""
+    """ "urged 2 times, last 12-01", or nothing for an assignment not urged."""
     if not urges or not urges.count:
         return ""
-    return ngettext(
-        "urged %(counter)s time, last %(when)s", "urged %(counter)s times, last %(when)s", urges.count
-    ) % {"counter": urges.count, "when": _day(urges.last_at, date_format)}
+    return ngettext("urged %(counter)s time, last %(when)s", "urged %(counter)s times, last %(when)s", urges.count) % {
+        "counter": urges.count,
+        "when": _day(urges.last_at, date_format),
+    }
 
 
 def _task_title(assignment, length: int | None = None) -> str:
@@ -191,7 +192,6 @@ def dashboard_row(row, follow=None):
         f'<div class="small text-muted">{_text(workdays_phrase(row.workdays_left))}</div></td>\n'
         f"    </tr>"
     )
-
 
 
 @register.simple_tag
