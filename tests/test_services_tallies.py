@@ -2,6 +2,7 @@
 the plan's assignments counted now, and a viewer who sees part of a plan never reads the whole plan's tally."""
 
 import datetime as dt
+import importlib
 import zoneinfo
 
 import pytest
@@ -166,3 +167,16 @@ def test_approving_reports_in_bulk_counts_the_plan_once(
         assert stored(plan) == counted_now(plan)
     assert len(counted) == 1
     assert all(report.state == "approved" for report in ProgressReport.objects.filter(pk__in=[r.pk for r in reports]))
+
+
+def test_a_tally_stored_before_the_upgrade_is_counted_again_in_the_new_form(plan, key_task, branches):
+    """0027 keeps one row a unit: a tally stored one row a unit and light is marked stale by the upgrade and never
+    read as it is."""
+    from django.apps import apps
+
+    lights_current()
+    count_plans([plan.pk])
+    PlanTally.objects.filter(plan=plan).update(by_unit=[[key_task.lead_unit_id, "green", 2, 90]])  # the old form
+    importlib.import_module("tasks.migrations.0027_plan_tally_one_row_a_unit").mark_stale(apps, None)
+    assert stored(plan) == counted_now(plan)
+    assert all(len(row) == len(tallies.UNIT_COLUMNS) for row in PlanTally.objects.get(plan=plan).by_unit)

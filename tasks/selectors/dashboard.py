@@ -313,10 +313,11 @@ def _area_rows(grouped: list[dict], plan: AnnualPlan):
 
 def _unit_rows(grouped: list[dict]) -> list[UnitRow]:
     """Counts and progress per unit, ranked: from the rows by unit (tasks.services.tallies)."""
-    per_unit: dict[int, LightCounts] = defaultdict(LightCounts)
+    per_unit: dict[int, LightCounts] = {}
     for row in grouped:
+        counts = {light: row[light] for light in _NO_COUNTS}
         # A unit's progress is the plain mean of its assignments: weights share a key task between units.
-        per_unit[row["unit_id"]].add(row["light"], row["n"], row["progress_sum"], row["n"])
+        per_unit[row["unit_id"]] = LightCounts(counts, Decimal(row["progress_sum"]), Decimal(sum(counts.values())))
     names = {
         unit_id: short_name or name
         for unit_id, name, short_name in OrgUnit.objects.filter(pk__in=list(per_unit)).values_list(

@@ -3,8 +3,9 @@ numbers instead of grouping every assignment of the plan on each view: at 50,000
 were 60 ms of a dashboard's SQL, paid again on the first view after every write (issue [10]).
 
 The counts are the grouped rows a dashboard needs, nothing derived: by key task, weight, light, month due and month
-completed (areas, key tasks, the overall figure and the month chart come from these), and by unit and light (the
-unit table and its ranks). `grouped_rows` works them out; the stored ones are its result for the whole plan.
+completed (areas, key tasks, the overall figure and the month chart come from these), and by unit, one row a unit
+with its count of each light (the unit table and its ranks: 500 rows to read, not one per unit and light).
+`grouped_rows` works them out; the stored ones are its result for the whole plan.
 
 Kept true like the stored lights:
 1. a write to an assignment marks its plan's tally stale in the same transaction: a saved or deleted assignment by
@@ -30,10 +31,12 @@ from django.db.models.functions import TruncMonth
 
 from tasks import access
 from tasks.models import AnnualPlan, Assignment, KeyTask, PlanTally
+from tasks.rules import Light
 
+LIGHT_VALUES = tuple(light.value for light in Light)
 # The grouped columns of each tally, in the order they are stored (as lists: a dict per row would triple the JSON).
 KEY_TASK_COLUMNS = ("key_task_id", "weight", "light", "due_month", "done_month", "n", "progress_sum")
-UNIT_COLUMNS = ("unit_id", "light", "n", "progress_sum")
+UNIT_COLUMNS = ("unit_id", "progress_sum", *LIGHT_VALUES)
 
 
 def _grouped(queryset: QuerySet, *group: str, **grouped_expressions) -> list[dict]:
@@ -47,13 +50,25 @@ def _grouped(queryset: QuerySet, *group: str, **grouped_expressions) -> list[dic
 
 
 def grouped_rows(assignments: QuerySet) -> tuple[list[dict], list[dict]]:
-    """(rows by key task, weight, light, month due and month completed; rows by unit and light) of `assignments`."""
+    """(rows by key task, weight, light, month due and month completed; rows by unit: its progress sum and the count
+    of each light, keyed by the light's value) of `assignments`."""
     by_key_task = _grouped(
         assignments, "key_task_id", "weight", due_month=TruncMonth("deadline"), done_month=TruncMonth("completed_at")
     )
     for row in by_key_task:
         row["due_month"], row["done_month"] = _as_date(row["due_month"]), _as_date(row["done_month"])
-    return by_key_task, _grouped(assignments, "unit_id")
+    by_unit: dict[int, dict] = {}
+    for row in _grouped(assignments, "unit_id"):
+        unit = by_unit.get(row["unit_id"])
+        if unit is None:
+            unit = by_unit[row["unit_id"]] = {
+                "unit_id": row["unit_id"],
+                "progress_sum": 0,
+                **dict.fromkeys(LIGHT_VALUES, 0),
+            }
+        unit["progress_sum"] += row["progress_sum"] or 0
+        unit[row["light"]] += row["n"]
+    return by_key_task, list(by_unit.values())
 
 
 def _as_date(value) -> dt.date | None:
