@@ -128,3 +128,30 @@ def test_a_closed_plan_takes_no_answer(raised, committee):
     with pytest.raises(ValidationError, match="已关闭"):
         difficulty_answer(report=raised, answered_by=committee, state=COORDINATED, body="已协调")
     assert not DifficultyAnswer.objects.exists()
+
+
+def test_the_dashboard_looks_further_back_when_the_newest_difficulties_are_all_of_one_assignment(
+    monkeypatch, assignment_a1, assignment_b, secretary_a, secretary_b, committee
+):
+    """The newest reports are read a few at a time first: when those name too few assignments, a few hundred."""
+    from tasks.selectors import dashboard
+    from tests.factories import ReportFactory
+
+    monkeypatch.setattr(dashboard, "OBSTACLES_SIZE", 2)  # a first read of 6
+    older = ReportFactory(
+        assignment=assignment_b,
+        author=secretary_b,
+        obstacles="师资不足",
+        submitted_at=dt.datetime(2023, 2, 1, tzinfo=dt.UTC),
+    )
+    newest = [
+        ReportFactory(
+            assignment=assignment_a1,
+            author=secretary_a,
+            obstacles=f"第{n}次：缺少场地",
+            submitted_at=dt.datetime(2023, 2, 2, n, tzinfo=dt.UTC),
+        )
+        for n in range(7)
+    ]
+    listed = dashboard_get(user=committee, plan=assignment_a1.key_task.plan).obstacles
+    assert [report.pk for report in listed] == [newest[-1].pk, older.pk]

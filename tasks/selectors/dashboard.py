@@ -329,9 +329,11 @@ def _unit_rows(grouped: list[dict]) -> list[UnitRow]:
     )
 
 
-def dashboard_get(*, user, plan: AnnualPlan, today: dt.date | None = None) -> Dashboard:
+def dashboard_get(
+    *, user, plan: AnnualPlan, today: dt.date | None = None, calendar: WorkCalendar | None = None
+) -> Dashboard:
     today = today or local_today()
-    calendar = WorkCalendar.load()
+    calendar = calendar or WorkCalendar.load()
     lights_current(today=today, calendar=calendar)
     base = plan_assignments(user, plan)
 
@@ -386,8 +388,9 @@ def recent_obstacles(*, user, plan: AnnualPlan, today: dt.date, calendar: WorkCa
     answered yet (ProgressReport.difficulty_open), on an assignment not completed; the newest per assignment,
     newest first, whatever the light (any report may raise one). Answered ones (已协调 / 已解决) leave the list.
 
-    The newest few hundred such reports are read by date (an index range) as ids and picked over here; only the
-    chosen few are loaded as objects with their assignment, key task, unit and author.
+    The newest such reports are read by date (an index range) as ids and picked over here, a few first (they are
+    mostly of different assignments), a few hundred if those were not enough; only the chosen few are loaded as
+    objects with their assignment, key task, unit and author.
     """
     newest = (
         access.plan_reports(user, plan)
@@ -395,12 +398,16 @@ def recent_obstacles(*, user, plan: AnnualPlan, today: dt.date, calendar: WorkCa
         .exclude(obstacles="")
         .exclude(state=ProgressReport.State.RETURNED)
         .order_by("-submitted_at", "-id")
-        .values_list("pk", "assignment_id")[:OBSTACLES_SCAN]
+        .values_list("pk", "assignment_id")
     )
-    chosen: dict[int, int] = {}  # assignment id -> its newest such report
-    for report_id, assignment_id in newest:
-        chosen.setdefault(assignment_id, report_id)
-        if len(chosen) == OBSTACLES_SIZE:
+    for scan in (OBSTACLES_SIZE * 3, OBSTACLES_SCAN):
+        chosen: dict[int, int] = {}  # assignment id -> its newest such report
+        found = list(newest[:scan])
+        for report_id, assignment_id in found:
+            chosen.setdefault(assignment_id, report_id)
+            if len(chosen) == OBSTACLES_SIZE:
+                break
+        if len(chosen) == OBSTACLES_SIZE or len(found) < scan:
             break
     loaded = ProgressReport.objects.select_related("assignment__key_task", "assignment__unit", "author").in_bulk(
         list(chosen.values())

@@ -373,7 +373,9 @@ class OrglifeSummary:
     absent_members: int
 
 
-def orglife_summary(user, *, today: dt.date | None = None, units=None) -> OrglifeSummary | None:
+def orglife_summary(
+    user, *, today: dt.date | None = None, units=None, calendar: WorkCalendar | None = None
+) -> OrglifeSummary | None:
     """Counted per duty, not enumerated per branch: a committee of 500 branches owes some 20,000 occurrences a
     year, and every unmet one of a duty has the same light (tasks.rules.orglife). `units`: some of the branches the
     user sees (a committee below, drilled into), by default all of them."""
@@ -382,7 +384,7 @@ def orglife_summary(user, *, today: dt.date | None = None, units=None) -> Orglif
     unit_ids = set(units.values_list("pk", flat=True))
     if not unit_ids:
         return None
-    counting = _DutyCounting.of(units.order_by(), today.year, today=today)
+    counting = _DutyCounting.of(units.order_by(), today.year, today=today, calendar=calendar)
     tally = counting.tallies({unit_id: [None] for unit_id in unit_ids}, {None: unit_ids})[None]
     missing = set()
     for duty in counting.duties:
@@ -402,13 +404,13 @@ class _DutyCounting:
     group_counts: dict[int, int]  # unit -> party groups (only when a type is owed per party group)
 
     @classmethod
-    def of(cls, units, year: int, *, today: dt.date) -> "_DutyCounting":
+    def of(cls, units, year: int, *, today: dt.date, calendar: WorkCalendar | None = None) -> "_DutyCounting":
         """`units`: a queryset of branches (a subquery: a committee's hundreds of ids are not sent as parameters)."""
         types = active_types()
         group_counts: dict[int, int] = {}
         if any(t.per_party_group for t in types):
             group_counts = {unit_id: len(groups) for unit_id, groups in _party_groups(units).items()}
-        duties = duties_of_year(types, year, today=today, calendar=WorkCalendar.load())
+        duties = duties_of_year(types, year, today=today, calendar=calendar or WorkCalendar.load())
         return cls(duties, _met_by_duty(_month_records(units, year), duties), group_counts)
 
     def tallies(self, owners: dict[int, list], members: dict) -> dict:
@@ -461,4 +463,9 @@ def _units_short(duty: Duty, met_here: dict[tuple, int], unit_ids: set[int], gro
     for unit_id, group_id in met_here:
         if group_id is not None:
             met_groups[unit_id] += 1
-    return {unit_id for unit_id in unit_ids if met_groups[unit_id] < group_counts.get(unit_id, 0)}
+    # Only a branch with party groups owes a group meeting: those are the ones to look at, not every branch.
+    return {
+        unit_id
+        for unit_id, groups in group_counts.items()
+        if unit_id in unit_ids and met_groups.get(unit_id, 0) < groups
+    }

@@ -6,7 +6,7 @@ from django.urls import reverse
 
 from tasks import access, charts
 from tasks.cache import cached
-from tasks.rules import Light, local_today
+from tasks.rules import Light, WorkCalendar, local_today
 from tasks.selectors import committee_plans, committee_rollup, current_plan, dashboard_get, follow_ups, sort_units
 from tasks.selectors.orglife import orglife_summary
 from tasks.views.common import committee_param, mark_drilled_into, plan_query, year_param
@@ -65,23 +65,30 @@ def dashboard(request):
         context["orglife"] = orglife_summary(user)
         return render(request, "tasks/dashboard.html", context)
     scope = access.scope_for(user)
+    calendar = WorkCalendar.load()  # one read for the figures, organisational life and the red list's urges
     # Drilled into a committee below: its branches' organisational life, not the whole of the viewer's.
     drilled = mark_drilled_into(user, plan).drilled_into and plan.committee_id
     context["orglife"] = cached(
         ("orglife-summary", scope.cache_key, drilled, local_today()),
-        lambda: orglife_summary(user, units=access.orglife_units(user, committee_id=drilled) if drilled else None),
+        lambda: orglife_summary(
+            user, units=access.orglife_units(user, committee_id=drilled) if drilled else None, calendar=calendar
+        ),
     )
     # Many people open the same dashboard in a meeting; any committed write invalidates it (tasks.cache).
     data = cached(
         ("dashboard", plan.pk, scope.cache_key, local_today()),
-        lambda: dashboard_get(user=user, plan=plan),
+        lambda: dashboard_get(user=user, plan=plan, calendar=calendar),
     )
     # A committee above reads a lower committee's dashboard: no urging there, and its ranks stay the lower one's.
     runs = access.can_run_plan(user, plan)
     if drilled:
         context["plans"] = committee_plans(user, plan.committee_id)  # the year picker stays in that committee
     # The red list says when each late unit last reported and was last urged (read fresh: the figures are cached).
-    follow = follow_ups([row.assignment.pk for row in data.red_rows]) if access.can_urge(user) and runs else {}
+    follow = (
+        follow_ups([row.assignment.pk for row in data.red_rows], calendar=calendar)
+        if access.can_urge(user) and runs
+        else {}
+    )
     light_urls = {light.value: list_url("assignment_list", plan, light=light.value) for light in Light}
     context.update(
         data=data,
