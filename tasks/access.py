@@ -51,6 +51,7 @@ class Scope:
     review_unit_ids: frozenset[int] = frozenset()  # units (with descendants) whose reports the user reviews
     committee_ids: frozenset[int] = frozenset()  # the committees the user is a committee member of
     committee_unit_ids: frozenset[int] = frozenset()  # those committees' subtrees
+    lower_committee_ids: frozenset[int] = frozenset()  # the committees in those subtrees, not the user's own
     sees_all: bool = False  # the committee subtree is every unit: nothing to filter (one committee installed)
     plan_committee_ids: frozenset[int] = frozenset()  # committees whose published plans the user's units carry
     home_committee_id: int | None = None  # the committee whose plan pages show by default
@@ -168,6 +169,10 @@ def _scope_of(user_id: int, memberships: list[tuple[int, str]], tree: dict) -> S
         review_unit_ids=frozenset(descendant_unit_ids(reviewed, children=children)),
         committee_ids=frozenset(committees),
         committee_unit_ids=frozenset(committee_units),
+        lower_committee_ids=frozenset(
+            unit_id for unit_id in committee_units if tree[unit_id][1] == OrgUnit.Kind.COMMITTEE
+        )
+        - committees,
         sees_all=bool(committees) and len(committee_units) == len(tree),
         plan_committee_ids=frozenset(carried - {None}),
         home_committee_id=_highest(committees, tree) if committees else (committee_of(own[0], tree) if own else None),
@@ -299,9 +304,9 @@ def plan_reports(user, plan: AnnualPlan) -> QuerySet:
 
 
 def plans_below(user) -> QuerySet:
-    """The plans of the committees below the user's own (the roll-up of a committee above; read-only)."""
-    scope = scope_for(user)
-    return AnnualPlan.objects.filter(committee_id__in=scope.committee_unit_ids - scope.committee_ids)
+    """The plans of the committees below the user's own (the roll-up of a committee above; read-only). None without
+    committees below, and no query asked (a committee of branches only, most installations)."""
+    return AnnualPlan.objects.filter(committee_id__in=scope_for(user).lower_committee_ids)
 
 
 def lower_committees(user, *, tree: dict | None = None) -> dict[int, bool]:

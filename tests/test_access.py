@@ -83,3 +83,9 @@ def test_anonymous_is_sent_to_login(client, assignment_a1):
     response = client.get(reverse("assignment_detail", args=[assignment_a1.pk]))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_a_committee_of_branches_only_has_no_plans_below_and_asks_no_query(committee, plan, django_assert_num_queries):
+    access.scope_for(committee)  # the scope is read once a request
+    with django_assert_num_queries(0):
+        assert not access.plans_below(committee).exists()
