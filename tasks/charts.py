@@ -7,7 +7,11 @@ symbol or label as text, so a black-and-white print still reads.
 from dataclasses import dataclass
 from decimal import Decimal
 
+from django.utils.formats import localize
+from django.utils.translation import gettext as _
+
 from tasks.rules import Light
+from tasks.rules.figures import percent_text
 
 
 @dataclass
@@ -49,6 +53,15 @@ class MonthBar:
     expected_y: float
     point: object  # tasks.selectors.MonthPoint
     url: str
+
+    @property
+    def title(self) -> str:
+        """What a pointer over the month (or a screen reader) is told: completed and expected by its end, due in it."""
+        point = self.point
+        return (
+            f"{point.month:%Y-%m}: {_('completed')} {percent_text(point.actual_rate)}, "
+            f"{_('expected')} {localize(point.expected_rate)}% · {_('%(due)s due this month') % {'due': point.due}}"
+        )
 
     @property
     def dot_x(self) -> float:

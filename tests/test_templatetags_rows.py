@@ -2,6 +2,7 @@
 database escaped, dates in local time."""
 
 import datetime as dt
+from decimal import Decimal
 from types import SimpleNamespace
 
 import pytest
@@ -110,3 +111,35 @@ def test_a_unit_row_shows_its_rank_only_to_the_ranking_committee_and_links_only_
     assert "<td>2</td>" not in render(
         "{% unit_table_row row url counts ranked %}", row=row, url="/x", counts=counts, ranked=False
     )
+
+
+def test_a_waiting_report_and_a_difficulty_escape_what_the_secretary_wrote(hostile_title, secretary_b):
+    report = ReportFactory(
+        assignment=hostile_title,
+        author=secretary_b,
+        percent=35,
+        obstacles="<img src=x>" + "缺" * 200,
+        submitted_at=dt.datetime(2023, 3, 1, 17, 0, tzinfo=dt.UTC),
+    )
+    report.light = Light.YELLOW
+    row = render("{% waiting_report_row report %}", report=report)
+    assert "&lt;script&gt;" in row and "<script>" not in row and ">35%<" in row and ">2023-03-02<" in row
+    item = render("{% difficulty_item report %}", report=report)
+    assert "&lt;img src=x&gt;" in item and "<img" not in item and item.count("缺") < 160  # cut short
+    assert 'class="light light-yellow"' in item and "2023-03-02" in item
+
+
+def test_an_area_links_only_the_lights_it_has():
+    counts = [(Light.RED, 2, "/assignments/?area=1&light=red"), (Light.GREEN, 0, "/assignments/?area=1&light=green")]
+    html = render("{% light_count_links counts %}", counts=counts)
+    assert 'href="/assignments/?area=1&amp;light=red"' in html and "light-green" not in html
+    assert '<span class="visually-hidden">逾期</span> 2' in html
+
+
+def test_a_month_bar_says_completed_expected_and_due_in_its_title():
+    from tasks.charts import month_chart
+    from tasks.selectors.dashboard import MonthPoint
+
+    point = MonthPoint(dt.date(2023, 4, 1), dt.date(2023, 4, 30), 3, 1, expected_rate=Decimal("37.5"), actual_rate=None)
+    (bar,) = month_chart([point], ["/x"]).bars
+    assert bar.title == "2023-04: 已办结 –, 应完成 37.5% · 本月到期 3 项"

@@ -210,3 +210,43 @@ def unit_table_row(row, url: str, counts, ranks_shown: bool):
         f'<td class="text-end">{_text(localize(lights.progress))}%</td>',
     ]
     return mark_safe(f"<tr>{''.join(cells)}</tr>")  # noqa: S308 - every text escaped above
+
+
+@register.simple_tag
+def light_count_links(counts):
+    """An area's assignments by light on the dashboard: each light it has, with its count, linked to them."""
+    return mark_safe(  # noqa: S308 - labels and addresses escaped
+        "".join(
+            f'<a class="light-count me-2" href="{_text(url)}" title="{_text(light.label)}">'
+            f'<span class="light light-{light.value}"><span aria-hidden="true">{light.symbol}</span>'
+            f'<span class="visually-hidden">{_text(light.label)}</span> {count}</span></a>'
+            for light, count, url in counts
+            if count
+        )
+    )
+
+
+@register.simple_tag
+def waiting_report_row(report):
+    """A report waiting for review on the dashboard: key task, unit, percent reported and when."""
+    assignment = report.assignment
+    return mark_safe(  # noqa: S308 - every text escaped
+        f'<tr><td class="wrap"><a href="{path_to("assignment_detail", assignment.pk)}">{_task_title(assignment, 30)}'
+        f"</a></td><td>{_text(assignment.unit.label)}</td>"
+        f'<td class="text-end">{report.percent}%</td><td class="text-muted">{_day(report.submitted_at)}</td></tr>'
+    )
+
+
+@register.simple_tag
+def difficulty_item(report):
+    """An open difficulty on the dashboard: the assignment's light, key task and unit, when it was raised, and the
+    start of what it says."""
+    assignment = report.assignment
+    return mark_safe(  # noqa: S308 - every text escaped
+        f'<li class="mb-2">{light_badge(report.light)}\n'
+        f'  <a href="{path_to("assignment_detail", assignment.pk)}">{_text(assignment.key_task.number)} · '
+        f"{_text(assignment.unit.label)}</a>\n"
+        f'  <span class="text-muted small">{_day(report.submitted_at)}</span>\n'
+        f'  <div class="small text-prewrap">{_text(Truncator(report.obstacles).chars(160))}</div>\n'
+        f"</li>"
+    )
