@@ -64,9 +64,14 @@ def _urged(urges, date_format: str) -> str:
     }
 
 
+def _cut(text: str, length: int) -> str:
+    """`text` cut to `length` characters as the truncatechars filter cuts it (only a longer text needs Truncator)."""
+    return Truncator(text).chars(length) if len(text) > length else text
+
+
 def _task_title(assignment, length: int | None = None) -> str:
     title = assignment.key_task.title
-    return f"{_text(assignment.key_task.number)} {_text(Truncator(title).chars(length) if length else title)}"
+    return f"{_text(assignment.key_task.number)} {_text(_cut(title, length) if length else title)}"
 
 
 @register.simple_tag
@@ -115,7 +120,7 @@ def _latest_report(report) -> str:
     elif report.state == ProgressReport.State.RETURNED:
         said = (
             f'<span class="badge text-bg-warning">{_text(_("Report returned"))}</span>\n'
-            f'              <span class="text-muted">{_text(Truncator(report.review_comment).chars(40))}</span>'
+            f'              <span class="text-muted">{_text(_cut(report.review_comment, 40))}</span>'
         )
     else:
         approved = _("Approved %(date)s") % {"date": _day(report.reviewed_at)}
@@ -247,6 +252,6 @@ def difficulty_item(report):
         f'  <a href="{path_to("assignment_detail", assignment.pk)}">{_text(assignment.key_task.number)} · '
         f"{_text(assignment.unit.label)}</a>\n"
         f'  <span class="text-muted small">{_day(report.submitted_at)}</span>\n'
-        f'  <div class="small text-prewrap">{_text(Truncator(report.obstacles).chars(160))}</div>\n'
+        f'  <div class="small text-prewrap">{_text(_cut(report.obstacles, 160))}</div>\n'
         f"</li>"
     )
