@@ -2,7 +2,7 @@ import functools
 from urllib.parse import urlencode
 
 from django import template
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils.formats import localize
 from django.utils.html import escape, format_html
 from django.utils.safestring import mark_safe
@@ -66,25 +66,33 @@ def orglife_light(light):
     return badges.get(light, badges[None])
 
 
-_URL_SENTINEL = 987654321
+_PK_SENTINEL = 987654321
 
 
-@register.simple_tag(takes_context=True)
-def orglife_period_cell(context, cell):
+@functools.cache
+def _url_pattern(name: str, prefix: str) -> str:
+    """The path of `name` with a placeholder for its one pk: reversed once a process (and script prefix), not once a
+    row or cell (a `reverse` costs as much as the rest of a row)."""
+    return reverse(name, args=[_PK_SENTINEL])
+
+
+def path_to(name: str, pk: int) -> str:
+    """The path of the view `name` for `pk`, as `{% url name pk %}` gives it, for tags that draw hundreds of links."""
+    return _url_pattern(name, get_script_prefix()).replace(str(_PK_SENTINEL), str(pk))
+
+
+@register.simple_tag
+def orglife_period_cell(cell):
     """A cell of the matrix by period: the badge of each occurrence (one per party group), linked to the record
-    that met it. Built here rather than by nested template loops, and the record's address from one reversed
-    pattern per render rather than one `{% url %}` per cell: a page of 50 branches × 12 months × party groups
-    has some 1,800 badges."""
-    pattern = context.render_context.get("meeting_detail_pattern")
-    if pattern is None:
-        pattern = context.render_context["meeting_detail_pattern"] = reverse("meeting_detail", args=[_URL_SENTINEL])
+    that met it. Built here rather than by nested template loops, and the record's address by `path_to` rather
+    than one `{% url %}` per cell: a page of 50 branches × 12 months × party groups has some 1,800 badges."""
     badges = _orglife_badges(get_language() or "")
 
     def badge(light, record_id, title=None) -> str:
         shown = badges.get(light, badges[None])
         title_attribute = f' title="{escape(title)}"' if title else ""
         if record_id:
-            return f'<a href="{pattern.replace(str(_URL_SENTINEL), str(record_id))}"{title_attribute}>{shown}</a>'
+            return f'<a href="{path_to("meeting_detail", record_id)}"{title_attribute}>{shown}</a>'
         return f"<span{title_attribute}>{shown}</span>" if title else shown
 
     # Plain strings, escaped where they hold text (the title), marked safe once: format_html per badge cost more

@@ -9,11 +9,9 @@ value. The markup is the one the templates had: tests and CSS read it.
 """
 
 import datetime as dt
-import functools
 from html import escape
 
 from django.template import Library
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from django.utils.formats import localize
 from django.utils.safestring import mark_safe
@@ -23,22 +21,9 @@ from django.utils.translation import ngettext
 
 from tasks.models import ProgressReport
 from tasks.rules.figures import percent_text
-from tasks.templatetags.partybuild import light_badge, progress_bar, workdays_phrase
+from tasks.templatetags.partybuild import light_badge, path_to, progress_bar, workdays_phrase
 
 register = Library()
-
-_PK_SENTINEL = 987654321
-
-
-@functools.cache
-def _url_pattern(name: str, prefix: str) -> str:
-    """The path of `name` with a placeholder for its one pk: reversed once a process (and script prefix), not once a
-    row (a `reverse` costs as much as the rest of a row)."""
-    return reverse(name, args=[_PK_SENTINEL])
-
-
-def path_to(name: str, pk: int) -> str:
-    return _url_pattern(name, get_script_prefix()).replace(str(_PK_SENTINEL), str(pk))
 
 
 def _text(value) -> str:
