@@ -3,7 +3,6 @@ of the year, with the same figures as every dashboard (lights, 办结率, 按期
 tasks.rules.figures), and ranked by the dashboards' rule (rank_units) for the committee that ranks them. Each plan's
 stored tally (tasks.services.tallies); scope from tasks.access."""
 
-from collections import defaultdict
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -12,7 +11,7 @@ from django.db.models import QuerySet
 from tasks import access
 from tasks.models import AnnualPlan, KeyTask, OrgUnit
 from tasks.rules import Light, weighted_mean
-from tasks.selectors.dashboard import LightCounts, rank_units
+from tasks.selectors.dashboard import LightCounts, key_task_counts, rank_units
 from tasks.selectors.orglife import LightTally, orglife_by_committee
 from tasks.services.lights import lights_current
 from tasks.services.tallies import stored_rows
@@ -62,14 +61,7 @@ def plans_rollup(plans: QuerySet) -> list[CommitteeRow]:
     task_weight = dict(KeyTask.objects.filter(plan__in=list(plans)).values_list("id", "weight"))
     rows = []
     for plan_id, plan in plans.items():
-        per_task: dict[int, LightCounts] = defaultdict(LightCounts)
-        for row in stored[plan_id][0]:
-            weight = row["weight"]
-            per_task[row["key_task_id"]].add(row["light"], row["n"], weight * row["progress_sum"], weight * row["n"])
-        lights = LightCounts()
-        for counts in per_task.values():
-            for light, count in counts.items():
-                lights.counts[light.value] += count
+        per_task, lights, _monthly = key_task_counts(stored[plan_id][0])
         progress = weighted_mean((counts.progress, task_weight[task_id]) for task_id, counts in per_task.items())
         rows.append(CommitteeRow(plan.committee, plan, lights, progress))
     return rows
