@@ -89,7 +89,6 @@ def dashboard(request):
         if access.can_urge(user) and runs
         else {}
     )
-    light_urls = {light.value: list_url("assignment_list", plan, light=light.value) for light in Light}
     context.update(
         data=data,
         red_rows=[(row, follow.get(row.assignment.pk)) for row in data.red_rows],
@@ -97,16 +96,27 @@ def dashboard(request):
         drilled_into=plan.drilled_into,
         plan_query=plan_query(plan),
         has_committees_below=runs and access.plans_below(user).exists(),
-        light_items=[(light, count, light_urls[light.value]) for light, count in data.lights.items()],
-        light_segments=charts.light_segments(data.lights.items(), light_urls),
-        areas=[
+        **figures_linked(plan, data),
+        **units_table(request, plan, data.units, ranked=runs),
+        lights=list(Light),
+    )
+    return render(request, "tasks/dashboard.html", context)
+
+
+def figures_linked(plan, data) -> dict:
+    """The dashboard's figures, each linked to the list of what it counts: the lights (counts and bar), the areas,
+    the month chart, the red list and the deadlines due soon."""
+    light_urls = {light.value: list_url("assignment_list", plan, light=light.value) for light in Light}
+    return {
+        "light_items": [(light, count, light_urls[light.value]) for light, count in data.lights.items()],
+        "light_segments": charts.light_segments(data.lights.items(), light_urls),
+        "areas": [
             (row, list_url("key_task_list", plan, area=row.area.pk), lights_linked(plan, row, area=row.area.pk))
             for row in data.areas
         ],
-        **units_table(request, plan, data.units, ranked=runs),
-        month_chart=month_chart_linked(plan, data.months),
-        red_url=list_url("assignment_list", plan, light=Light.RED.value, sort="deadline"),
-        due_soon_url=list_url(
+        "month_chart": month_chart_linked(plan, data.months),
+        "red_url": list_url("assignment_list", plan, light=Light.RED.value, sort="deadline"),
+        "due_soon_url": list_url(
             "assignment_list",
             plan,
             status="in_progress",
@@ -114,9 +124,7 @@ def dashboard(request):
             deadline_before=data.due_soon_until.isoformat(),
             sort="deadline",
         ),
-        lights=list(Light),
-    )
-    return render(request, "tasks/dashboard.html", context)
+    }
 
 
 @login_required
