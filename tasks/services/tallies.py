@@ -95,12 +95,19 @@ def stored_rows(plan_ids: Iterable[int]) -> dict[int, tuple[list[dict], list[dic
 
 
 def _decoded(tally: PlanTally) -> tuple[list[dict], list[dict]]:
+    # A plan has a few weights and at most twelve months: each text decoded once, not once a row.
+    weights: dict[str, Decimal] = {}
+    months: dict[str | None, dt.date | None] = {None: None}
     by_key_task = []
     for values in tally.by_key_task:
         row = dict(zip(KEY_TASK_COLUMNS, values, strict=True))
-        row["weight"] = Decimal(row["weight"])
-        row["due_month"] = dt.date.fromisoformat(row["due_month"]) if row["due_month"] else None
-        row["done_month"] = dt.date.fromisoformat(row["done_month"]) if row["done_month"] else None
+        weight, due, done = row["weight"], row["due_month"], row["done_month"]
+        if weight not in weights:
+            weights[weight] = Decimal(weight)
+        for text in (due, done):
+            if text not in months:
+                months[text] = dt.date.fromisoformat(text)
+        row["weight"], row["due_month"], row["done_month"] = weights[weight], months[due], months[done]
         by_key_task.append(row)
     return by_key_task, [dict(zip(UNIT_COLUMNS, values, strict=True)) for values in tally.by_unit]
 
