@@ -7,7 +7,8 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from tasks.models import AnnualPlan, Assignment, KeyTask, OrgUnit, ProgressReport
-from tasks.services.tallies import LIGHT_VALUES, grouped_rows, stored_rows
+from tasks.rules import Light
+from tasks.services.tallies import grouped_rows, stored_rows
 
 
 def _digest() -> str:
@@ -156,6 +157,6 @@ def test_a_rerun_leaves_the_plans_stored_counts_true():
     stored_rows([plan.pk])
     _run(units=4, tasks=2, reports=1, seed=2)
     by_key_task, by_unit = stored_rows([plan.pk])[plan.pk]
-    assert sum(sum(row[light] for light in LIGHT_VALUES) for row in by_unit) == Assignment.objects.count() == 8
+    assert sum(sum(row[light] for light in Light.values) for row in by_unit) == Assignment.objects.count() == 8
     live_key_task, _ = grouped_rows(Assignment.objects.filter(key_task__plan=plan))
     assert sorted(map(repr, by_key_task)) == sorted(map(repr, live_key_task))

@@ -42,7 +42,7 @@ OBSTACLES_SCAN = 200
 
 # Plain strings, not the enum's members: a dashboard adds some 4,000 grouped rows into these counts, and a member's
 # `.value` and hash are Python-level calls.
-_NO_COUNTS = {light.value: 0 for light in Light}
+_NO_COUNTS = dict.fromkeys(Light.values, 0)
 _LIGHT_VALUES = [(light, light.value) for light in LIGHT_ORDER]
 _DONE, _DONE_LATE, _RED = Light.DONE.value, Light.DONE_LATE.value, Light.RED.value
 

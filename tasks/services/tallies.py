@@ -33,10 +33,9 @@ from tasks import access
 from tasks.models import AnnualPlan, Assignment, KeyTask, PlanTally
 from tasks.rules import Light
 
-LIGHT_VALUES = tuple(light.value for light in Light)
 # The grouped columns of each tally, in the order they are stored (as lists: a dict per row would triple the JSON).
 KEY_TASK_COLUMNS = ("key_task_id", "weight", "light", "due_month", "done_month", "n", "progress_sum")
-UNIT_COLUMNS = ("unit_id", "progress_sum", *LIGHT_VALUES)
+UNIT_COLUMNS = ("unit_id", "progress_sum", *Light.values)
 
 
 def _grouped(queryset: QuerySet, *group: str, **grouped_expressions) -> list[dict]:
@@ -64,7 +63,7 @@ def grouped_rows(assignments: QuerySet) -> tuple[list[dict], list[dict]]:
             unit = by_unit[row["unit_id"]] = {
                 "unit_id": row["unit_id"],
                 "progress_sum": 0,
-                **dict.fromkeys(LIGHT_VALUES, 0),
+                **dict.fromkeys(Light.values, 0),
             }
         unit["progress_sum"] += row["progress_sum"] or 0
         unit[row["light"]] += row["n"]

@@ -54,6 +54,12 @@ def _cut(text: str, length: int) -> str:
     return Truncator(text).chars(length) if len(text) > length else text
 
 
+def _unit_and_owner(assignment) -> str:
+    """ "办公室支部 · 张伟": the unit, and the owner when there is one."""
+    owner = assignment.owner
+    return _text(assignment.unit.label) + (f" · {_text(owner.display_name)}" if owner else "")
+
+
 def _task_title(assignment, length: int | None = None) -> str:
     title = assignment.key_task.title
     return f"{_text(assignment.key_task.number)} {_text(_cut(title, length) if length else title)}"
@@ -119,9 +125,7 @@ def assignment_card(row):
     and owner; light; deadline and working days left; progress, the Report button when the viewer may report and no
     report awaits review, and the latest report's state."""
     assignment, light, report = row.assignment, row.light, row.latest_report
-    who = f"{_text(assignment.key_task.area.name)} · {_text(assignment.unit.label)}"
-    if assignment.owner:
-        who += f" · {_text(assignment.owner.display_name)}"
+    who = f"{_text(assignment.key_task.area.name)} · {_unit_and_owner(assignment)}"
     left = ""
     if not assignment.is_completed:
         left = f'\n        <div class="text-muted">{_text(workdays_phrase(row.workdays_left))}</div>'
@@ -170,9 +174,7 @@ def dashboard_row(row, follow=None):
     """A row of the dashboard's red or due-soon list: key task, unit and owner (with the follow-up line on the red
     list), light, deadline and working days left."""
     assignment = row.assignment
-    who = _text(assignment.unit.label)
-    if assignment.owner:
-        who += f" · {_text(assignment.owner.display_name)}"
+    who = _unit_and_owner(assignment)
     return mark_safe(  # noqa: S308 - every text escaped above
         f"<tr>\n"
         f'      <td><a href="{path_to("assignment_detail", assignment.pk)}">{_task_title(assignment, 32)}</a>\n'
