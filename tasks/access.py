@@ -169,10 +169,7 @@ def _scope_of(user_id: int, memberships: list[tuple[int, str]], tree: dict) -> S
         review_unit_ids=frozenset(descendant_unit_ids(reviewed, children=children)),
         committee_ids=frozenset(committees),
         committee_unit_ids=frozenset(committee_units),
-        lower_committee_ids=frozenset(
-            unit_id for unit_id in committee_units if tree[unit_id][1] == OrgUnit.Kind.COMMITTEE
-        )
-        - committees,
+        lower_committee_ids=frozenset(committees_below(committees, tree=tree)),
         sees_all=bool(committees) and len(committee_units) == len(tree),
         plan_committee_ids=frozenset(carried - {None}),
         home_committee_id=_highest(committees, tree) if committees else (committee_of(own[0], tree) if own else None),
